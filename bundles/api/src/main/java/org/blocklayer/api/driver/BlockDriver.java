@@ -1,0 +1,101 @@
+package org.blocklayer.api.driver;
+
+import java.nio.ByteBuffer;
+
+import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.annotation.GlobalStateCode;
+import org.blocklayer.api.annotation.GraphRdlock;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.graph.BlockOptions;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A block driver ({@code BlockDriver}), registered by its bundle as an OSGi service; core tracks them as a
+ * whiteboard. Per-node state goes in {@link BlockNode#setOpaque}. Coroutine callbacks run in the node's context
+ * with the graph read lock held; they never block that thread (blocking calls go through
+ * {@code bs.aioContext().threadPool().run(...)}).
+ *
+ * <p>Optional callbacks mirror QEMU's NULL function pointers: a driver that does not override
+ * {@link #hasGetLength()} has no {@code bdrv_co_getlength}.
+ */
+@ConsumerType
+public interface BlockDriver {
+
+    /** Service property naming the driver; equal to {@link #formatName()}. */
+    String FORMAT_PROPERTY = "block.driver";
+
+    /** {@code format_name}: the name {@code driver=} selects. */
+    String formatName();
+
+    /** {@code protocol_name}: the filename prefix ({@code nbd}, {@code file}), or null for a format driver. */
+    default String protocolName() {
+        return null;
+    }
+
+    /** {@code has_variable_length}: the length is asked again on every query. */
+    default boolean hasVariableLength() {
+        return false;
+    }
+
+    /** {@code is_filter}. */
+    default boolean isFilter() {
+        return false;
+    }
+
+    /**
+     * {@code bdrv_parse_filename}: turns a filename into options for a protocol driver ({@code filename=...}).
+     * The default keeps the filename as it is, without a {@code protocol:} prefix.
+     */
+    default void parseFilename(String filename, BlockOptions options) throws BlockException {
+        String prefix = protocolName() == null ? null : protocolName() + ":";
+        options.put("filename", prefix != null && filename.startsWith(prefix)
+                ? filename.substring(prefix.length()) : filename);
+    }
+
+    /**
+     * {@code bdrv_open}/{@code bdrv_file_open}: opens the node, taking the options it understands out of
+     * {@code options}. Options left over are reported by core as unsupported. Runs in the main loop, outside a
+     * coroutine, with the node's AioContext lock held.
+     */
+    @GlobalStateCode
+    void open(BlockNode bs, BlockOptions options, int flags) throws BlockException;
+
+    /** {@code bdrv_close}: releases the per-node state. Must not fail. */
+    @GlobalStateCode
+    default void close(BlockNode bs) {
+    }
+
+    /** True when the driver implements {@link #coGetLength}; false means QEMU's NULL {@code bdrv_co_getlength}. */
+    default boolean hasGetLength() {
+        return false;
+    }
+
+    /** {@code bdrv_co_getlength}: the length in bytes as the driver sees it (any value, core rounds up). */
+    @CoroutineFn
+    @GraphRdlock
+    default long coGetLength(BlockNode bs) throws BlockException {
+        throw new BlockException(Errno.ENOTSUP, "Driver '" + formatName() + "' cannot report a length");
+    }
+
+    /** {@code bdrv_co_preadv}: fills {@code buf} (all its remaining bytes) from {@code offset}. */
+    @CoroutineFn
+    @GraphRdlock
+    default void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+        throw new BlockException(Errno.ENOTSUP, "Driver '" + formatName() + "' cannot read");
+    }
+
+    /** {@code bdrv_co_pwritev}: writes all remaining bytes of {@code buf} at {@code offset}. */
+    @CoroutineFn
+    @GraphRdlock
+    default void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+        throw new BlockException(Errno.ENOTSUP, "Driver '" + formatName() + "' cannot write");
+    }
+
+    /** {@code bdrv_co_flush_to_disk}; the default has nothing to flush. */
+    @CoroutineFn
+    @GraphRdlock
+    default void coFlush(BlockNode bs) throws BlockException {
+    }
+}

@@ -1,0 +1,20 @@
+package org.blocklayer.api.graph;
+
+import java.util.Set;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/** An edge parent → child in the block graph ({@code BdrvChild}). */
+@ProviderType
+public interface BlockChild {
+
+    /** The edge's name in its parent: "file", "backing", ... */
+    String name();
+
+    Set<ChildRole> roles();
+
+    BlockNode parent();
+
+    /** The child node ({@code child->bs}). */
+    BlockNode node();
+}

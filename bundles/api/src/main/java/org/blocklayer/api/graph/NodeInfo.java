@@ -1,0 +1,21 @@
+package org.blocklayer.api.graph;
+
+/**
+ * What {@code block:info} and {@code block:nodes} show of a node; a snapshot, taken in the main loop.
+ *
+ * @param node          node name
+ * @param driver        driver name, or null when the medium is gone
+ * @param filename      the filename the node was opened with, or null
+ * @param fileChild     node name of the {@code file} child, or null
+ * @param totalSectors  the cached {@code total_sectors}
+ * @param length        the length from {@code getLength}, or -1 when that failed (see {@code lengthError})
+ * @param lengthError   why the length could not be read, or null
+ * @param sg            {@code bs->sg}
+ * @param variableLength the driver's {@code has_variable_length}
+ * @param readOnly      whether the node is read-only
+ * @param aioContext    the name of the node's AioContext
+ */
+public record NodeInfo(String node, String driver, String filename, String fileChild, long totalSectors,
+                       long length, String lengthError, boolean sg, boolean variableLength, boolean readOnly,
+                       String aioContext) {
+}

@@ -1,0 +1,14 @@
+package org.blocklayer.api.graph;
+
+/** Open flags ({@code BDRV_O_*}), same values as QEMU. */
+public final class OpenFlags {
+    /** Open for reading and writing; without it a node is read-only. */
+    public static final int RDWR = 0x0002;
+    /** Bypass the host page cache (O_DIRECT). */
+    public static final int NOCACHE = 0x0020;
+    /** The node is a protocol node opened by filename. */
+    public static final int PROTOCOL = 0x8000;
+
+    private OpenFlags() {
+    }
+}
