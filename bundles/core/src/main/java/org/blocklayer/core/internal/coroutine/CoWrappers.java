@@ -1,0 +1,98 @@
+package org.blocklayer.core.internal.coroutine;
+
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.lock.GraphLock;
+
+/**
+ * The generated coroutine wrappers of {@code block/block-gen.c} (docs/devel/block-coroutine-wrapper.rst), written
+ * once: each turns a coroutine function into something callable from outside a coroutine.
+ *
+ * <ul>
+ * <li>{@link #wrapper}: {@code co_wrapper}; outside a coroutine only (B24).</li>
+ * <li>{@link #mixed}: {@code co_wrapper_mixed}; inline inside a coroutine (B22), else as {@code wrapper} (B23).</li>
+ * <li>{@link #wrapperRdlock}, {@link #mixedRdlock}: the {@code _bdrv_rdlock} variants; the new coroutine holds the
+ * graph read lock around the body, the inline path takes none (B26).</li>
+ * </ul>
+ * Outside a coroutine the body runs in a new coroutine entered in {@code ctx} (the first argument's context, B25),
+ * and the caller polls until it is done (B23, B27). A thread that is no event loop is first handed to the main
+ * loop, as QMP commands are. Results and exceptions reach the caller unchanged.
+ */
+public final class CoWrappers {
+    private CoWrappers() {
+    }
+
+    public static <T> T wrapper(EventLoop ctx, CoFn<T> body) throws BlockException {
+        requireOutsideCoroutine();
+        return poll(ctx, null, body);
+    }
+
+    public static <T> T mixed(EventLoop ctx, CoFn<T> body) throws BlockException {
+        return Coroutine.inCoroutine() ? body.call() : poll(ctx, null, body);
+    }
+
+    public static <T> T wrapperRdlock(EventLoop ctx, GraphLock lock, CoFn<T> body) throws BlockException {
+        requireOutsideCoroutine();
+        return poll(ctx, lock, body);
+    }
+
+    public static <T> T mixedRdlock(EventLoop ctx, GraphLock lock, CoFn<T> body) throws BlockException {
+        return Coroutine.inCoroutine() ? body.call() : poll(ctx, lock, body);
+    }
+
+    private static void requireOutsideCoroutine() {
+        if (Coroutine.inCoroutine()) {
+            throw new IllegalStateException("co_wrapper called in a coroutine: call the coroutine function directly");
+        }
+    }
+
+    /** {@code bdrv_poll_co}: create, enter in ctx, wait while in progress. */
+    private static <T> T poll(EventLoop ctx, GraphLock lock, CoFn<T> body) throws BlockException {
+        Scheduler scheduler = ctx.scheduler();
+        if (EventLoop.currentOrNull() == null) {
+            return scheduler.inMainLoop(() -> poll(ctx, lock, body));
+        }
+        Call<T> call = new Call<>();
+        Coroutine co = Coroutine.create(() -> {
+            try {
+                if (lock == null) {
+                    call.result = body.call();
+                } else {
+                    try (GraphLock.Reader r = lock.coRdlock()) {
+                        call.result = body.call();
+                    }
+                }
+            } catch (Throwable t) {
+                call.failure = t;
+            } finally {
+                call.inProgress = false;
+                scheduler.aioWait().kick();
+            }
+        });
+        ctx.coEnter(co);
+        scheduler.aioWait().waitWhile(ctx, () -> call.inProgress);
+        return call.get();
+    }
+
+    /** The state a wrapper shares with its coroutine ({@code BdrvPollCo}). */
+    private static final class Call<T> {
+        volatile boolean inProgress = true;
+        T result;
+        Throwable failure;
+
+        T get() throws BlockException {
+            if (failure == null) {
+                return result;
+            }
+            if (failure instanceof BlockException e) {
+                throw e;
+            }
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
+            throw new IllegalStateException(failure);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package org.blocklayer.core.internal.coroutine;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A stackful coroutine ({@code Coroutine}, util/qemu-coroutine.c): runs on the thread that enters it, until it
+ * yields back to whoever entered it or terminates. Misuse aborts as in QEMU (B40): entering a coroutine that is
+ * running or already scheduled, or yielding outside a coroutine, throws {@link IllegalStateException}.
+ */
+public final class Coroutine {
+    private static final CoroutineBackend BACKEND = CoroutineBackend.select();
+    private static final ThreadLocal<Coroutine> CURRENT = new ThreadLocal<>();
+
+    private final CoroutineBackend.Stack stack;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private Coroutine caller;
+    private EventLoop context;
+    private Throwable escaped;
+    private boolean running;
+
+    private Coroutine(Runnable body) {
+        this.stack = BACKEND.create(() -> {
+            try {
+                body.run();
+            } catch (Throwable t) {
+                escaped = t;
+            }
+        });
+    }
+
+    /** {@code qemu_coroutine_create}: a coroutine that will run {@code body} when first entered. */
+    public static Coroutine create(Runnable body) {
+        return new Coroutine(body);
+    }
+
+    /** {@code qemu_coroutine_self}: the running coroutine, or null outside one. */
+    public static Coroutine current() {
+        return CURRENT.get();
+    }
+
+    /** {@code qemu_in_coroutine}. */
+    public static boolean inCoroutine() {
+        return CURRENT.get() != null;
+    }
+
+    /** The backend in use, for logs and benchmarks. */
+    public static String backendName() {
+        return BACKEND.name();
+    }
+
+    /**
+     * {@code qemu_coroutine_enter}: runs this coroutine on the calling thread until it yields or terminates. A
+     * throwable that escaped the body is rethrown here, after the coroutine has terminated.
+     */
+    public void enter() {
+        enterIn(EventLoop.currentOrNull());
+    }
+
+    /** {@code qemu_aio_coroutine_enter}: as {@link #enter()}, recording {@code ctx} as the coroutine's context. */
+    void enterIn(EventLoop ctx) {
+        if (running) {
+            throw new IllegalStateException("Co-routine re-entered recursively");
+        }
+        if (stack.isDone()) {
+            throw new IllegalStateException("Co-routine entered after it terminated");
+        }
+        if (scheduled.get()) {
+            throw new IllegalStateException("Co-routine was already scheduled in '"
+                    + (context == null ? "?" : context.name()) + "'");
+        }
+        runOnce(ctx);
+    }
+
+    /** Entry from the bottom half that {@link EventLoop#scheduleCoroutine} queued: clears the scheduled mark. */
+    void enterScheduled(EventLoop ctx) {
+        scheduled.set(false);
+        if (running) {
+            throw new IllegalStateException("Co-routine re-entered recursively");
+        }
+        runOnce(ctx);
+    }
+
+    private void runOnce(EventLoop ctx) {
+        caller = CURRENT.get();
+        context = ctx;
+        running = true;
+        CURRENT.set(this);
+        try {
+            stack.resume();
+        } finally {
+            running = false;
+            CURRENT.set(caller);
+            caller = null;
+        }
+        if (stack.isDone() && escaped != null) {
+            Throwable t = escaped;
+            escaped = null;
+            sneakyThrow(t);
+        }
+    }
+
+    /** {@code qemu_coroutine_yield}: suspends the running coroutine; returns when it is entered again. */
+    public static void yield_() {
+        if (CURRENT.get() == null) {
+            throw new IllegalStateException("Co-routine is yielding to no one");
+        }
+        BACKEND.suspend();
+    }
+
+    /** Marks this coroutine scheduled; false when it already was ({@code aio_co_schedule}'s abort, B40). */
+    boolean markScheduled() {
+        return scheduled.compareAndSet(false, true);
+    }
+
+    /** The context the coroutine last ran in ({@code co->ctx}), or null before its first entry. */
+    public EventLoop context() {
+        return context;
+    }
+
+    public boolean isTerminated() {
+        return stack.isDone();
+    }
+
+    public boolean isScheduled() {
+        return scheduled.get();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
+        throw (T) t;
+    }
+}

@@ -1,0 +1,134 @@
+package org.blocklayer.core.internal.coroutine;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+
+import org.blocklayer.api.coroutine.AioContext;
+import org.blocklayer.api.coroutine.CoroutineScheduler;
+import org.blocklayer.api.error.BlockException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * The coroutine scheduler service: owns the main loop (QEMU's main loop with its {@code qemu_aio_context}), the
+ * worker pool and the wait/kick machinery. Threads outside every event loop reach block-layer code through
+ * {@link #callInMainLoop}, as QMP commands do in QEMU.
+ */
+@Component(service = CoroutineScheduler.class)
+public final class Scheduler implements CoroutineScheduler {
+    private static final System.Logger LOG = System.getLogger(Scheduler.class.getName());
+
+    private final EventLoop mainLoop;
+    private final WorkerPool workers = new WorkerPool();
+    private final AioWait aioWait = new AioWait(this);
+    private final List<EventLoop> contexts = new CopyOnWriteArrayList<>();
+
+    @Activate
+    public Scheduler() {
+        mainLoop = new EventLoop("main", this);
+        contexts.add(mainLoop);
+        mainLoop.start(true);
+        LOG.log(System.Logger.Level.DEBUG, "coroutine backend: {0}", Coroutine.backendName());
+    }
+
+    @Deactivate
+    public void close() {
+        mainLoop.stop();
+        workers.shutdown();
+    }
+
+    public EventLoop mainLoop() {
+        return mainLoop;
+    }
+
+    @Override
+    public AioContext mainContext() {
+        return mainLoop;
+    }
+
+    @Override
+    public AioContext currentContext() {
+        EventLoop here = EventLoop.currentOrNull();
+        return here != null ? here : mainLoop;
+    }
+
+    @Override
+    public boolean inCoroutine() {
+        return Coroutine.inCoroutine();
+    }
+
+    /** Every context, the main loop's first; the graph lock sums their reader counts. */
+    public List<EventLoop> contexts() {
+        return contexts;
+    }
+
+    public AioWait aioWait() {
+        return aioWait;
+    }
+
+    WorkerPool workers() {
+        return workers;
+    }
+
+    /** True in the main loop's thread ({@code qemu_in_main_thread}). */
+    public boolean inMainThread() {
+        return mainLoop.isCurrent();
+    }
+
+    /** Fails unless called in the main loop ({@code GLOBAL_STATE_CODE()}). */
+    public void assertMainLoop(String what) {
+        if (!mainLoop.isCurrent()) {
+            throw new IllegalStateException(what + " is global-state code: it runs only in the main loop, not in "
+                    + Thread.currentThread().getName());
+        }
+    }
+
+    @Override
+    public <T> T callInMainLoop(Callable<T> work) throws Exception {
+        if (mainLoop.isCurrent()) {
+            return work.call();
+        }
+        if (Coroutine.inCoroutine()) {
+            throw new IllegalStateException("callInMainLoop from a coroutine would block its context's thread");
+        }
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        mainLoop.schedule(() -> {
+            try {
+                answer.complete(work.call());
+            } catch (Throwable t) {
+                answer.completeExceptionally(t);
+            }
+        });
+        try {
+            return answer.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Exception ex) {
+                throw ex;
+            }
+            throw (Error) cause;
+        }
+    }
+
+    /** {@link #callInMainLoop} for block-layer work: BlockExceptions and runtime exceptions pass unchanged. */
+    public <T> T inMainLoop(CoFn<T> work) throws BlockException {
+        try {
+            return callInMainLoop(work::call);
+        } catch (BlockException | RuntimeException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the main loop", e);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void reportUncaught(EventLoop loop, Throwable t) {
+        LOG.log(System.Logger.Level.ERROR, "uncaught exception in " + loop, t);
+    }
+}

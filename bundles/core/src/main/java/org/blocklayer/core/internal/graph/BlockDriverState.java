@@ -1,0 +1,376 @@
+package org.blocklayer.core.internal.graph;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.annotation.GlobalStateCode;
+import org.blocklayer.api.annotation.GraphRdlock;
+import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockChild;
+import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.ChildRole;
+import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.core.internal.coroutine.CoWrappers;
+import org.blocklayer.core.internal.coroutine.EventLoop;
+import org.blocklayer.core.internal.lock.GraphRwLock;
+
+/**
+ * A node of the block graph ({@code BlockDriverState}, block.c). Its lengths follow the seed change: the coroutine
+ * functions need the graph read lock; the plain names are their {@code co_wrapper_mixed_bdrv_rdlock} wrappers.
+ */
+public final class BlockDriverState implements BlockNode {
+    private final Graph graph;
+    private final GraphRwLock graphLock;
+    private final String nodeName;
+    private final BlockOptions options;
+    private final List<BdrvChild> children = new CopyOnWriteArrayList<>();
+    private final List<BdrvChild> parents = new CopyOnWriteArrayList<>();
+    private volatile BlockDriver drv;
+    private volatile EventLoop ctx;
+    private volatile String filename;
+    private volatile long totalSectors;
+    private volatile boolean sg;
+    private volatile Object opaque;
+    private volatile BdrvChild file;
+    private volatile BdrvChild backing;
+    private int openFlags;
+    private int refcnt = 1;
+
+    BlockDriverState(Graph graph, GraphRwLock graphLock, String nodeName, BlockOptions options, int openFlags,
+                     EventLoop ctx) {
+        this.graph = graph;
+        this.graphLock = graphLock;
+        this.nodeName = nodeName;
+        this.options = options.copy();
+        this.openFlags = openFlags;
+        this.ctx = ctx;
+    }
+
+    @Override
+    public String nodeName() {
+        return nodeName;
+    }
+
+    @Override
+    public BlockDriver driver() {
+        return drv;
+    }
+
+    void setDriver(BlockDriver drv) {
+        this.drv = drv;
+    }
+
+    @Override
+    public String filename() {
+        return filename;
+    }
+
+    void setFilename(String filename) {
+        this.filename = filename;
+    }
+
+    @Override
+    public EventLoop aioContext() {
+        return ctx;
+    }
+
+    @Override
+    public int openFlags() {
+        return openFlags;
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return (openFlags & OpenFlags.RDWR) == 0;
+    }
+
+    @Override
+    public BlockOptions options() {
+        return options.copy();
+    }
+
+    @Override
+    public long totalSectors() {
+        return totalSectors;
+    }
+
+    @Override
+    public void setTotalSectors(long sectors) {
+        this.totalSectors = sectors;
+    }
+
+    @Override
+    public boolean isSg() {
+        return sg;
+    }
+
+    @Override
+    public void setSg(boolean sg) {
+        this.sg = sg;
+    }
+
+    @Override
+    public <T> T opaque(Class<T> type) {
+        return type.cast(opaque);
+    }
+
+    @Override
+    public void setOpaque(Object state) {
+        this.opaque = state;
+    }
+
+    @Override
+    public BdrvChild file() {
+        return file;
+    }
+
+    @Override
+    public BdrvChild backing() {
+        return backing;
+    }
+
+    @Override
+    public List<BlockChild> children() {
+        return List.copyOf(children);
+    }
+
+    @Override
+    public List<BlockChild> parents() {
+        return List.copyOf(parents);
+    }
+
+    List<BdrvChild> childEdges() {
+        return children;
+    }
+
+    List<BdrvChild> parentEdges() {
+        return parents;
+    }
+
+    @Override
+    @GlobalStateCode
+    public BlockChild openChild(BlockOptions options, String childName, Set<ChildRole> roles, boolean allowNone)
+            throws BlockException {
+        return graph.openChild(this, options, childName, roles, allowNone);
+    }
+
+    /** Records an edge on both ends and sets {@code bs->file}/{@code bs->backing} by role (B21). */
+    void attach(BdrvChild edge) {
+        children.add(edge);
+        edge.node().parents.add(edge);
+        if (edge.roles().contains(ChildRole.COW)) {
+            backing = edge;
+        } else if (edge.roles().contains(ChildRole.PRIMARY)) {
+            file = edge;
+        }
+    }
+
+    /** Removes an edge from both ends (B21). */
+    void detach(BdrvChild edge) {
+        children.remove(edge);
+        edge.node().parents.remove(edge);
+        if (file == edge) {
+            file = null;
+        }
+        if (backing == edge) {
+            backing = null;
+        }
+    }
+
+    int ref() {
+        return ++refcnt;
+    }
+
+    int unrefCount() {
+        return --refcnt;
+    }
+
+    int refcnt() {
+        return refcnt;
+    }
+
+    // ---- lengths: the seed change ----
+
+    /**
+     * {@code bdrv_co_refresh_total_sectors}: sets {@code total_sectors} from the driver's length, or to
+     * {@code hint} when the driver has no getlength (B3); never asks an sg device (B2); on failure leaves
+     * {@code total_sectors} as it was (B1, B4).
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coRefreshTotalSectors(long hint) throws BlockException {
+        BlockDriver d = drv;
+        if (d == null) {
+            throw noMedium();
+        }
+        // Do not attempt the driver's getlength on scsi-generic devices.
+        if (sg) {
+            return;
+        }
+        long sectors = hint;
+        if (d.hasGetLength()) {
+            long length = d.coGetLength(this);
+            if (length < 0) {
+                Errno errno = Errno.of((int) Math.max(length, Integer.MIN_VALUE + 1));
+                throw error(errno, "Could not get the length: " + errno.description());
+            }
+            sectors = divRoundUp(length, SECTOR_SIZE);
+        }
+        totalSectors = sectors;
+    }
+
+    /**
+     * {@code bdrv_co_nb_sectors}: a variable-length driver is asked again, with the current value as hint (B9);
+     * otherwise the cached value is returned without asking it (B10).
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public long coNbSectors() throws BlockException {
+        BlockDriver d = drv;
+        if (d == null) {
+            throw noMedium();
+        }
+        if (d.hasVariableLength()) {
+            coRefreshTotalSectors(totalSectors);
+        }
+        return totalSectors;
+    }
+
+    /** {@code bdrv_co_getlength}: bytes, always a multiple of 512 (B6); EFBIG when that would overflow (B7). */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public long coGetLength() throws BlockException {
+        long sectors = coNbSectors();
+        if (sectors > Long.MAX_VALUE / SECTOR_SIZE) {
+            throw error(Errno.EFBIG, "Length of " + sectors + " sectors does not fit in 64 bits");
+        }
+        return sectors * SECTOR_SIZE;
+    }
+
+    @Override
+    public void refreshTotalSectors(long hint) throws BlockException {
+        CoWrappers.mixedRdlock(ctx, graphLock, () -> {
+            coRefreshTotalSectors(hint);
+            return null;
+        });
+    }
+
+    @Override
+    public long nbSectors() throws BlockException {
+        return CoWrappers.mixedRdlock(ctx, graphLock, this::coNbSectors);
+    }
+
+    @Override
+    public long getLength() throws BlockException {
+        return CoWrappers.mixedRdlock(ctx, graphLock, this::coGetLength);
+    }
+
+    // ---- I/O ----
+
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPreadv(long offset, ByteBuffer buf, int flags) throws BlockException {
+        BlockDriver d = checkRequest(offset, buf, "read");
+        d.coPreadv(this, offset, buf, flags);
+    }
+
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPwritev(long offset, ByteBuffer buf, int flags) throws BlockException {
+        BlockDriver d = checkRequest(offset, buf, "write");
+        if (isReadOnly()) {
+            throw error(Errno.EPERM, "Cannot write to a read-only node");
+        }
+        d.coPwritev(this, offset, buf, flags);
+    }
+
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coFlush() throws BlockException {
+        BlockDriver d = drv;
+        if (d == null) {
+            throw noMedium();
+        }
+        d.coFlush(this);
+    }
+
+    @Override
+    public void pread(long offset, ByteBuffer buf, int flags) throws BlockException {
+        CoWrappers.mixedRdlock(ctx, graphLock, () -> {
+            coPreadv(offset, buf, flags);
+            return null;
+        });
+    }
+
+    @Override
+    public void pwrite(long offset, ByteBuffer buf, int flags) throws BlockException {
+        CoWrappers.mixedRdlock(ctx, graphLock, () -> {
+            coPwritev(offset, buf, flags);
+            return null;
+        });
+    }
+
+    @Override
+    public void flush() throws BlockException {
+        CoWrappers.mixedRdlock(ctx, graphLock, () -> {
+            coFlush();
+            return null;
+        });
+    }
+
+    /** {@code bdrv_check_request} plus the end-of-device check a BlockBackend does ({@code blk_check_byte_request}). */
+    private BlockDriver checkRequest(long offset, ByteBuffer buf, String what) throws BlockException {
+        BlockDriver d = drv;
+        if (d == null) {
+            throw noMedium();
+        }
+        if (offset < 0) {
+            throw error(Errno.EIO, "Cannot " + what + " at negative offset " + offset);
+        }
+        long length = coGetLength();
+        if (offset > length || length - offset < buf.remaining()) {
+            throw error(Errno.EIO, "Cannot " + what + " " + buf.remaining() + " bytes at offset " + offset
+                    + ": the node ends at " + length);
+        }
+        return d;
+    }
+
+    // ---- errors ----
+
+    /** ENOMEDIUM naming the node (B1, B8). */
+    BlockException noMedium() {
+        return new BlockException(Errno.ENOMEDIUM, "node '" + nodeName + "', no driver: No medium found");
+    }
+
+    /** An error whose message names this node and its driver. */
+    BlockException error(Errno errno, String message) {
+        return new BlockException(errno, prefix() + message);
+    }
+
+    String prefix() {
+        BlockDriver d = drv;
+        return "node '" + nodeName + "', driver " + (d == null ? "-" : "'" + d.formatName() + "'") + ": ";
+    }
+
+    static long divRoundUp(long n, long d) {
+        return n / d + (n % d == 0 ? 0 : 1);
+    }
+
+    @Override
+    public String toString() {
+        BlockDriver d = drv;
+        return "node '" + nodeName + "' (" + (d == null ? "no medium" : d.formatName()) + ")";
+    }
+}

@@ -1,0 +1,75 @@
+package org.blocklayer.core.internal.graph;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.DriverInfo;
+
+/**
+ * The drivers known now ({@code bdrv_find_format}, {@code bdrv_find_protocol}), fed by the OSGi whiteboard.
+ * On replacement the new service binds before the old unbinds (DS 112.5.12), so removal compares before clearing.
+ */
+final class DriverRegistry {
+
+    /** A registered driver and where it came from. */
+    record Entry(BlockDriver driver, String bundle, String version) {
+        DriverInfo info() {
+            return new DriverInfo(driver.formatName(), driver.protocolName() != null ? "protocol" : "format",
+                    bundle, version);
+        }
+    }
+
+    private final Map<String, Entry> byName = new ConcurrentHashMap<>();
+
+    void add(BlockDriver driver, String bundle, String version) {
+        byName.put(driver.formatName(), new Entry(driver, bundle, version));
+    }
+
+    /** Removes {@code driver} if it is still the one registered under its name; true when it was. */
+    boolean remove(BlockDriver driver) {
+        Entry e = byName.get(driver.formatName());
+        return e != null && e.driver() == driver && byName.remove(driver.formatName(), e);
+    }
+
+    /** {@code bdrv_find_format}. */
+    BlockDriver find(String name) {
+        Entry e = byName.get(name);
+        return e == null ? null : e.driver();
+    }
+
+    /** {@code bdrv_find_format}, failing as QEMU does for an unknown name. */
+    BlockDriver require(String name) throws BlockException {
+        BlockDriver d = find(name);
+        if (d == null) {
+            throw new BlockException(Errno.EINVAL, "Unknown driver '" + name + "'"
+                    + (byName.isEmpty() ? " (no driver is deployed)" : " (deployed: " + String.join(", ",
+                    byName.keySet().stream().sorted().toList()) + ")"));
+        }
+        return d;
+    }
+
+    /** {@code bdrv_find_protocol}: the driver whose protocol name prefixes {@code filename} as "proto:". */
+    BlockDriver findProtocol(String filename) {
+        int colon = filename.indexOf(':');
+        if (colon <= 0 || filename.indexOf('/') >= 0 && filename.indexOf('/') < colon) {
+            return null;
+        }
+        String prefix = filename.substring(0, colon);
+        for (Entry e : byName.values()) {
+            String proto = e.driver().protocolName();
+            if (proto != null && (proto.equals(prefix) || prefix.startsWith(proto + "+"))) {
+                return e.driver();
+            }
+        }
+        return null;
+    }
+
+    List<DriverInfo> infos() {
+        return byName.values().stream().map(Entry::info).sorted(Comparator.comparing(DriverInfo::name)).toList();
+    }
+}

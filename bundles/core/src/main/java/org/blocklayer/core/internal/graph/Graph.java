@@ -1,0 +1,304 @@
+package org.blocklayer.core.internal.graph;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.blocklayer.api.annotation.GlobalStateCode;
+import org.blocklayer.api.coroutine.CoroutineScheduler;
+import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockChild;
+import org.blocklayer.api.graph.BlockGraph;
+import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.ChildRole;
+import org.blocklayer.api.graph.DriverInfo;
+import org.blocklayer.api.graph.NodeInfo;
+import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.core.internal.coroutine.EventLoop;
+import org.blocklayer.core.internal.coroutine.Scheduler;
+import org.blocklayer.core.internal.lock.GraphRwLock;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/**
+ * The block graph service ({@code graph_bdrv_states} and the QMP-facing half of block.c). Public methods may be
+ * called from any thread and run in the main loop; the package-private ones are global-state code already there.
+ */
+@Component(service = BlockGraph.class)
+public final class Graph implements BlockGraph {
+    private static final System.Logger LOG = System.getLogger(Graph.class.getName());
+
+    private final Scheduler scheduler;
+    private final GraphRwLock graphLock;
+    private final DriverRegistry drivers = new DriverRegistry();
+    private final NodeNames names = new NodeNames();
+    private final NodeOpener opener;
+    /** Every node by name, in creation order; touched only in the main loop. */
+    private final Map<String, BlockDriverState> nodes = new LinkedHashMap<>();
+
+    @Activate
+    public Graph(@Reference CoroutineScheduler scheduler, @Reference GraphLock graphLock) {
+        if (!(scheduler instanceof Scheduler s) || !(graphLock instanceof GraphRwLock l)) {
+            throw new IllegalArgumentException("the block graph needs blocklayer core's own scheduler and lock");
+        }
+        this.scheduler = s;
+        this.graphLock = l;
+        this.opener = new NodeOpener(this);
+    }
+
+    // ---- the driver whiteboard ----
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindDriver(BlockDriver driver, ServiceReference<BlockDriver> ref) {
+        addDriver(driver, ref.getBundle().getSymbolicName(), ref.getBundle().getVersion().toString());
+    }
+
+    void unbindDriver(BlockDriver driver) {
+        removeDriver(driver);
+    }
+
+    /** Makes a driver available to {@code driver=} and protocol prefixes. */
+    public void addDriver(BlockDriver driver, String bundle, String version) {
+        drivers.add(driver, bundle, version);
+        LOG.log(System.Logger.Level.INFO, "driver {0} registered by {1} {2}", driver.formatName(), bundle, version);
+    }
+
+    /** Forgets a driver; the nodes using it lose their medium (ENOMEDIUM from then on). */
+    public void removeDriver(BlockDriver driver) {
+        if (!drivers.remove(driver)) {
+            return;
+        }
+        try {
+            scheduler.inMainLoop(() -> {
+                detachDriver(driver);
+                return null;
+            });
+        } catch (BlockException e) {
+            LOG.log(System.Logger.Level.WARNING, "detaching driver " + driver.formatName() + ": " + e.describe());
+        }
+    }
+
+    @GlobalStateCode
+    private void detachDriver(BlockDriver driver) {
+        List<BlockDriverState> users = nodes.values().stream().filter(bs -> bs.driver() == driver).toList();
+        if (users.isEmpty()) {
+            return;
+        }
+        try (GraphLock.Writer w = graphLock.wrlock()) {
+            for (BlockDriverState bs : users) {
+                closeDriverQuietly(bs);
+                LOG.log(System.Logger.Level.WARNING, "node {0}: no medium, driver {1} gone", bs.nodeName(),
+                        driver.formatName());
+            }
+        }
+    }
+
+    // ---- BlockGraph: any thread ----
+
+    @Override
+    public BlockNode open(String filename, BlockOptions options, int flags) throws BlockException {
+        BlockOptions copy = options == null ? new BlockOptions() : options.copy();
+        return scheduler.inMainLoop(() -> opener.open(filename, copy, flags, null, scheduler.mainLoop()));
+    }
+
+    @Override
+    public BlockNode node(String name) throws BlockException {
+        return scheduler.inMainLoop(() -> find(name));
+    }
+
+    @Override
+    public List<NodeInfo> nodes() {
+        try {
+            return scheduler.inMainLoop(() -> {
+                List<NodeInfo> out = new ArrayList<>();
+                for (BlockDriverState bs : nodes.values()) {
+                    out.add(info(bs));
+                }
+                return out;
+            });
+        } catch (BlockException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public NodeInfo info(String name) throws BlockException {
+        return scheduler.inMainLoop(() -> info(find(name)));
+    }
+
+    @Override
+    public long getLength(String name) throws BlockException {
+        return scheduler.inMainLoop(() -> {
+            BlockDriverState bs = find(name);
+            EventLoop ctx = bs.aioContext();
+            // The seed's rule: a non-coroutine caller of a co_wrapper holds the node's AioContext lock.
+            ctx.acquire();
+            try {
+                return bs.getLength();
+            } finally {
+                ctx.release();
+            }
+        });
+    }
+
+    @Override
+    public void close(String name) throws BlockException {
+        scheduler.inMainLoop(() -> {
+            BlockDriverState bs = find(name);
+            if (!bs.parentEdges().isEmpty()) {
+                BdrvChild user = bs.parentEdges().get(0);
+                throw new BlockException(Errno.EBUSY, "Node '" + name + "' is busy: node '"
+                        + user.parent().nodeName() + "' uses it as its '" + user.name() + "' child");
+            }
+            unref(bs);
+            return null;
+        });
+    }
+
+    @Override
+    public List<DriverInfo> drivers() {
+        return drivers.infos();
+    }
+
+    // ---- global-state code, main loop only ----
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    GraphRwLock graphLock() {
+        return graphLock;
+    }
+
+    DriverRegistry driverRegistry() {
+        return drivers;
+    }
+
+    /** {@code bdrv_find_node}, or ENOENT naming the node. */
+    @GlobalStateCode
+    BlockDriverState find(String name) throws BlockException {
+        BlockDriverState bs = name == null ? null : nodes.get(name);
+        if (bs == null) {
+            throw new BlockException(Errno.ENOENT, "Cannot find node '" + name + "'"
+                    + (nodes.isEmpty() ? " (the graph is empty)" : ""));
+        }
+        return bs;
+    }
+
+    /** Reserves a name and puts the node in the graph ({@code bdrv_assign_node_name} + list insert). */
+    @GlobalStateCode
+    String assignName(String requested) throws BlockException {
+        return names.assign(requested, nodes::containsKey);
+    }
+
+    @GlobalStateCode
+    void insert(BlockDriverState bs) {
+        nodes.put(bs.nodeName(), bs);
+    }
+
+    @GlobalStateCode
+    void forget(BlockDriverState bs) {
+        nodes.remove(bs.nodeName(), bs);
+    }
+
+    /** {@code bdrv_open_child}, for a driver's open. */
+    @GlobalStateCode
+    BlockChild openChild(BlockDriverState parent, BlockOptions options, String childName, Set<ChildRole> roles,
+                         boolean allowNone) throws BlockException {
+        scheduler.assertMainLoop("bdrv_open_child");
+        String reference = options.takeString(childName);
+        BlockOptions childOptions = options.extractSub(childName);
+        BlockDriverState child;
+        if (reference != null) {
+            if (!childOptions.isEmpty()) {
+                throw new BlockException(Errno.EINVAL, "Cannot reference an existing block device ('"
+                        + reference + "') and give options for '" + childName + "' at the same time");
+            }
+            child = find(reference);
+            child.ref();
+        } else if (childOptions.isEmpty()) {
+            if (allowNone) {
+                return null;
+            }
+            throw new BlockException(Errno.EINVAL, "A block device must be specified for \"" + childName + "\"");
+        } else {
+            int childFlags = parent.openFlags();
+            child = opener.open(null, childOptions, childFlags, parent, parent.aioContext());
+        }
+        BdrvChild edge = new BdrvChild(childName, roles, parent, child);
+        try (GraphLock.Writer w = graphLock.wrlock()) {
+            parent.attach(edge);
+        }
+        return edge;
+    }
+
+    /** {@code bdrv_unref}: at zero the node is closed, its children released, and it leaves the graph. */
+    @GlobalStateCode
+    void unref(BlockDriverState bs) {
+        if (bs.unrefCount() > 0) {
+            return;
+        }
+        try (GraphLock.Writer w = graphLock.wrlock()) {
+            closeDriverQuietly(bs);
+        }
+        for (BdrvChild edge : List.copyOf(bs.childEdges())) {
+            unrefChild(bs, edge);
+        }
+        forget(bs);
+    }
+
+    /** {@code bdrv_unref_child}. */
+    @GlobalStateCode
+    void unrefChild(BlockDriverState parent, BdrvChild edge) {
+        try (GraphLock.Writer w = graphLock.wrlock()) {
+            parent.detach(edge);
+        }
+        unref(edge.node());
+    }
+
+    /** {@code bdrv_close}'s driver half: the driver forgets the node; the node has no medium from then on. */
+    @GlobalStateCode
+    void closeDriverQuietly(BlockDriverState bs) {
+        BlockDriver d = bs.driver();
+        if (d == null) {
+            return;
+        }
+        try {
+            d.close(bs);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "driver " + d.formatName() + " failed to close node "
+                    + bs.nodeName(), e);
+        }
+        bs.setDriver(null);
+        bs.setOpaque(null);
+    }
+
+    @GlobalStateCode
+    private NodeInfo info(BlockDriverState bs) {
+        long length = -1;
+        String lengthError = null;
+        EventLoop ctx = bs.aioContext();
+        ctx.acquire();
+        try {
+            length = bs.getLength();
+        } catch (BlockException e) {
+            lengthError = e.describe();
+        } finally {
+            ctx.release();
+        }
+        BlockDriver d = bs.driver();
+        BdrvChild file = bs.file();
+        return new NodeInfo(bs.nodeName(), d == null ? null : d.formatName(), bs.filename(),
+                file == null ? null : file.node().nodeName(), bs.totalSectors(), length, lengthError, bs.isSg(),
+                d != null && d.hasVariableLength(), bs.isReadOnly(), bs.aioContext().name());
+    }
+}

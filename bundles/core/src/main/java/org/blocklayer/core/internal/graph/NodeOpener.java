@@ -1,0 +1,190 @@
+package org.blocklayer.core.internal.graph;
+
+import java.util.List;
+
+import org.blocklayer.api.annotation.GlobalStateCode;
+import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.core.internal.coroutine.Coroutine;
+import org.blocklayer.core.internal.coroutine.EventLoop;
+
+/**
+ * Opening a node: {@code bdrv_open_inherit} (options from a filename, driver choice, node name, leftover options)
+ * and {@code bdrv_open_driver} (the driver's open, then the length refresh of the seed change). A failure anywhere
+ * leaves nothing behind: the node leaves the graph and the children it opened are released.
+ */
+final class NodeOpener {
+    /** The format used when a filename is opened without one: QEMU probes, and raw is what probing falls back to. */
+    static final String DEFAULT_FORMAT = "raw";
+    /** The protocol for a plain path. */
+    static final String DEFAULT_PROTOCOL = "file";
+
+    private final Graph graph;
+
+    NodeOpener(Graph graph) {
+        this.graph = graph;
+    }
+
+    /** {@code bdrv_open_inherit}: {@code options} are consumed; a child inherits {@code ctx} from its parent. */
+    @GlobalStateCode
+    BlockDriverState open(String filename, BlockOptions options, int flags, BlockDriverState parent, EventLoop ctx)
+            throws BlockException {
+        BlockOptions given = options.copy();
+        BlockDriver drv = chooseDriver(filename, options);
+        String name = graph.assignName(options.takeString("node-name"));
+        Boolean readOnly = options.takeBool("read-only");
+        int openFlags = Boolean.TRUE.equals(readOnly) ? flags & ~OpenFlags.RDWR
+                : Boolean.FALSE.equals(readOnly) ? flags | OpenFlags.RDWR : flags;
+        if (drv.protocolName() != null) {
+            openFlags |= OpenFlags.PROTOCOL;
+        }
+        String protocolFilename = options.get("filename");
+
+        BlockDriverState bs = new BlockDriverState(graph, graph.graphLock(), name, given, openFlags, ctx);
+        graph.insert(bs);
+        try {
+            ctx.acquire();
+            try {
+                openDriver(bs, drv, options, openFlags);
+            } finally {
+                ctx.release();
+            }
+            if (!options.isEmpty()) {
+                String key = options.keys().iterator().next();
+                BlockException unsupported = bs.error(Errno.EINVAL, drv.protocolName() != null
+                        ? "Block protocol '" + drv.formatName() + "' doesn't support the option '" + key + "'"
+                        : "Block format '" + drv.formatName() + "' does not support the option '" + key + "'");
+                releaseOpened(bs);
+                throw unsupported;
+            }
+        } catch (BlockException | RuntimeException e) {
+            graph.forget(bs);
+            throw e;
+        }
+        bs.setFilename(protocolFilename != null ? protocolFilename
+                : bs.file() != null ? bs.file().node().filename() : null);
+        return bs;
+    }
+
+    /**
+     * {@code bdrv_open_driver}. The caller holds {@code bs}'s AioContext lock (or is a coroutine): the length
+     * refresh below is a co_wrapper that polls (the seed change).
+     */
+    @GlobalStateCode
+    void openDriver(BlockDriverState bs, BlockDriver drv, BlockOptions options, int flags) throws BlockException {
+        if (!Coroutine.inCoroutine() && bs.aioContext().lockHoldCount() == 0) {
+            throw new IllegalStateException("bdrv_open_driver: the caller must hold the AioContext lock of "
+                    + bs.aioContext());
+        }
+        bs.setDriver(drv);
+        try {
+            drv.open(bs, options, flags);
+        } catch (BlockException e) {
+            failOpen(bs);
+            throw named(bs, drv, e);
+        } catch (RuntimeException e) {
+            failOpen(bs);
+            throw new BlockException(Errno.EIO, bs.prefix() + "the driver failed to open the node: " + e, e);
+        }
+        try {
+            bs.refreshTotalSectors(bs.totalSectors());
+        } catch (BlockException e) {
+            releaseOpened(bs);
+            throw new BlockException(e.errno(), prefix(bs, drv) + "Could not refresh total sector count: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** {@code bdrv_open_driver}'s {@code open_failed}: no driver, no state, no children (B12). */
+    private void failOpen(BlockDriverState bs) {
+        bs.setDriver(null);
+        bs.setOpaque(null);
+        releaseChildren(bs);
+    }
+
+    /** Undoes a successful driver open. */
+    private void releaseOpened(BlockDriverState bs) {
+        graph.closeDriverQuietly(bs);
+        releaseChildren(bs);
+    }
+
+    private void releaseChildren(BlockDriverState bs) {
+        for (BdrvChild edge : List.copyOf(bs.childEdges())) {
+            graph.unrefChild(bs, edge);
+        }
+    }
+
+    /** The driver from {@code driver=}, a protocol prefix, or the defaults; fills in what the filename implies. */
+    private BlockDriver chooseDriver(String filename, BlockOptions options) throws BlockException {
+        DriverRegistry drivers = graph.driverRegistry();
+        String driverName = options.takeString("driver");
+        if (filename != null && filename.isEmpty()) {
+            throw new BlockException(Errno.EINVAL, "The filename is empty");
+        }
+        if (driverName == null) {
+            if (filename == null && !options.has("filename")) {
+                if (options.has("file") || options.keys().stream().anyMatch(k -> k.startsWith("file."))) {
+                    return drivers.require(DEFAULT_FORMAT);
+                }
+                throw new BlockException(Errno.EINVAL, "Parameter 'driver' is missing");
+            }
+            if (filename == null) {
+                return protocolFor(options.get("filename"));
+            }
+            BlockDriver format = drivers.require(DEFAULT_FORMAT);
+            fileChildFromFilename(filename, options);
+            return format;
+        }
+        BlockDriver drv = drivers.require(driverName);
+        if (filename != null) {
+            if (drv.protocolName() != null) {
+                if (options.has("filename")) {
+                    throw new BlockException(Errno.EINVAL, "Cannot give a filename both as argument and as option");
+                }
+                drv.parseFilename(filename, options);
+            } else {
+                fileChildFromFilename(filename, options);
+            }
+        }
+        return drv;
+    }
+
+    /** {@code file.driver}/{@code file.filename} for a format opened by filename, unless given already. */
+    private void fileChildFromFilename(String filename, BlockOptions options) throws BlockException {
+        if (options.has("file") || options.has("file.filename")) {
+            throw new BlockException(Errno.EINVAL, "Cannot give a filename both as argument and as option 'file'");
+        }
+        BlockDriver protocol = options.has("file.driver")
+                ? graph.driverRegistry().require(options.get("file.driver")) : protocolFor(filename);
+        BlockOptions child = new BlockOptions();
+        protocol.parseFilename(filename, child);
+        options.put("file.driver", protocol.formatName());
+        child.asMap().forEach((k, v) -> options.put("file." + k, v));
+    }
+
+    /** {@code bdrv_find_protocol}: a "proto:" prefix picks its driver, a plain path is a file. */
+    private BlockDriver protocolFor(String filename) throws BlockException {
+        BlockDriver byPrefix = graph.driverRegistry().findProtocol(filename);
+        if (byPrefix != null) {
+            return byPrefix;
+        }
+        int colon = filename.indexOf(':');
+        int slash = filename.indexOf('/');
+        if (colon > 0 && (slash < 0 || colon < slash)) {
+            throw new BlockException(Errno.EINVAL, "Unknown protocol '" + filename.substring(0, colon) + "'");
+        }
+        return graph.driverRegistry().require(DEFAULT_PROTOCOL);
+    }
+
+    private static BlockException named(BlockDriverState bs, BlockDriver drv, BlockException e) {
+        return e.getMessage().startsWith("node '") ? e
+                : new BlockException(e.errno(), prefix(bs, drv) + e.getMessage(), e);
+    }
+
+    private static String prefix(BlockDriverState bs, BlockDriver drv) {
+        return "node '" + bs.nodeName() + "', driver '" + drv.formatName() + "': ";
+    }
+}

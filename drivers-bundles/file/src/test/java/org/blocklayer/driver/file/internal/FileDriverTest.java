@@ -1,0 +1,235 @@
+package org.blocklayer.driver.file.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.OpenFlags;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileDriverTest {
+
+    private final FileDriver driver = new FileDriver();
+    private final FakeNode bs = new FakeNode("n0");
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void closeNode() {
+        driver.close(bs);
+    }
+
+    private Path image(int size, byte fill) throws IOException {
+        byte[] data = new byte[size];
+        Arrays.fill(data, fill);
+        return Files.write(dir.resolve("a.img"), data);
+    }
+
+    private void open(Path path, int flags) throws BlockException {
+        driver.open(bs, new BlockOptions().put("filename", path.toString()), flags);
+    }
+
+    @Test
+    void namesItselfFileAsFormatAndProtocolAndIsNotVariableLength() {
+        assertThat(driver.formatName()).isEqualTo("file");
+        assertThat(driver.protocolName()).isEqualTo("file");
+        assertThat(driver.hasVariableLength()).isFalse();
+        assertThat(driver.hasGetLength()).isTrue();
+    }
+
+    @Test
+    void lengthIsTheExactFileSizeWithoutWorkerThread_B5() throws Exception {
+        open(image(65537, (byte) 1), 0);
+
+        assertThat(driver.coGetLength(bs)).isEqualTo(65537);
+        assertThat(bs.poolCalls).isZero();
+    }
+
+    @Test
+    void openTakesFilenameAndAioButLeavesOptionsItDoesNotImplement() throws Exception {
+        BlockOptions options = new BlockOptions().put("filename", image(512, (byte) 0).toString())
+                .put("aio", "threads").put("locking", "off");
+
+        driver.open(bs, options, 0);
+
+        assertThat(options.keys()).containsExactly("locking");
+    }
+
+    @Test
+    void readPastEndOfFileFillsTheRestWithZeros_B6() throws Exception {
+        open(image(65537, (byte) 0xAB), 0);
+        ByteBuffer buf = ByteBuffer.allocate(512);
+        Arrays.fill(buf.array(), (byte) 0x55);
+
+        driver.coPreadv(bs, 65536, buf, 0);
+
+        assertThat(buf.hasRemaining()).isFalse();
+        assertThat(buf.get(0)).isEqualTo((byte) 0xAB);
+        assertThat(Arrays.copyOfRange(buf.array(), 1, 512)).containsOnly((byte) 0);
+        assertThat(bs.poolCalls).isEqualTo(1);
+    }
+
+    @Test
+    void readWhollyBeyondEndOfFileReadsZeros() throws Exception {
+        open(image(100, (byte) 7), 0);
+        ByteBuffer buf = ByteBuffer.wrap(new byte[8192]);
+        Arrays.fill(buf.array(), (byte) 9);
+
+        driver.coPreadv(bs, 1 << 20, buf, 0);
+
+        assertThat(buf.array()).containsOnly((byte) 0);
+    }
+
+    @Test
+    void writeThenReadBackThroughTheWorkerPool() throws Exception {
+        open(image(4096, (byte) 0), OpenFlags.RDWR);
+
+        driver.coPwritev(bs, 1000, ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)), 0);
+        driver.coFlush(bs);
+        ByteBuffer back = ByteBuffer.allocate(5);
+        driver.coPreadv(bs, 1000, back, 0);
+
+        assertThat(new String(back.array(), StandardCharsets.US_ASCII)).isEqualTo("hello");
+        assertThat(bs.poolCalls).isEqualTo(3);
+    }
+
+    @Test
+    void writePastEndOfFileGrowsTheFile() throws Exception {
+        Path path = image(512, (byte) 0);
+        open(path, OpenFlags.RDWR);
+
+        driver.coPwritev(bs, 1024, ByteBuffer.allocate(512), 0);
+
+        assertThat(driver.coGetLength(bs)).isEqualTo(1536);
+        assertThat(Files.size(path)).isEqualTo(1536);
+    }
+
+    @Test
+    void writeToFileOpenedReadOnlyIsRefusedWithEbadf() throws Exception {
+        Path path = image(512, (byte) 0);
+        open(path, 0);
+
+        assertThatThrownBy(() -> driver.coPwritev(bs, 0, ByteBuffer.allocate(512), 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF))
+                .hasMessageStartingWith("Could not write to node 'n0' (driver file, " + path + "): "
+                        + "Bad file descriptor");
+        assertThat(bs.poolCalls).isZero();
+    }
+
+    @Test
+    void flushOnReadOnlyFileSucceeds() throws Exception {
+        open(image(512, (byte) 0), 0);
+
+        driver.coFlush(bs);
+
+        assertThat(bs.poolCalls).isEqualTo(1);
+    }
+
+    @Test
+    void missingFilenameIsEinval() {
+        assertThatThrownBy(() -> driver.open(bs, new BlockOptions(), 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+                .hasMessage("The 'file' block driver requires a file name");
+    }
+
+    @Test
+    void missingFileIsEnoentAsQemuSaysIt() {
+        Path missing = dir.resolve("nope.img");
+
+        assertThatThrownBy(() -> open(missing, 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT))
+                .hasMessage("Could not open '" + missing + "': No such file or directory");
+        assertThat(bs.opaque(FileState.class)).isNull();
+    }
+
+    @Test
+    void emptyFilenameIsEnoentNotTheWorkingDirectory() {
+        assertThatThrownBy(() -> driver.open(bs, new BlockOptions().put("filename", ""), 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT))
+                .hasMessage("Could not open '': No such file or directory");
+    }
+
+    @Test
+    void directoryIsRefusedAtOpenWithEisdir() {
+        for (int flags : new int[] {0, OpenFlags.RDWR}) {
+            assertThatThrownBy(() -> open(dir, flags))
+                    .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EISDIR))
+                    .hasMessage("Could not open '" + dir + "': Is a directory");
+        }
+    }
+
+    @Test
+    void characterDeviceIsRefusedPointingAtHostDevice() {
+        Path devNull = Path.of("/dev/null");
+        assumeThat(Files.exists(devNull)).isTrue();
+
+        assertThatThrownBy(() -> open(devNull, 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+                .hasMessage("'/dev/null' is not a regular file; use driver host_device for block devices");
+    }
+
+    @Test
+    void unreadableFileIsEacces() throws Exception {
+        Path path = image(512, (byte) 0);
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("---------"));
+        assumeThat(Files.isReadable(path)).as("running as root: permissions are not enforced").isFalse();
+
+        assertThatThrownBy(() -> open(path, 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EACCES))
+                .hasMessage("Could not open '" + path + "': Permission denied");
+    }
+
+    @Test
+    void aioOtherThanThreadsIsEinvalNamingTheValue() throws Exception {
+        String filename = image(512, (byte) 0).toString();
+
+        assertThatThrownBy(() -> driver.open(bs, new BlockOptions().put("filename", filename).put("aio", "bogus"), 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+                .hasMessageContaining("'bogus'");
+        assertThatThrownBy(() -> driver.open(bs, new BlockOptions().put("filename", filename).put("aio", "io_uring"), 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+                .hasMessage("aio=io_uring was specified, but is not supported in this build.");
+    }
+
+    @Test
+    void directIoIsRefusedRatherThanIgnored() throws Exception {
+        Path path = image(512, (byte) 0);
+
+        assertThatThrownBy(() -> open(path, OpenFlags.NOCACHE))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTSUP));
+    }
+
+    @Test
+    void ioAfterCloseIsEbadfNamingNodeAndDriver() throws Exception {
+        Path path = image(512, (byte) 0);
+        open(path, 0);
+        driver.close(bs);
+        driver.close(bs);
+
+        assertThatThrownBy(() -> driver.coPreadv(bs, 0, ByteBuffer.allocate(512), 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF))
+                .hasMessage("Could not read from node 'n0' (driver file, " + path + "): Bad file descriptor");
+        assertThatThrownBy(() -> driver.coGetLength(bs))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF))
+                .hasMessageStartingWith("Could not get the length of node 'n0' (driver file, " + path + ")");
+    }
+
+    @Test
+    void closeOfNodeNeverOpenedDoesNothing() {
+        driver.close(new FakeNode("never"));
+    }
+}

@@ -1,0 +1,118 @@
+package org.blocklayer.driver.raw.internal;
+
+import java.nio.ByteBuffer;
+import java.util.EnumSet;
+import java.util.Set;
+
+import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.annotation.GlobalStateCode;
+import org.blocklayer.api.annotation.GraphRdlock;
+import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockChild;
+import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.ChildRole;
+import org.osgi.service.component.annotations.Component;
+
+/** Format driver {@code raw}: QEMU's {@code bdrv_raw} (block/raw-format.c), a window over its {@code file} child. */
+@Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + RawDriver.NAME)
+public final class RawDriver implements BlockDriver {
+
+    static final String NAME = "raw";
+
+    @Override
+    public String formatName() {
+        return NAME;
+    }
+
+    /** B15: the child may change size under us (a file grown outside, a resized device), so ask every time. */
+    @Override
+    public boolean hasVariableLength() {
+        return true;
+    }
+
+    @Override
+    public boolean hasGetLength() {
+        return true;
+    }
+
+    /** {@code raw_open}, with {@code raw_read_options} and {@code raw_apply_options}. */
+    @Override
+    @GlobalStateCode
+    public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
+        Long offsetOption = options.takeSize("offset");
+        long offset = offsetOption == null ? 0 : offsetOption;
+        Long size = options.takeSize("size");
+        // Without offset and size raw passes data through unchanged, like a filter; with either it does not.
+        Set<ChildRole> roles = offset != 0 || size != null
+                ? EnumSet.of(ChildRole.DATA, ChildRole.PRIMARY)
+                : EnumSet.of(ChildRole.FILTERED, ChildRole.PRIMARY);
+        BlockChild file = bs.openChild(options, "file", roles, false);
+        bs.setSg(file.node().isSg());
+
+        long childLength;
+        try {
+            childLength = file.node().getLength();
+        } catch (BlockException e) {
+            throw e.prepend("Could not get image size: ");
+        }
+        RawState state = RawState.apply(offset, size, childLength);
+        if (bs.isSg() && state.isLimited()) {
+            throw new BlockException(Errno.EINVAL, "Cannot use offset/size with SCSI generic devices");
+        }
+        bs.setOpaque(state);
+    }
+
+    /** {@code raw_co_getlength} (B15). */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public long coGetLength(BlockNode bs) throws BlockException {
+        RawState state = state(bs);
+        return state.refreshLength(child(bs).coGetLength());
+    }
+
+    /** {@code raw_co_preadv}. */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+        long childOffset = state(bs).childOffset(bs.nodeName(), offset, buf.remaining(), false);
+        child(bs).coPreadv(childOffset, buf, flags);
+    }
+
+    /** {@code raw_co_pwritev}. */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+        long childOffset = state(bs).childOffset(bs.nodeName(), offset, buf.remaining(), true);
+        child(bs).coPwritev(childOffset, buf, flags);
+    }
+
+    /** Forwards the flush to the child, as {@code bdrv_co_flush} does for a format without its own. */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coFlush(BlockNode bs) throws BlockException {
+        child(bs).coFlush();
+    }
+
+    private static RawState state(BlockNode bs) throws BlockException {
+        RawState state = bs.opaque(RawState.class);
+        if (state == null) {
+            throw new BlockException(Errno.ENOMEDIUM, "Node '" + bs.nodeName() + "' (driver raw) is not open");
+        }
+        return state;
+    }
+
+    private static BlockNode child(BlockNode bs) throws BlockException {
+        BlockChild file = bs.file();
+        if (file == null) {
+            throw new BlockException(Errno.ENOMEDIUM, "Node '" + bs.nodeName() + "' (driver raw) has no file child");
+        }
+        return file.node();
+    }
+}

@@ -1,0 +1,97 @@
+package org.blocklayer.driver.raw.internal;
+
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockNode;
+
+/**
+ * QEMU's {@code BDRVRawState}: the window {@code [offset, offset + size)} of the child that a raw node shows, and
+ * the arithmetic on it. Pure: no graph, so every rule can be tested on numbers alone.
+ */
+final class RawState {
+    private final long offset;
+    private final boolean hasSize;
+    /** Rewritten by every length query; volatile because a node can move to another context between queries. */
+    private volatile long size;
+
+    private RawState(long offset, boolean hasSize, long size) {
+        this.offset = offset;
+        this.hasSize = hasSize;
+        this.size = size;
+    }
+
+    /**
+     * {@code raw_apply_options}: checks {@code offset} and {@code size} (null when not given) against the child's
+     * length, in QEMU's order.
+     */
+    static RawState apply(long offset, Long size, long childLength) throws BlockException {
+        if (offset > childLength) {
+            throw new BlockException(Errno.EINVAL, "Offset (" + offset
+                    + ") cannot be greater than size of the containing file (" + childLength + ")");
+        }
+        if (size != null && childLength - offset < size) {
+            // The doubled space is QEMU's own, kept so messages match byte for byte.
+            throw new BlockException(Errno.EINVAL, "The sum of offset (" + offset + ") and size (" + size
+                    + ") has to be smaller or equal to the  actual size of the containing file (" + childLength + ")");
+        }
+        // An unaligned size would be rounded up by the sector arithmetic and leak past the window.
+        if (size != null && size % BlockNode.SECTOR_SIZE != 0) {
+            throw new BlockException(Errno.EINVAL, "Specified size is not multiple of " + BlockNode.SECTOR_SIZE);
+        }
+        return new RawState(offset, size != null, size != null ? size : childLength - offset);
+    }
+
+    long offset() {
+        return offset;
+    }
+
+    boolean hasSize() {
+        return hasSize;
+    }
+
+    /** The size as last computed. */
+    long size() {
+        return size;
+    }
+
+    /** True when offset or size restrict the child, so raw is no longer a plain pass-through. */
+    boolean isLimited() {
+        return offset != 0 || hasSize;
+    }
+
+    /**
+     * {@code raw_co_getlength} (B15): {@code max(0, min(size, childLength - offset))}, stored as the new size. A
+     * fixed size never grows back after the child shrank, as in QEMU.
+     */
+    long refreshLength(long childLength) {
+        long newSize;
+        if (childLength < offset) {
+            newSize = 0;
+        } else if (hasSize) {
+            newSize = Math.min(size, childLength - offset);
+        } else {
+            newSize = childLength - offset;
+        }
+        size = newSize;
+        return newSize;
+    }
+
+    /**
+     * {@code raw_adjust_offset}: the child offset of a request of {@code bytes} at {@code requestOffset}. A read
+     * beyond the window is EINVAL and a write ENOSPC, as QEMU answers for a fixed size; unlike QEMU the window is
+     * enforced without {@code size} too, so no request reaches outside what {@code getLength} reported.
+     */
+    long childOffset(String node, long requestOffset, long bytes, boolean write) throws BlockException {
+        long current = size;
+        if (requestOffset < 0 || bytes < 0 || requestOffset > current || bytes > current - requestOffset) {
+            throw new BlockException(write ? Errno.ENOSPC : Errno.EINVAL,
+                    (write ? "Could not write to" : "Could not read from") + " node '" + node + "' (driver raw): "
+                    + bytes + " bytes at offset " + requestOffset + " reach beyond its end (" + current + " bytes)");
+        }
+        if (requestOffset > Long.MAX_VALUE - offset) {
+            throw new BlockException(Errno.EINVAL, "Could not access node '" + node + "' (driver raw): offset "
+                    + requestOffset + " + " + offset + " overflows");
+        }
+        return requestOffset + offset;
+    }
+}
