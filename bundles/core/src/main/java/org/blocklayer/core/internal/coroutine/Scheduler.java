@@ -26,6 +26,7 @@ public final class Scheduler implements CoroutineScheduler {
     private final WorkerPool workers = new WorkerPool();
     private final AioWait aioWait = new AioWait(this);
     private final List<EventLoop> contexts = new CopyOnWriteArrayList<>();
+    private final ReaderCount orphanedReaders = new ReaderCount();
 
     @Activate
     public Scheduler() {
@@ -37,6 +38,11 @@ public final class Scheduler implements CoroutineScheduler {
 
     @Deactivate
     public void close() {
+        for (EventLoop ctx : contexts) {
+            if (ctx != mainLoop) {
+                ctx.stop();
+            }
+        }
         mainLoop.stop();
         workers.shutdown();
     }
@@ -64,6 +70,35 @@ public final class Scheduler implements CoroutineScheduler {
     /** Every context, the main loop's first; the graph lock sums their reader counts. */
     public List<EventLoop> contexts() {
         return contexts;
+    }
+
+    /** Starts an iothread with a context of its own ({@code iothread_new}); names must be unique. */
+    public EventLoop createIoThread(String name) {
+        for (EventLoop ctx : contexts) {
+            if (ctx.name().equals(name)) {
+                throw new IllegalArgumentException("an AioContext named '" + name + "' exists already");
+            }
+        }
+        EventLoop ctx = new EventLoop(name, this);
+        ctx.start(true);
+        contexts.add(ctx);
+        return ctx;
+    }
+
+    /** Stops an iothread; its context leaves the list (its graph reader count moves to the orphan count, B35). */
+    public void destroyIoThread(EventLoop ctx) {
+        if (ctx == mainLoop) {
+            throw new IllegalArgumentException("the main loop is not an iothread");
+        }
+        ctx.stop();
+        // Count first, remove second: for a moment the readers are counted twice, which only makes a writer wait.
+        orphanedReaders.add(ctx.graphReaders().get());
+        contexts.remove(ctx);
+    }
+
+    /** Graph readers counted in contexts since deleted ({@code orphaned_reader_count}, B35). */
+    public ReaderCount orphanedReaders() {
+        return orphanedReaders;
     }
 
     public AioWait aioWait() {

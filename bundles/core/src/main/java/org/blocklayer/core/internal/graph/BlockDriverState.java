@@ -258,7 +258,7 @@ public final class BlockDriverState implements BlockNode {
 
     @Override
     public void refreshTotalSectors(long hint) throws BlockException {
-        CoWrappers.mixedRdlock(ctx, graphLock, () -> {
+        CoWrappers.mixedRdlock(wrapperContext(), graphLock, () -> {
             coRefreshTotalSectors(hint);
             return null;
         });
@@ -266,12 +266,16 @@ public final class BlockDriverState implements BlockNode {
 
     @Override
     public long nbSectors() throws BlockException {
-        return CoWrappers.mixedRdlock(ctx, graphLock, this::coNbSectors);
+        return CoWrappers.mixedRdlock(wrapperContext(), graphLock, this::coNbSectors);
     }
 
     @Override
     public long getLength() throws BlockException {
-        return CoWrappers.mixedRdlock(ctx, graphLock, this::coGetLength);
+        return CoWrappers.mixedRdlock(wrapperContext(), graphLock, this::coGetLength);
+    }
+
+    private EventLoop wrapperContext() {
+        return WrapperContext.of(this, graph.scheduler());
     }
 
     // ---- I/O ----
@@ -308,7 +312,7 @@ public final class BlockDriverState implements BlockNode {
 
     @Override
     public void pread(long offset, ByteBuffer buf, int flags) throws BlockException {
-        CoWrappers.mixedRdlock(ctx, graphLock, () -> {
+        CoWrappers.mixedRdlock(wrapperContext(), graphLock, () -> {
             coPreadv(offset, buf, flags);
             return null;
         });
@@ -316,7 +320,7 @@ public final class BlockDriverState implements BlockNode {
 
     @Override
     public void pwrite(long offset, ByteBuffer buf, int flags) throws BlockException {
-        CoWrappers.mixedRdlock(ctx, graphLock, () -> {
+        CoWrappers.mixedRdlock(wrapperContext(), graphLock, () -> {
             coPwritev(offset, buf, flags);
             return null;
         });
@@ -324,7 +328,7 @@ public final class BlockDriverState implements BlockNode {
 
     @Override
     public void flush() throws BlockException {
-        CoWrappers.mixedRdlock(ctx, graphLock, () -> {
+        CoWrappers.mixedRdlock(wrapperContext(), graphLock, () -> {
             coFlush();
             return null;
         });

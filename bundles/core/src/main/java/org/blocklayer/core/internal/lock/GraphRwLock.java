@@ -30,8 +30,6 @@ public final class GraphRwLock implements GraphLock {
     private final Scheduler scheduler;
     private final Object queueLock = new Object();
     private final List<Coroutine> readerQueue = new ArrayList<>();
-    /** Readers counted in contexts since deleted ({@code orphaned_reader_count}). */
-    private final ReaderCount orphanReaders = new ReaderCount();
     private volatile boolean hasWriter;
     /** True from the start of {@link #wrlock} until {@link #wrunlock}: the writer may be polling for readers. */
     private volatile boolean writerWaiting;
@@ -135,12 +133,7 @@ public final class GraphRwLock implements GraphLock {
         for (EventLoop ctx : scheduler.contexts()) {
             total += ctx.graphReaders().get();
         }
-        return total + orphanReaders.get();
-    }
-
-    /** Moves a deleted context's count to the orphan count so the sum stays right (B35). */
-    public void contextDeleted(EventLoop ctx) {
-        orphanReaders.add(ctx.graphReaders().get());
+        return total + scheduler.orphanedReaders().get();
     }
 
     public boolean hasWriter() {

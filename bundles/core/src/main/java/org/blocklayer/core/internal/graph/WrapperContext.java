@@ -1,0 +1,23 @@
+package org.blocklayer.core.internal.graph;
+
+import org.blocklayer.core.internal.coroutine.EventLoop;
+import org.blocklayer.core.internal.coroutine.Scheduler;
+
+/**
+ * Which context a generated wrapper runs its coroutine in, chosen from its first argument as block-gen.c does
+ * (B25): a node's own context, a child edge's child node's context, otherwise the main loop.
+ */
+final class WrapperContext {
+    private WrapperContext() {
+    }
+
+    static EventLoop of(Object first, Scheduler scheduler) {
+        if (first instanceof BlockDriverState bs) {
+            return bs.aioContext();
+        }
+        if (first instanceof BdrvChild child) {
+            return child.node().aioContext();
+        }
+        return scheduler.mainLoop();
+    }
+}

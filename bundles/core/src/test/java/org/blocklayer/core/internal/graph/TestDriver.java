@@ -1,0 +1,92 @@
+package org.blocklayer.core.internal.graph;
+
+import java.util.EnumSet;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.ChildRole;
+import org.blocklayer.core.internal.coroutine.Coroutine;
+
+/** A scriptable driver: what its callbacks return, and how often and where they were called. */
+final class TestDriver implements BlockDriver {
+    final String name;
+    volatile boolean protocol;
+    volatile boolean hasGetLength = true;
+    volatile boolean variableLength;
+    volatile boolean sg;
+    volatile boolean openChildFile;
+    volatile long length;
+    volatile long totalSectorsAtOpen = -1;
+    volatile BlockException lengthError;
+    volatile BlockException openError;
+    volatile BlockNode lastOpened;
+    final AtomicInteger getLengthCalls = new AtomicInteger();
+    final AtomicInteger closeCalls = new AtomicInteger();
+    volatile boolean lastGetLengthInCoroutine;
+
+    TestDriver(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public String formatName() {
+        return name;
+    }
+
+    @Override
+    public String protocolName() {
+        return protocol ? name : null;
+    }
+
+    @Override
+    public boolean hasVariableLength() {
+        return variableLength;
+    }
+
+    @Override
+    public boolean hasGetLength() {
+        return hasGetLength;
+    }
+
+    @Override
+    public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
+        lastOpened = bs;
+        options.takeString("filename");
+        bs.setOpaque("state of " + bs.nodeName());
+        if (openChildFile) {
+            bs.openChild(options, "file", EnumSet.of(ChildRole.FILTERED, ChildRole.PRIMARY), false);
+        }
+        if (openError != null) {
+            throw openError;
+        }
+        if (sg) {
+            bs.setSg(true);
+        }
+        if (totalSectorsAtOpen >= 0) {
+            bs.setTotalSectors(totalSectorsAtOpen);
+        }
+    }
+
+    @Override
+    public void close(BlockNode bs) {
+        closeCalls.incrementAndGet();
+    }
+
+    @Override
+    public long coGetLength(BlockNode bs) throws BlockException {
+        getLengthCalls.incrementAndGet();
+        lastGetLengthInCoroutine = Coroutine.inCoroutine();
+        if (lengthError != null) {
+            throw lengthError;
+        }
+        return length;
+    }
+
+    static BlockException eio() {
+        return new BlockException(Errno.EIO, "injected I/O error");
+    }
+}

@@ -1,0 +1,118 @@
+package org.blocklayer.shell.internal;
+
+import static org.apache.felix.service.command.Converter.INSPECT;
+import static org.apache.felix.service.command.Converter.LINE;
+import static org.apache.felix.service.command.Converter.PART;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+
+import org.blocklayer.api.graph.DriverInfo;
+import org.blocklayer.api.graph.NodeInfo;
+import org.junit.jupiter.api.Test;
+
+class ResultFormatterTest {
+    private final ResultFormatter formatter = new ResultFormatter();
+
+    private static final NodeInfo RAW = new NodeInfo("disk0", "raw", "/tmp/a.img", "#block0", 2048, 1_048_576, null,
+            false, true, false, "main");
+    private static final NodeInfo GONE = new NodeInfo("#block3", null, "nbd://h/e", null, 8, -1,
+            "Node '#block3' has no medium: driver 'nbd' is gone", false, false, true, "iothread0");
+
+    @Test
+    void lengthIsABareIntegerAtEveryLevel() {
+        var result = new LengthResult("disk0", 1_048_576);
+
+        for (int level : new int[] {INSPECT, LINE, PART}) {
+            assertThat(formatter.format(result, level, null)).hasToString("1048576");
+        }
+    }
+
+    @Test
+    void openPrintsTheNodeName() {
+        assertThat(formatter.format(new OpenResult("#block0"), INSPECT, null)).hasToString("#block0");
+    }
+
+    @Test
+    void infoIsKeyValueLinesInFixedOrder() {
+        assertThat(formatter.format(RAW, INSPECT, null)).hasToString("""
+                node: disk0
+                driver: raw
+                file: #block0
+                filename: /tmp/a.img
+                total-sectors: 2048
+                length: 1048576
+                sg: false
+                variable-length: true
+                read-only: false
+                aio-context: main""");
+    }
+
+    @Test
+    void infoOfANodeWithoutMediumSaysSo() {
+        assertThat(formatter.format(GONE, INSPECT, null)).hasToString("""
+                node: #block3
+                driver: no medium
+                file: -
+                filename: nbd://h/e
+                total-sectors: 8
+                length: - (Node '#block3' has no medium: driver 'nbd' is gone)
+                sg: false
+                variable-length: false
+                read-only: true
+                aio-context: iothread0""");
+    }
+
+    @Test
+    void nodesIsOneAlignedLinePerNode() {
+        var nodes = new NodeList(List.of(RAW, GONE, new NodeInfo("#block0", "file", "/tmp/a.img", null, 2048,
+                1_048_576, null, false, false, false, "main")));
+
+        assertThat(formatter.format(nodes, INSPECT, null)).hasToString("""
+                disk0    raw        /tmp/a.img  1048576
+                #block3  no medium  nbd://h/e   -
+                #block0  file       /tmp/a.img  1048576""");
+    }
+
+    @Test
+    void noNodesIsNothing() {
+        assertThat(formatter.format(new NodeList(List.of()), INSPECT, null)).hasToString("");
+    }
+
+    @Test
+    void nodeAsTableRowAndAsName() {
+        assertThat(formatter.format(RAW, LINE, null)).hasToString("disk0  raw  /tmp/a.img  1048576");
+        assertThat(formatter.format(RAW, PART, null)).hasToString("disk0");
+        assertThat(formatter.format(new NodeList(List.of(RAW, GONE)), LINE, null)).hasToString("disk0, #block3");
+    }
+
+    @Test
+    void driversIsOneAlignedLinePerDriver() {
+        var drivers = new DriverList(List.of(
+                new DriverInfo("file", "protocol", "org.blocklayer.driver.file", "0.1.0.SNAPSHOT"),
+                new DriverInfo("raw", "format", "org.blocklayer.driver.raw", "0.1.0.SNAPSHOT"),
+                new DriverInfo("host_device", "protocol", "org.blocklayer.driver.hostdevice", "1.2.3")));
+
+        assertThat(formatter.format(drivers, INSPECT, null)).hasToString("""
+                file         protocol  org.blocklayer.driver.file        0.1.0.SNAPSHOT
+                raw          format    org.blocklayer.driver.raw         0.1.0.SNAPSHOT
+                host_device  protocol  org.blocklayer.driver.hostdevice  1.2.3""");
+        assertThat(formatter.format(drivers, PART, null)).hasToString("file, raw, host_device");
+    }
+
+    @Test
+    void otherTypesAreLeftToGogo() {
+        assertThat(formatter.format("text", INSPECT, null)).isNull();
+        assertThat(formatter.format(42L, INSPECT, null)).isNull();
+        assertThat(formatter.format(List.of(RAW), INSPECT, null)).isNull();
+        assertThat(formatter.format(null, INSPECT, null)).isNull();
+        assertThat(formatter.convert(String.class, RAW)).isNull();
+    }
+
+    @Test
+    void unknownLevelIsRejectedAsTheConverterContractSays() {
+        assertThatThrownBy(() -> formatter.format(new OpenResult("a"), 7, null))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
