@@ -122,20 +122,18 @@ public final class EventLoop implements AioContext {
     public boolean poll(boolean blocking) {
         boolean progress = runBottomHalves();
         while (blocking && !progress && !stopping) {
-            if (!notified.getAndSet(false)) {
+            if (notified.getAndSet(false)) {
+                // A kick is progress even with nothing queued: the waiter re-checks its condition (aio_wait_kick).
+                progress = true;
+            } else {
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
             }
-            progress = runBottomHalves();
-            if (!progress && notified.getAndSet(false)) {
-                // Kicked with nothing queued (aio_wait_kick, a stop request): that is progress for the caller.
-                progress = true;
-            }
+            progress |= runBottomHalves();
         }
         return progress;
     }
 
     private boolean runBottomHalves() {
-        notified.set(false);
         boolean progress = false;
         // Run only what was queued when we started, so a bottom half that re-schedules itself cannot starve I/O.
         for (int n = bottomHalves.size(); n > 0; n--) {

@@ -1,0 +1,230 @@
+package org.blocklayer.core.internal.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.core.internal.coroutine.Coroutine;
+import org.blocklayer.core.internal.coroutine.EventLoop;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The graph reader/writer lock (B32–B37). */
+class GraphLockTest {
+    private final CoreFixture core = new CoreFixture();
+
+    @AfterEach
+    void tearDown() {
+        core.close();
+    }
+
+    @Test
+    void rdlockWithoutWriterCountsInTheCurrentContextAndUnlockUncounts_B32() throws Exception {
+        EventLoop main = core.scheduler.mainLoop();
+        long[] seen = core.inCoroutine(() -> {
+            long before = main.graphReaders().get();
+            long during;
+            try (GraphLock.Reader r = core.lock.coRdlock()) {
+                during = main.graphReaders().get();
+            }
+            return new long[] {before, during, main.graphReaders().get()};
+        });
+        assertThat(seen).containsExactly(0, 1, 0);
+    }
+
+    @Test
+    void readersParkWhileAWriterHoldsTheLockAndAllWakeOnUnlock_B33() throws Exception {
+        AtomicInteger entered = new AtomicInteger();
+        int parkedWhileLocked = core.inMain(() -> {
+            try (GraphLock.Writer w = core.lock.wrlock()) {
+                for (int i = 0; i < 3; i++) {
+                    core.scheduler.mainLoop().coEnter(Coroutine.create(() -> {
+                        try (GraphLock.Reader r = core.lock.coRdlock()) {
+                            entered.incrementAndGet();
+                        }
+                    }));
+                }
+                return entered.get();
+            }
+        });
+        assertThat(parkedWhileLocked).isZero();
+        assertThat(entered).hasValue(3);
+        assertThat(core.lock.readerCount()).isZero();
+    }
+
+    @Test
+    void wrlockOnlyInTheMainLoopAndNeverNested_B34() throws Exception {
+        assertThatThrownBy(core.lock::wrlock).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("main loop");
+        String nested = core.inMain(() -> {
+            try (GraphLock.Writer w = core.lock.wrlock()) {
+                core.lock.wrlock();
+                return "no failure";
+            } catch (IllegalStateException e) {
+                return e.getMessage();
+            }
+        });
+        assertThat(nested).contains("nested writer");
+    }
+
+    @Test
+    void wrlockWaitsForReadersAndLetsCallbacksReadLockWhilePolling_B34() throws Exception {
+        EventLoop io = core.scheduler.createIoThread("io");
+        CountDownLatch readerHolds = new CountDownLatch(1);
+        AtomicBoolean readerDone = new AtomicBoolean();
+        AtomicBoolean callbackRead = new AtomicBoolean();
+        io.coEnter(Coroutine.create(() -> {
+            try (GraphLock.Reader r = core.lock.coRdlock()) {
+                readerHolds.countDown();
+                io.threadPool().run(() -> {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+                    return null;
+                });
+                readerDone.set(true);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+        assertThat(readerHolds.await(5, TimeUnit.SECONDS)).isTrue();
+
+        boolean doneWhenLocked = core.inMain(() -> {
+            // A callback that runs while the writer polls must be able to read-lock (has_writer is clear then).
+            core.scheduler.mainLoop().schedule(() -> core.scheduler.mainLoop().coEnter(Coroutine.create(() -> {
+                try (GraphLock.Reader r = core.lock.coRdlock()) {
+                    callbackRead.set(true);
+                }
+            })));
+            try (GraphLock.Writer w = core.lock.wrlock()) {
+                assertThat(core.lock.hasWriter()).isTrue();
+                return readerDone.get();
+            }
+        });
+        assertThat(doneWhenLocked).isTrue();
+        assertThat(callbackRead).isTrue();
+        assertThat(core.lock.hasWriter()).isFalse();
+    }
+
+    @Test
+    void countsMoveBetweenContextsAndDeletedContextsKeepTheirShare_B35() throws Exception {
+        EventLoop a = core.scheduler.createIoThread("a");
+        EventLoop b = core.scheduler.createIoThread("b");
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch unlocked = new CountDownLatch(1);
+        AtomicLong sumWhileMoved = new AtomicLong(-1);
+        Coroutine mover = Coroutine.create(() -> {
+            GraphLock.Reader r = core.lock.coRdlock();
+            locked.countDown();
+            Coroutine.yield_();
+            sumWhileMoved.set(core.lock.readerCount());
+            r.close();
+            unlocked.countDown();
+        });
+        a.coEnter(mover);
+        assertThat(locked.await(5, TimeUnit.SECONDS)).isTrue();
+        b.scheduleCoroutine(mover);
+        assertThat(unlocked.await(5, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(sumWhileMoved.get()).isEqualTo(1);
+        assertThat(a.graphReaders().get()).isEqualTo(1);
+        assertThat(b.graphReaders().get()).isEqualTo(-1);
+        assertThat(core.lock.readerCount()).isZero();
+        core.scheduler.destroyIoThread(a);
+        assertThat(core.scheduler.orphanedReaders().get()).isEqualTo(1);
+        assertThat(core.lock.readerCount()).isZero();
+    }
+
+    @Test
+    @Timeout(60)
+    void unlockDuringTheWritersPollWindowAlwaysWakesTheWriter_B36() throws Exception {
+        List<EventLoop> iothreads = List.of(core.scheduler.createIoThread("r1"), core.scheduler.createIoThread("r2"));
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong reads = new AtomicLong();
+        List<Coroutine> readers = new ArrayList<>();
+        for (EventLoop io : iothreads) {
+            // Each reader takes and drops the lock, then yields through its own context so the writer's
+            // has_writer window opens and closes around it thousands of times.
+            Coroutine[] self = new Coroutine[1];
+            self[0] = Coroutine.create(() -> {
+                while (!stop.get()) {
+                    try (GraphLock.Reader r = core.lock.coRdlock()) {
+                        reads.incrementAndGet();
+                    }
+                    io.scheduleCoroutine(self[0]);
+                    Coroutine.yield_();
+                }
+            });
+            readers.add(self[0]);
+            io.coEnter(self[0]);
+        }
+        int writes = core.inMain(() -> {
+            int n = 0;
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() < end) {
+                try (GraphLock.Writer w = core.lock.wrlock()) {
+                    n++;
+                }
+            }
+            return n;
+        });
+        stop.set(true);
+        assertThat(writes).isGreaterThan(100);
+        assertThat(reads.get()).isGreaterThan(100);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (readers.stream().anyMatch(c -> !c.isTerminated()) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(readers).allMatch(Coroutine::isTerminated);
+        assertThat(core.lock.readerCount()).isZero();
+    }
+
+    @Test
+    void readableInTheMainLoopOrUnderAReadLockWritableOnlyForTheWriter_B37() throws Exception {
+        EventLoop io = core.scheduler.createIoThread("io");
+        core.inMain(() -> {
+            core.lock.assertReadable();
+            return null;
+        });
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicBoolean failedWithoutLock = new AtomicBoolean();
+        AtomicBoolean passedWithLock = new AtomicBoolean();
+        io.coEnter(Coroutine.create(() -> {
+            try {
+                core.lock.assertReadable();
+            } catch (IllegalStateException e) {
+                failedWithoutLock.set(true);
+            }
+            try (GraphLock.Reader r = core.lock.coRdlock()) {
+                core.lock.assertReadable();
+                passedWithLock.set(true);
+            }
+            done.countDown();
+        }));
+        assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(failedWithoutLock).isTrue();
+        assertThat(passedWithLock).isTrue();
+
+        assertThatThrownBy(core.lock::assertWritable).isInstanceOf(IllegalStateException.class);
+        String inMain = core.inMain(() -> {
+            try {
+                core.lock.assertWritable();
+                return "writable without the lock";
+            } catch (IllegalStateException expected) {
+                try (GraphLock.Writer w = core.lock.wrlock()) {
+                    core.lock.assertWritable();
+                    return "ok";
+                }
+            }
+        });
+        assertThat(inMain).isEqualTo("ok");
+    }
+}
