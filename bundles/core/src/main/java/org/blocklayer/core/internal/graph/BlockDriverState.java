@@ -335,6 +335,8 @@ public final class BlockDriverState implements BlockNode {
     }
 
     /** {@code bdrv_check_request} plus the end-of-device check a BlockBackend does ({@code blk_check_byte_request}). */
+    @CoroutineFn
+    @GraphRdlock
     private BlockDriver checkRequest(long offset, ByteBuffer buf, String what) throws BlockException {
         BlockDriver d = drv;
         if (d == null) {
