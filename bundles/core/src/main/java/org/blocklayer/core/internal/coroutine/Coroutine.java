@@ -17,11 +17,16 @@ public final class Coroutine {
     private EventLoop context;
     private Throwable escaped;
     private boolean running;
+    /** CoMutex/CoRwLock holds ({@code co->locks_held}): a coroutine may not terminate holding one (B40). */
+    private int locksHeld;
 
     private Coroutine(Runnable body) {
         this.stack = BACKEND.create(() -> {
             try {
                 body.run();
+                if (locksHeld != 0) {
+                    throw new IllegalStateException("Co-routine terminated while holding " + locksHeld + " lock(s)");
+                }
             } catch (Throwable t) {
                 escaped = t;
             }
@@ -105,6 +110,20 @@ public final class Coroutine {
             throw new IllegalStateException("Co-routine is yielding to no one");
         }
         BACKEND.suspend();
+    }
+
+    /**
+     * {@code qemu_co_sleep_ns}: yields for at least {@code nanos}, then resumes in the coroutine's context.
+     */
+    public static void sleep(long nanos) {
+        Coroutine self = CoQueue.requireCoroutine("qemu_co_sleep_ns");
+        EventLoop ctx = self.context();
+        ctx.scheduleAfter(nanos, () -> ctx.wake(self));
+        yield_();
+    }
+
+    void locksHeld(int delta) {
+        locksHeld += delta;
     }
 
     /** Marks this coroutine scheduled; false when it already was ({@code aio_co_schedule}'s abort, B40). */

@@ -1,5 +1,6 @@
 package org.blocklayer.core.internal.coroutine;
 
+import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,9 @@ public final class EventLoop implements AioContext {
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicBoolean notified = new AtomicBoolean();
     private final ReaderCount graphReaders = new ReaderCount();
+    /** Timers by deadline; guarded by itself because any thread may arm one. */
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private long timerSeq;
     private volatile Thread home;
     private volatile boolean stopping;
 
@@ -105,6 +109,20 @@ public final class EventLoop implements AioContext {
         coEnter(co);
     }
 
+    /**
+     * {@code aio_timer_new} + {@code timer_mod}: runs {@code callback} on this context's thread once
+     * {@code delayNanos} have passed. Returns the timer, which {@link Timer#cancel()} disarms.
+     */
+    public Timer scheduleAfter(long delayNanos, Runnable callback) {
+        Timer t;
+        synchronized (timers) {
+            t = new Timer(System.nanoTime() + Math.max(0, delayNanos), timerSeq++, callback);
+            timers.add(t);
+        }
+        kick();
+        return t;
+    }
+
     /** {@code aio_notify}: wakes the home thread if it sleeps in a blocking poll. */
     public void kick() {
         if (notified.compareAndSet(false, true)) {
@@ -126,15 +144,43 @@ public final class EventLoop implements AioContext {
                 // A kick is progress even with nothing queued: the waiter re-checks its condition (aio_wait_kick).
                 progress = true;
             } else {
-                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+                LockSupport.parkNanos(this, sleepBudget());
             }
             progress |= runBottomHalves();
         }
         return progress;
     }
 
-    private boolean runBottomHalves() {
+    /** How long a blocking poll may sleep: until the next timer, at most 100 ms. */
+    private long sleepBudget() {
+        long max = TimeUnit.MILLISECONDS.toNanos(100);
+        synchronized (timers) {
+            Timer next = timers.peek();
+            return next == null ? max : Math.max(1, Math.min(max, next.deadline - System.nanoTime()));
+        }
+    }
+
+    private boolean runTimers() {
         boolean progress = false;
+        long now = System.nanoTime();
+        for (;;) {
+            Timer due;
+            synchronized (timers) {
+                due = timers.peek();
+                if (due == null || due.deadline > now) {
+                    return progress;
+                }
+                timers.poll();
+            }
+            if (!due.cancelled) {
+                progress = true;
+                due.callback.run();
+            }
+        }
+    }
+
+    private boolean runBottomHalves() {
+        boolean progress = runTimers();
         // Run only what was queued when we started, so a bottom half that re-schedules itself cannot starve I/O.
         for (int n = bottomHalves.size(); n > 0; n--) {
             Runnable bh = bottomHalves.poll();
@@ -203,6 +249,31 @@ public final class EventLoop implements AioContext {
     @Override
     public String toString() {
         return "AioContext " + name;
+    }
+
+    /** An armed timer ({@code QEMUTimer}); cancelling one that already fired does nothing. */
+    public static final class Timer implements Comparable<Timer> {
+        private final long deadline;
+        private final long seq;
+        private final Runnable callback;
+        private volatile boolean cancelled;
+
+        private Timer(long deadline, long seq, Runnable callback) {
+            this.deadline = deadline;
+            this.seq = seq;
+            this.callback = callback;
+        }
+
+        /** {@code timer_del}. */
+        public void cancel() {
+            cancelled = true;
+        }
+
+        @Override
+        public int compareTo(Timer o) {
+            int c = Long.compare(deadline - o.deadline, 0);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
     }
 
     /** The home thread of an event loop. */

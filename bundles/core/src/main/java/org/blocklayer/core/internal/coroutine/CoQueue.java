@@ -1,0 +1,60 @@
+package org.blocklayer.core.internal.coroutine;
+
+import java.util.ArrayDeque;
+
+import org.blocklayer.api.annotation.CoroutineFn;
+
+/**
+ * A queue of coroutines waiting for something ({@code CoQueue}, util/qemu-coroutine-lock.c). Waking goes through
+ * each waiter's own context ({@code aio_co_wake}), so a waiter woken from another thread runs only after it yielded.
+ */
+public final class CoQueue {
+    private final ArrayDeque<Coroutine> waiters = new ArrayDeque<>();
+
+    /** {@code qemu_co_queue_wait}: yields until {@link #next()} or {@link #restartAll()} picks this coroutine. */
+    @CoroutineFn
+    public void coWait() {
+        Coroutine self = requireCoroutine("qemu_co_queue_wait");
+        synchronized (waiters) {
+            waiters.add(self);
+        }
+        Coroutine.yield_();
+    }
+
+    /** {@code qemu_co_queue_next}: wakes the first waiter; false when there was none. */
+    public boolean next() {
+        Coroutine co;
+        synchronized (waiters) {
+            co = waiters.poll();
+        }
+        if (co == null) {
+            return false;
+        }
+        co.context().wake(co);
+        return true;
+    }
+
+    /** {@code qemu_co_queue_restart_all}. */
+    public void restartAll() {
+        while (next()) {
+            // keep waking
+        }
+    }
+
+    public boolean isEmpty() {
+        synchronized (waiters) {
+            return waiters.isEmpty();
+        }
+    }
+
+    static Coroutine requireCoroutine(String what) {
+        Coroutine self = Coroutine.current();
+        if (self == null) {
+            throw new IllegalStateException(what + " outside a coroutine");
+        }
+        if (self.context() == null) {
+            throw new IllegalStateException(what + " in a coroutine that runs in no AioContext");
+        }
+        return self;
+    }
+}

@@ -1,0 +1,158 @@
+package org.blocklayer.core.internal.coroutine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** CoQueue, CoMutex, CoRwLock and sleep (B40, B41). */
+class CoLocksTest {
+    private final Scheduler scheduler = new Scheduler();
+    private final EventLoop main = scheduler.mainLoop();
+
+    @AfterEach
+    void tearDown() {
+        scheduler.close();
+    }
+
+    /** Starts {@code body} as a coroutine in the main loop; the future completes when it ends. */
+    private CompletableFuture<Void> spawn(EventLoop ctx, Runnable body) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        ctx.schedule(() -> ctx.coEnter(Coroutine.create(() -> {
+            try {
+                body.run();
+                done.complete(null);
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        })));
+        return done;
+    }
+
+    @Test
+    void coMutexHandsOffInArrivalOrderAcrossContexts() throws Exception {
+        EventLoop io = scheduler.createIoThread("io");
+        CoMutex mutex = new CoMutex();
+        List<String> order = new ArrayList<>();
+        AtomicInteger inside = new AtomicInteger();
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String name = "c" + i;
+            EventLoop ctx = i % 2 == 0 ? main : io;
+            all.add(spawn(ctx, () -> {
+                mutex.lock();
+                try {
+                    assertThat(inside.incrementAndGet()).isEqualTo(1);
+                    Coroutine.sleep(TimeUnit.MILLISECONDS.toNanos(1));
+                    synchronized (order) {
+                        order.add(name);
+                    }
+                    inside.decrementAndGet();
+                } finally {
+                    mutex.unlock();
+                }
+            }));
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        assertThat(order).hasSize(20);
+        assertThat(mutex.isLocked()).isFalse();
+    }
+
+    @Test
+    void coMutexUnlockByANonHolderAsserts_B41() throws Exception {
+        CoMutex mutex = new CoMutex();
+        CompletableFuture<Void> holder = spawn(main, () -> {
+            mutex.lock();
+            Coroutine.sleep(TimeUnit.MILLISECONDS.toNanos(200));
+            mutex.unlock();
+        });
+        CompletableFuture<Void> thief = spawn(main, mutex::unlock);
+        assertThat(thief).failsWithin(5, TimeUnit.SECONDS).withThrowableThat()
+                .withMessageContaining("does not hold it");
+        holder.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void terminatingWhileHoldingACoMutexAsserts_B40() throws Exception {
+        CoMutex mutex = new CoMutex();
+        // The check runs as the coroutine ends, so it surfaces in whoever entered it.
+        Throwable t = scheduler.inMainLoop(() -> {
+            try {
+                main.coEnter(Coroutine.create(mutex::lock));
+                return null;
+            } catch (IllegalStateException e) {
+                return e;
+            }
+        });
+        assertThat(t).hasMessageContaining("terminated while holding 1 lock");
+    }
+
+    @Test
+    void aReaderQueuesBehindAWaitingWriterAndUnlockWakesTheNextCompatible_B41() throws Exception {
+        CoRwLock lock = new CoRwLock();
+        List<String> order = new ArrayList<>();
+        CompletableFuture<Void> r1 = spawn(main, () -> {
+            lock.rdlock();
+            order.add("r1");
+            Coroutine.sleep(TimeUnit.MILLISECONDS.toNanos(100));
+            lock.unlock();
+        });
+        Thread.sleep(20);
+        CompletableFuture<Void> w = spawn(main, () -> {
+            lock.wrlock();
+            order.add("w");
+            lock.unlock();
+        });
+        Thread.sleep(20);
+        CompletableFuture<Void> r2 = spawn(main, () -> {
+            lock.rdlock();
+            order.add("r2");
+            lock.unlock();
+        });
+        CompletableFuture.allOf(r1, w, r2).get(5, TimeUnit.SECONDS);
+        assertThat(order).containsExactly("r1", "w", "r2");
+        assertThat(lock.readers()).isZero();
+    }
+
+    @Test
+    void coQueueWakesWaitersOneByOneOrAll() throws Exception {
+        CoQueue queue = new CoQueue();
+        AtomicInteger woken = new AtomicInteger();
+        List<CompletableFuture<Void>> waiters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiters.add(spawn(main, () -> {
+                queue.coWait();
+                woken.incrementAndGet();
+            }));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (queue.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        Thread.sleep(50);
+        main.schedule(queue::next);
+        Thread.sleep(100);
+        assertThat(woken).hasValue(1);
+        main.schedule(queue::restartAll);
+        CompletableFuture.allOf(waiters.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        assertThat(woken).hasValue(3);
+        assertThat(queue.isEmpty()).isTrue();
+    }
+
+    @Test
+    void sleepYieldsForAtLeastItsTime() throws Exception {
+        long[] elapsed = new long[1];
+        spawn(main, () -> {
+            long t0 = System.nanoTime();
+            Coroutine.sleep(TimeUnit.MILLISECONDS.toNanos(30));
+            elapsed[0] = System.nanoTime() - t0;
+        }).get(5, TimeUnit.SECONDS);
+        assertThat(elapsed[0]).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(30));
+    }
+}
