@@ -67,6 +67,16 @@ public interface BlockDriver {
     default void close(BlockNode bs) {
     }
 
+    /** {@code bdrv_drain_begin}: the node is now quiesced (called on the 0 → 1 transition only). */
+    @GlobalStateCode
+    default void drainBegin(BlockNode bs) {
+    }
+
+    /** {@code bdrv_drain_end}: the node runs again (called on the 1 → 0 transition only). */
+    @GlobalStateCode
+    default void drainEnd(BlockNode bs) {
+    }
+
     /** True when the driver implements {@link #coGetLength}; false means QEMU's NULL {@code bdrv_co_getlength}. */
     default boolean hasGetLength() {
         return false;

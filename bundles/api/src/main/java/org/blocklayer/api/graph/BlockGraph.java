@@ -40,6 +40,15 @@ public interface BlockGraph {
      */
     void close(String name) throws BlockException;
 
+    /**
+     * {@code bdrv_drained_begin} + {@code bdrv_drained_end} on a node: returns once every request in flight on the
+     * node and its parents has finished.
+     */
+    void drain(String name) throws BlockException;
+
+    /** {@code bdrv_drain_all}: returns once no request is in flight anywhere in the graph. */
+    void drainAll() throws BlockException;
+
     /** The registered drivers. */
     List<DriverInfo> drivers();
 }

@@ -23,7 +23,9 @@ import com.tngtech.archunit.core.importer.ImportOption;
 /**
  * The calling rule of coroutine code, checked on the compiled classes: a {@code @CoroutineFn} method is called (or
  * referenced) only from another {@code @CoroutineFn} method, or from a lambda or method reference that its
- * enclosing method hands to {@link CoWrappers} or {@link Coroutine#create} — QEMU's {@code coroutine_fn} rule.
+ * enclosing method hands to {@link CoWrappers} or {@link Coroutine#create}, or from a hand-written mixed function
+ * that tests {@link Coroutine#inCoroutine()} itself (as {@code bdrv_drained_begin} tests {@code qemu_in_coroutine()})
+ * — QEMU's {@code coroutine_fn} rule.
  */
 class CoroutineRulesTest {
     private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -76,7 +78,8 @@ class CoroutineRulesTest {
         JavaCodeUnit handsOff = enclosing.orElse(unit);
         return handsOff.getMethodCallsFromSelf().stream().anyMatch(call ->
                 call.getTargetOwner().isEquivalentTo(CoWrappers.class)
-                        || call.getTargetOwner().isEquivalentTo(Coroutine.class) && call.getName().equals("create"));
+                        || call.getTargetOwner().isEquivalentTo(Coroutine.class)
+                        && (call.getName().equals("create") || call.getName().equals("inCoroutine")));
     }
 
     /** {@code lambda$getLength$3} belongs to {@code getLength} of the same class. */

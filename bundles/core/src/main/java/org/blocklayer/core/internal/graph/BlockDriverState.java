@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
@@ -16,6 +17,7 @@ import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.core.internal.coroutine.CoQueue;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.blocklayer.core.internal.lock.GraphRwLock;
@@ -39,8 +41,12 @@ public final class BlockDriverState implements BlockNode {
     private volatile Object opaque;
     private volatile BdrvChild file;
     private volatile BdrvChild backing;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final CoQueue drainedWaiters = new CoQueue();
     private int openFlags;
     private int refcnt = 1;
+    /** {@code bs->quiesce_counter}: how many drained sections cover this node; main loop only. */
+    private int quiesceCounter;
 
     BlockDriverState(Graph graph, GraphRwLock graphLock, String nodeName, BlockOptions options, int openFlags,
                      EventLoop ctx) {
@@ -195,6 +201,39 @@ public final class BlockDriverState implements BlockNode {
         return refcnt;
     }
 
+    // ---- drain ----
+
+    /** Adds {@code delta} to the quiesce counter and returns the new value. */
+    int quiesce(int delta) {
+        quiesceCounter += delta;
+        return quiesceCounter;
+    }
+
+    public int quiesceCounter() {
+        return quiesceCounter;
+    }
+
+    /** Requests in flight on this node ({@code bs->in_flight}). */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** {@code bdrv_inc_in_flight}. */
+    private void incInFlight() {
+        inFlight.incrementAndGet();
+    }
+
+    /** {@code bdrv_dec_in_flight}: the last request out wakes whoever drains. */
+    private void decInFlight() {
+        inFlight.decrementAndGet();
+        graph.scheduler().aioWait().kick();
+    }
+
+    /** Lets requests that waited for the end of a drained section go on. */
+    void wakeDrainedWaiters() {
+        drainedWaiters.restartAll();
+    }
+
     // ---- lengths: the seed change ----
 
     /**
@@ -284,30 +323,45 @@ public final class BlockDriverState implements BlockNode {
     @CoroutineFn
     @GraphRdlock
     public void coPreadv(long offset, ByteBuffer buf, int flags) throws BlockException {
-        BlockDriver d = checkRequest(offset, buf, "read");
-        d.coPreadv(this, offset, buf, flags);
+        incInFlight();
+        try {
+            BlockDriver d = checkRequest(offset, buf, "read");
+            d.coPreadv(this, offset, buf, flags);
+        } finally {
+            decInFlight();
+        }
     }
 
     @Override
     @CoroutineFn
     @GraphRdlock
     public void coPwritev(long offset, ByteBuffer buf, int flags) throws BlockException {
-        BlockDriver d = checkRequest(offset, buf, "write");
-        if (isReadOnly()) {
-            throw error(Errno.EPERM, "Cannot write to a read-only node");
+        incInFlight();
+        try {
+            BlockDriver d = checkRequest(offset, buf, "write");
+            if (isReadOnly()) {
+                throw error(Errno.EPERM, "Cannot write to a read-only node");
+            }
+            d.coPwritev(this, offset, buf, flags);
+        } finally {
+            decInFlight();
         }
-        d.coPwritev(this, offset, buf, flags);
     }
 
     @Override
     @CoroutineFn
     @GraphRdlock
     public void coFlush() throws BlockException {
-        BlockDriver d = drv;
-        if (d == null) {
-            throw noMedium();
+        incInFlight();
+        try {
+            BlockDriver d = drv;
+            if (d == null) {
+                throw noMedium();
+            }
+            d.coFlush(this);
+        } finally {
+            decInFlight();
         }
-        d.coFlush(this);
     }
 
     @Override

@@ -22,6 +22,9 @@ import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.lock.GraphRwLock;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -42,6 +45,7 @@ public final class Graph implements BlockGraph {
     private final DriverRegistry drivers = new DriverRegistry();
     private final NodeNames names = new NodeNames();
     private final NodeOpener opener;
+    private final Drain drain;
     /** Every node by name, in creation order; touched only in the main loop. */
     private final Map<String, BlockDriverState> nodes = new LinkedHashMap<>();
 
@@ -53,6 +57,8 @@ public final class Graph implements BlockGraph {
         this.scheduler = s;
         this.graphLock = l;
         this.opener = new NodeOpener(this);
+        this.drain = new Drain(s, nodes.values());
+        l.setDrainHooks(drain::drainAllBeginNoPoll, drain::drainAllEnd);
     }
 
     // ---- the driver whiteboard ----
@@ -63,7 +69,21 @@ public final class Graph implements BlockGraph {
     }
 
     void unbindDriver(BlockDriver driver) {
+        if (frameworkStopping()) {
+            // Shutting down: every node goes with the framework, so there is nothing to detach or report.
+            drivers.remove(driver);
+            return;
+        }
         removeDriver(driver);
+    }
+
+    private static boolean frameworkStopping() {
+        Bundle self = FrameworkUtil.getBundle(Graph.class);
+        if (self == null || self.getBundleContext() == null) {
+            return false;
+        }
+        Bundle system = self.getBundleContext().getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
+        return system != null && system.getState() == Bundle.STOPPING;
     }
 
     /** Makes a driver available to {@code driver=} and protocol prefixes. */
@@ -165,6 +185,25 @@ public final class Graph implements BlockGraph {
     }
 
     @Override
+    public void drain(String name) throws BlockException {
+        scheduler.inMainLoop(() -> {
+            BlockDriverState bs = find(name);
+            drain.drainedBegin(bs);
+            drain.drainedEnd(bs);
+            return null;
+        });
+    }
+
+    @Override
+    public void drainAll() throws BlockException {
+        scheduler.inMainLoop(() -> {
+            drain.drainAllBegin();
+            drain.drainAllEnd();
+            return null;
+        });
+    }
+
+    @Override
     public List<DriverInfo> drivers() {
         return drivers.infos();
     }
@@ -177,6 +216,10 @@ public final class Graph implements BlockGraph {
 
     GraphRwLock graphLock() {
         return graphLock;
+    }
+
+    Drain drainer() {
+        return drain;
     }
 
     DriverRegistry driverRegistry() {

@@ -44,6 +44,8 @@ final class NodeOpener {
         String protocolFilename = options.get("filename");
 
         BlockDriverState bs = new BlockDriverState(graph, graph.graphLock(), name, given, openFlags, ctx);
+        // bdrv_new: a node born inside drain_all sections starts as drained as every other node (B13).
+        bs.quiesce(graph.drainer().drainAllCount());
         graph.insert(bs);
         try {
             ctx.acquire();
@@ -95,6 +97,10 @@ final class NodeOpener {
             releaseOpened(bs);
             throw new BlockException(e.errno(), prefix(bs, drv) + "Could not refresh total sector count: "
                     + e.getMessage(), e);
+        }
+        // The driver was not there when the node was quiesced: it hears every drain it missed (B13).
+        for (int i = 0; i < bs.quiesceCounter(); i++) {
+            drv.drainBegin(bs);
         }
     }
 

@@ -1,0 +1,159 @@
+package org.blocklayer.core.internal.graph;
+
+import java.util.Collection;
+
+import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.annotation.GlobalStateCode;
+import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.core.internal.coroutine.Coroutine;
+import org.blocklayer.core.internal.coroutine.EventLoop;
+import org.blocklayer.core.internal.coroutine.Scheduler;
+
+/**
+ * Drained sections (block/io.c): {@code bdrv_drained_begin} quiesces a node and every node above it, then polls
+ * until none of them has a request in flight. Sections nest: a driver hears {@code drainBegin} only on the first
+ * and {@code drainEnd} only on the last (B39); recursion into parents never polls, only the outermost call does.
+ * From a coroutine, the drain runs in a bottom half of the node's context while the coroutine yields (B38).
+ */
+final class Drain {
+    private final Scheduler scheduler;
+    private final Collection<BlockDriverState> allNodes;
+    /** {@code bdrv_drain_all_count}: nodes created meanwhile start drained this many times (B13). */
+    private int drainAllCount;
+
+    Drain(Scheduler scheduler, Collection<BlockDriverState> allNodes) {
+        this.scheduler = scheduler;
+        this.allNodes = allNodes;
+    }
+
+    int drainAllCount() {
+        return drainAllCount;
+    }
+
+    /** {@code bdrv_drained_begin}. */
+    void drainedBegin(BlockDriverState bs) {
+        if (Coroutine.inCoroutine()) {
+            coYieldToDrain(bs, true);
+            return;
+        }
+        quiesce(bs);
+        poll(bs.aioContext(), () -> pendingHereOrAbove(bs));
+    }
+
+    /** {@code bdrv_drained_end}. */
+    void drainedEnd(BlockDriverState bs) {
+        if (Coroutine.inCoroutine()) {
+            coYieldToDrain(bs, false);
+            return;
+        }
+        unquiesce(bs);
+    }
+
+    /** {@code bdrv_drain_all_begin}: every node quiesced, then polled until nothing is in flight. */
+    @GlobalStateCode
+    void drainAllBegin() {
+        drainAllBeginNoPoll();
+        poll(scheduler.mainLoop(), () -> allNodes.stream().anyMatch(n -> n.inFlight() > 0));
+    }
+
+    /** {@code bdrv_drain_all_begin_nopoll}: what the graph write lock does before waiting for readers. */
+    @GlobalStateCode
+    void drainAllBeginNoPoll() {
+        scheduler.assertMainLoop("bdrv_drain_all_begin");
+        drainAllCount++;
+        for (BlockDriverState bs : allNodes) {
+            quiesceOne(bs);
+        }
+    }
+
+    /** {@code bdrv_drain_all_end}. */
+    @GlobalStateCode
+    void drainAllEnd() {
+        scheduler.assertMainLoop("bdrv_drain_all_end");
+        if (drainAllCount == 0) {
+            throw new IllegalStateException("bdrv_drain_all_end without bdrv_drain_all_begin");
+        }
+        drainAllCount--;
+        for (BlockDriverState bs : allNodes) {
+            unquiesceOne(bs);
+        }
+    }
+
+    private void quiesce(BlockDriverState bs) {
+        quiesceOne(bs);
+        for (BdrvChild parentEdge : bs.parentEdges()) {
+            quiesce(parentEdge.parent());
+        }
+    }
+
+    private void unquiesce(BlockDriverState bs) {
+        unquiesceOne(bs);
+        for (BdrvChild parentEdge : bs.parentEdges()) {
+            unquiesce(parentEdge.parent());
+        }
+    }
+
+    private static void quiesceOne(BlockDriverState bs) {
+        if (bs.quiesce(+1) == 1) {
+            BlockDriver d = bs.driver();
+            if (d != null) {
+                d.drainBegin(bs);
+            }
+        }
+    }
+
+    private static void unquiesceOne(BlockDriverState bs) {
+        int now = bs.quiesce(-1);
+        if (now < 0) {
+            bs.quiesce(+1);
+            throw new IllegalStateException("bdrv_drained_end on " + bs + " without a matching begin");
+        }
+        if (now == 0) {
+            BlockDriver d = bs.driver();
+            if (d != null) {
+                d.drainEnd(bs);
+            }
+            bs.wakeDrainedWaiters();
+        }
+    }
+
+    private static boolean pendingHereOrAbove(BlockDriverState bs) {
+        if (bs.inFlight() > 0) {
+            return true;
+        }
+        for (BdrvChild parentEdge : bs.parentEdges()) {
+            if (pendingHereOrAbove(parentEdge.parent())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void poll(EventLoop ctx, java.util.function.BooleanSupplier pending) {
+        scheduler.aioWait().waitWhile(ctx, pending);
+    }
+
+    /** {@code bdrv_co_yield_to_drain}: the drain runs in a bottom half of bs's context; we resume after it. */
+    @CoroutineFn
+    private void coYieldToDrain(BlockDriverState bs, boolean begin) {
+        Coroutine self = Coroutine.current();
+        EventLoop ctx = bs.aioContext();
+        RuntimeException[] failure = new RuntimeException[1];
+        ctx.schedule(() -> {
+            try {
+                if (begin) {
+                    drainedBegin(bs);
+                } else {
+                    drainedEnd(bs);
+                }
+            } catch (RuntimeException e) {
+                failure[0] = e;
+            }
+            self.context().wake(self);
+        });
+        Coroutine.yield_();
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+}

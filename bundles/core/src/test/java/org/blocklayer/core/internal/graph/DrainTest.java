@@ -1,0 +1,160 @@
+package org.blocklayer.core.internal.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.core.internal.coroutine.Coroutine;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Drained sections (B13, B38, B39) and in-flight counting. */
+class DrainTest {
+    private final CoreFixture core = new CoreFixture();
+    private final DrainCountingDriver drv = new DrainCountingDriver();
+
+    DrainTest() {
+        core.graph.addDriver(drv, "test.bundle", "1.0.0");
+    }
+
+    @AfterEach
+    void tearDown() {
+        core.close();
+    }
+
+    /** Counts drain callbacks; reads take 200 ms on a worker so a drain has something to wait for. */
+    static final class DrainCountingDriver extends TestDriverBase {
+        final AtomicInteger begins = new AtomicInteger();
+        final AtomicInteger ends = new AtomicInteger();
+        final AtomicInteger readsDone = new AtomicInteger();
+
+        @Override
+        public void drainBegin(BlockNode bs) {
+            begins.incrementAndGet();
+        }
+
+        @Override
+        public void drainEnd(BlockNode bs) {
+            ends.incrementAndGet();
+        }
+
+        @Override
+        public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+            try {
+                bs.aioContext().threadPool().run(() -> {
+                    Thread.onSpinWait();
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+                    return null;
+                });
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            readsDone.incrementAndGet();
+        }
+    }
+
+    @Test
+    void drainWaitsForRequestsInFlight() throws Exception {
+        BlockDriverState bs = core.open("driver=counting,node-name=a");
+        CompletableFuture<Void> read = CompletableFuture.runAsync(() -> {
+            try {
+                bs.pread(0, ByteBuffer.allocate(512), 0);
+            } catch (BlockException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (bs.inFlight() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertThat(bs.inFlight()).isEqualTo(1);
+        core.graph.drain("a");
+        assertThat(drv.readsDone).hasValue(1);
+        assertThat(bs.inFlight()).isZero();
+        read.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void nestedSectionsCallTheDriverOnlyOnTheOutermostTransitions_B39() throws Exception {
+        BlockDriverState bs = core.open("driver=counting,node-name=a");
+        Drain drain = core.graph.drainer();
+        int[] seen = core.inMain(() -> {
+            drain.drainedBegin(bs);
+            drain.drainedBegin(bs);
+            int beginsWhileNested = drv.begins.get();
+            drain.drainedEnd(bs);
+            int endsAfterInner = drv.ends.get();
+            drain.drainedEnd(bs);
+            return new int[] {beginsWhileNested, endsAfterInner, drv.ends.get(), bs.quiesceCounter()};
+        });
+        assertThat(seen).containsExactly(1, 0, 1, 0);
+    }
+
+    @Test
+    void drainFromACoroutineRunsInABottomHalfAndResumesAfterIt_B38() throws Exception {
+        BlockDriverState bs = core.open("driver=counting,node-name=a");
+        Drain drain = core.graph.drainer();
+        int[] seen = core.inCoroutine(() -> {
+            Coroutine self = Coroutine.current();
+            drain.drainedBegin(bs);
+            int quiesced = bs.quiesceCounter();
+            boolean sameCoroutine = Coroutine.current() == self;
+            drain.drainedEnd(bs);
+            return new int[] {quiesced, sameCoroutine ? 1 : 0, bs.quiesceCounter(), drv.begins.get()};
+        });
+        assertThat(seen).containsExactly(1, 1, 0, 1);
+    }
+
+    @Test
+    void aNodeOpenedInsideDrainAllHearsEveryDrainItMissed_B13() throws Exception {
+        Drain drain = core.graph.drainer();
+        int[] seen = core.inMain(() -> {
+            drain.drainAllBegin();
+            drain.drainAllBegin();
+            BlockDriverState bs = (BlockDriverState) core.graph.open(null,
+                    org.blocklayer.api.graph.BlockOptions.parse("driver=counting,node-name=late"), 0);
+            int atOpen = drv.begins.get();
+            drain.drainAllEnd();
+            drain.drainAllEnd();
+            return new int[] {atOpen, bs.quiesceCounter(), drv.ends.get()};
+        });
+        assertThat(seen).containsExactly(2, 0, 1);
+    }
+
+    @Test
+    void drainingANodeQuiescesItsParentsToo() throws Exception {
+        TestDriver fmt = core.driver("fmt");
+        fmt.openChildFile = true;
+        BlockDriverState top = core.open("driver=fmt,node-name=top,file.driver=counting,file.node-name=bottom");
+        BlockDriverState bottom = top.file().node();
+        int[] counters = core.inMain(() -> {
+            core.graph.drainer().drainedBegin(bottom);
+            int[] c = {bottom.quiesceCounter(), top.quiesceCounter()};
+            core.graph.drainer().drainedEnd(bottom);
+            return c;
+        });
+        assertThat(counters).containsExactly(1, 1);
+        assertThat(top.quiesceCounter()).isZero();
+    }
+
+    @Test
+    void theWriteLockDrainsEverythingBeforeWaitingAndEndsTheDrainBeforeReturning_B34() throws Exception {
+        BlockDriverState bs = core.open("driver=counting,node-name=a");
+        int quiescedUnderWriter = core.inMain(() -> {
+            try (GraphLock.Writer w = core.lock.wrlock()) {
+                return bs.quiesceCounter();
+            }
+        });
+        // bdrv_graph_wrlock: drain_all_begin_nopoll, wait for readers, drain_all_end_noletpoll, then return.
+        assertThat(quiescedUnderWriter).isZero();
+        assertThat(bs.quiesceCounter()).isZero();
+        assertThat(drv.begins).hasValue(1);
+        assertThat(drv.ends).hasValue(1);
+    }
+}
