@@ -1,0 +1,123 @@
+package org.blocklayer.launcher;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.Collection;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * One Gogo command session, opened on the CommandProcessor service.
+ *
+ * <p>Gogo's API lives in the gogo.runtime bundle, not on the launcher's class path; it is reached by reflection
+ * on the service's own class loader. Exporting it from the system bundle instead would give the framework two
+ * providers of {@code org.apache.felix.service.command} for five method calls.
+ */
+final class GogoSession implements AutoCloseable {
+
+    private static final String PROCESSOR = "org.apache.felix.service.command.CommandProcessor";
+    private static final String SESSION = "org.apache.felix.service.command.CommandSession";
+    /** {@code Converter.INSPECT}: the full form, as Gogo's own shell prints a result. */
+    private static final int INSPECT = 0;
+    /** Session variable under which Gogo lists every "scope:function" it knows. */
+    private static final String COMMANDS = ".commands";
+
+    private final ServiceTracker<Object, Object> tracker;
+    private final Object session;
+    private final Method execute;
+    private final Method format;
+    private final Method get;
+    private final Method close;
+
+    private GogoSession(ServiceTracker<Object, Object> tracker, Object session, Class<?> sessionType)
+            throws NoSuchMethodException {
+        this.tracker = tracker;
+        this.session = session;
+        this.execute = sessionType.getMethod("execute", CharSequence.class);
+        this.format = sessionType.getMethod("format", Object.class, int.class);
+        this.get = sessionType.getMethod("get", String.class);
+        this.close = sessionType.getMethod("close");
+    }
+
+    /**
+     * A session whose commands read nothing and write to {@code out} and {@code err}, once Gogo's CommandProcessor
+     * is registered (waiting at most {@code timeout}).
+     */
+    static GogoSession open(BundleContext context, Duration timeout, PrintStream out, PrintStream err) throws Exception {
+        ServiceTracker<Object, Object> tracker =
+                new ServiceTracker<>(context, context.createFilter("(objectClass=" + PROCESSOR + ")"), null);
+        // All services, not only class-compatible ones: the launcher does not see Gogo's classes itself.
+        tracker.open(true);
+        try {
+            Object processor = tracker.waitForService(timeout.toMillis());
+            if (processor == null) {
+                throw new IllegalStateException("Gogo's command processor did not appear within " + timeout.toSeconds()
+                        + " s: is org.apache.felix.gogo.runtime in bundle/ and active?");
+            }
+            ClassLoader gogo = processor.getClass().getClassLoader();
+            Class<?> processorType = gogo.loadClass(PROCESSOR);
+            Method createSession = processorType.getMethod("createSession",
+                    InputStream.class, OutputStream.class, OutputStream.class);
+            Object session = unwrap(() -> createSession.invoke(processor, InputStream.nullInputStream(), out, err));
+            return new GogoSession(tracker, session, gogo.loadClass(SESSION));
+        } catch (Throwable t) {
+            tracker.close();
+            throw t;
+        }
+    }
+
+    /** Runs one command; its result (null when it has none), or the exception the command threw. */
+    Object execute(String command) throws Exception {
+        return unwrap(() -> execute.invoke(session, command));
+    }
+
+    /** The result as Gogo's shell would show it, through the Converter services (the shell bundle's among them). */
+    String format(Object result) throws Exception {
+        return String.valueOf(unwrap(() -> format.invoke(session, result, INSPECT)));
+    }
+
+    /** True when Gogo has at least one command of {@code scope}: its own service listener has run. */
+    boolean knowsScope(String scope) {
+        try {
+            return unwrap(() -> get.invoke(session, COMMANDS)) instanceof Collection<?> commands
+                    && commands.stream().anyMatch(c -> String.valueOf(c).startsWith(scope + ":"));
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            unwrap(() -> close.invoke(session));
+        } catch (Exception e) {
+            // The framework may be stopping under us; the session goes with it.
+        } finally {
+            tracker.close();
+        }
+    }
+
+    private interface Call {
+        Object call() throws ReflectiveOperationException;
+    }
+
+    /** Reflection wraps what the command threw; callers want the command's own exception. */
+    private static Object unwrap(Call call) throws Exception {
+        try {
+            return call.call();
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package org.blocklayer.launcher;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.osgi.framework.Bundle;
+
+/**
+ * Starts blocklayer: Felix with the bundles of bundle/, File Install on deploy/, then commands from the terminal,
+ * from {@code -c}, or from stdin line by line. See {@link Arguments#USAGE}.
+ *
+ * <p>Exit status: 0, or 1 when a command failed, or 2 when the launcher itself could not run.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        // Felix leaves non-daemon threads behind: only an explicit exit ends the JVM for sure.
+        System.exit(exitStatus(argv));
+    }
+
+    private static int exitStatus(String[] argv) {
+        Arguments arguments;
+        try {
+            arguments = Arguments.parse(argv);
+        } catch (IllegalArgumentException e) {
+            System.err.println("blocklayer: " + e.getMessage());
+            System.err.print(Arguments.USAGE);
+            return 2;
+        }
+        try {
+            return run(arguments);
+        } catch (Throwable t) {
+            System.err.print("blocklayer: cannot run: ");
+            t.printStackTrace();
+            return 2;
+        }
+    }
+
+    private static int run(Arguments arguments) throws Exception {
+        if (arguments.help()) {
+            System.out.print(Arguments.USAGE);
+            return 0;
+        }
+        Mode mode = Mode.of(arguments);
+        // The process's own streams, taken before Gogo replaces System.out and System.err with its per-thread
+        // streams: a session given those as its output would write into itself.
+        PrintStream results = System.out;
+        PrintStream errors = System.err;
+        if (mode != Mode.INTERACTIVE) {
+            // Headless, stdout carries results and nothing else, so that scripts can use it. Whatever else writes
+            // to System.out (Felix, SCR, File Install diagnostics) goes to stderr.
+            System.setOut(System.err);
+        }
+        Distribution distribution = Distribution.locate(arguments.deployDir());
+        distribution.useLoggingConfig();
+        Map<String, String> properties = FrameworkProperties.load(distribution);
+        Duration readyTimeout = FrameworkProperties.readyTimeout(properties);
+
+        try (FrameworkBoot boot = FrameworkBoot.init(properties)) {
+            // Ctrl-C or a kill still stops the bundles (closing their nodes) and removes the framework cache.
+            Runtime.getRuntime().addShutdownHook(new Thread(boot::close, "blocklayer-shutdown"));
+            List<Bundle> installed = boot.install(distribution.bundleJars());
+            try (ReadyWait ready = ReadyWait.watch(boot.context(), distribution.deployJars())) {
+                boot.start(StartOrder.atBoot(installed));
+                if (mode == Mode.INTERACTIVE) {
+                    return interactive(boot, installed, ready, readyTimeout);
+                }
+                return headless(boot, arguments, ready, readyTimeout, results, errors);
+            }
+        }
+    }
+
+    private static int interactive(FrameworkBoot boot, List<Bundle> installed, ReadyWait ready, Duration readyTimeout)
+            throws Exception {
+        try (GogoSession quiet = GogoSession.open(boot.context(), readyTimeout, nowhere(), nowhere())) {
+            reportMissing(ready.await(readyTimeout, quiet::knowsScope), readyTimeout);
+        }
+        System.out.println("blocklayer " + version() + ": Gogo shell, block commands need no 'block:' prefix; "
+                + "'help' lists them, 'exit' quits.");
+        Console.start(installed);
+        boot.awaitStop();
+        return 0;
+    }
+
+    private static int headless(FrameworkBoot boot, Arguments arguments, ReadyWait ready, Duration readyTimeout,
+            PrintStream results, PrintStream errors) throws Exception {
+        try (GogoSession session = GogoSession.open(boot.context(), readyTimeout, results, errors)) {
+            reportMissing(ready.await(readyTimeout, session::knowsScope), readyTimeout);
+            CommandRunner runner = new CommandRunner(session, results, errors);
+            if (arguments.commands() != null) {
+                runner.runScript(arguments.commands());
+            } else {
+                runner.runLines(new BufferedReader(new InputStreamReader(System.in)));
+            }
+            return runner.anyFailed() ? 1 : 0;
+        }
+    }
+
+    private static void reportMissing(List<String> missing, Duration readyTimeout) {
+        if (!missing.isEmpty()) {
+            System.err.println("blocklayer: not ready after " + readyTimeout.toSeconds() + " s, carrying on without: "
+                    + String.join("; ", missing));
+        }
+    }
+
+    private static PrintStream nowhere() {
+        return new PrintStream(OutputStream.nullOutputStream());
+    }
+
+    private static String version() {
+        String version = Main.class.getPackage().getImplementationVersion();
+        return version != null ? version : "(development build)";
+    }
+}

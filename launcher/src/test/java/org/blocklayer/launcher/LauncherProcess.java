@@ -1,0 +1,171 @@
+package org.blocklayer.launcher;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The built distribution's launcher run as a child process, the way a user or a script runs it:
+ * {@code java <flags> -jar target/blocklayer/blocklayer.jar --deploy <dir> ...}. Its stdout is collected line by
+ * line as it arrives; its stderr is collected and echoed to the test's own stderr, prefixed, for the report.
+ */
+final class LauncherProcess implements AutoCloseable {
+
+    static final Path DIST = Path.of(System.getProperty("blocklayer.dist", "target/blocklayer")).toAbsolutePath();
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(60);
+
+    private final Process process;
+    private final PrintWriter stdin;
+    private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
+    private final StringBuffer stderr = new StringBuffer();
+    private final Thread stdoutReader;
+    private final Thread stderrReader;
+    private final AtomicInteger markers = new AtomicInteger();
+
+    private LauncherProcess(Process process) {
+        this.process = process;
+        this.stdin = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        this.stdoutReader = pump(process.getInputStream(), stdout::add, "stdout");
+        this.stderrReader = pump(process.getErrorStream(), line -> {
+            stderr.append(line).append('\n');
+            System.err.println("[launcher stderr] " + line);
+        }, "stderr");
+    }
+
+    /** What a finished run left: exit status, stdout lines, stderr text. */
+    record Result(int status, List<String> stdout, String stderr) {
+    }
+
+    /** Starts the launcher watching {@code deployDir}, with {@code args} after it; stdin stays open. */
+    static LauncherProcess start(Path deployDir, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(System.getProperty("blocklayer.jvm.flags", "").trim().split("\\s+")));
+        command.addAll(List.of("-jar", DIST.resolve("blocklayer.jar").toString(), "--deploy", deployDir.toString()));
+        command.addAll(List.of(args));
+        command.removeIf(String::isEmpty);
+        return new LauncherProcess(new ProcessBuilder(command).start());
+    }
+
+    /** Runs the launcher to its end with stdin closed at once: the {@code -c} mode, as a script uses it. */
+    static Result run(Path deployDir, String... args) throws Exception {
+        try (LauncherProcess launcher = start(deployDir, args)) {
+            launcher.stdin.close();
+            int status = launcher.awaitExit(RUN_LIMIT);
+            return new Result(status, new ArrayList<>(launcher.stdout), launcher.stderr.toString());
+        }
+    }
+
+    /**
+     * A private deploy directory for one test: a copy of the distribution's deploy/ (the driver jars) or, with
+     * {@code withDrivers} false, an empty one. Tests never touch the distribution itself.
+     */
+    static Path deployDir(Path parent, boolean withDrivers) throws IOException {
+        Path deploy = Files.createDirectories(parent.resolve("deploy"));
+        if (withDrivers) {
+            try (Stream<Path> jars = Files.list(DIST.resolve("deploy"))) {
+                for (Path jar : jars.toList()) {
+                    Files.copy(jar, deploy.resolve(jar.getFileName()));
+                }
+            }
+        }
+        return deploy;
+    }
+
+    /** The distribution's jar of driver {@code name} ("file", "raw"). */
+    static Path driverJar(String name) throws IOException {
+        try (Stream<Path> jars = Files.list(DIST.resolve("deploy"))) {
+            return jars.filter(j -> j.getFileName().toString().startsWith("org.blocklayer.driver." + name + "-"))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no " + name + " driver jar in " + DIST.resolve("deploy")));
+        }
+    }
+
+    /** Sends one line to the launcher's stdin. */
+    void send(String line) {
+        stdin.println(line);
+    }
+
+    /** The next stdout line, waiting at most {@code timeout}; null if none came. */
+    String nextLine(Duration timeout) throws InterruptedException {
+        return stdout.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Runs {@code command} and returns its output lines. A quoted string after it is a Gogo command whose result
+     * is the string itself: its line marks where the command's output ends.
+     */
+    List<String> call(String command, Duration timeout) throws InterruptedException {
+        String marker = "--end-" + markers.incrementAndGet() + "--";
+        send(command);
+        send("'" + marker + "'");
+        List<String> lines = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String line = nextLine(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (line == null) {
+                throw new AssertionError("no answer to '" + command + "' within " + timeout + "; got " + lines
+                        + "; stderr:\n" + stderr);
+            }
+            if (line.equals(marker)) {
+                return lines;
+            }
+            lines.add(line);
+        }
+    }
+
+    String stderr() {
+        return stderr.toString();
+    }
+
+    /** Closes stdin and waits for the exit status; kills the launcher if it does not end within {@code limit}. */
+    int awaitExit(Duration limit) throws InterruptedException {
+        stdin.close();
+        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new AssertionError("the launcher did not exit within " + limit + "; stderr:\n" + stderr);
+        }
+        // The exit status comes before the last output is read: let the readers drain the pipes.
+        stdoutReader.join(limit.toMillis());
+        stderrReader.join(limit.toMillis());
+        return process.exitValue();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Thread pump(InputStream stream, Consumer<String> sink, String name) {
+        Thread thread = Thread.ofPlatform().daemon().name("launcher-" + name).start(() -> {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                for (String line; (line = reader.readLine()) != null; ) {
+                    sink.accept(line);
+                }
+            } catch (IOException e) {
+                // The process has gone; what was read is kept.
+            }
+        });
+        return thread;
+    }
+}
