@@ -1,19 +1,23 @@
 package org.blocklayer.core.internal.coroutine;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.blocklayer.api.coroutine.AioContext;
 import org.blocklayer.api.coroutine.ThreadPool;
 
 /**
- * QEMU's {@code AioContext}: an event loop owned by one thread. It runs bottom halves and coroutines scheduled into
- * it; {@link #poll(boolean)} is {@code aio_poll}. Its recursive lock is the AioContext lock of the seed change: a
+ * QEMU's {@code AioContext}: an event loop owned by one thread. It runs bottom halves, timers, fd handlers (an NIO
+ * selector) and coroutines scheduled into it; {@link #poll(boolean)} is {@code aio_poll}. Its recursive lock is the AioContext lock of the seed change: a
  * caller outside a coroutine that waits on this context must hold it, and {@link AioWait} drops it while polling.
  */
 public final class EventLoop implements AioContext {
@@ -26,12 +30,20 @@ public final class EventLoop implements AioContext {
     /** Timers by deadline; guarded by itself because any thread may arm one. */
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private long timerSeq;
+    private final Selector selector;
     private volatile Thread home;
     private volatile boolean stopping;
+    /** When the current dispatch began (System.nanoTime), 0 while the loop waits: what the watchdog reads. */
+    private volatile long busySince;
 
     EventLoop(String name, Scheduler scheduler) {
         this.name = name;
         this.scheduler = scheduler;
+        try {
+            this.selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a selector for AioContext " + name, e);
+        }
     }
 
     /** The event loop whose home thread is the caller, or null for any other thread. */
@@ -123,13 +135,29 @@ public final class EventLoop implements AioContext {
         return t;
     }
 
+    /**
+     * {@code aio_set_fd_handler}: calls {@code onReadable}/{@code onWritable} on this context's thread when
+     * {@code channel} is ready. Home thread only; the channel must be non-blocking.
+     */
+    public FdHandler setFdHandler(SelectableChannel channel, Runnable onReadable, Runnable onWritable) {
+        if (!isCurrent()) {
+            throw new IllegalStateException("aio_set_fd_handler on " + this + " from " + Thread.currentThread());
+        }
+        FdHandler h = new FdHandler(onReadable, onWritable);
+        try {
+            h.key = channel.register(selector, 0, h);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot watch " + channel + " in " + this, e);
+        }
+        h.update();
+        return h;
+    }
+
     /** {@code aio_notify}: wakes the home thread if it sleeps in a blocking poll. */
     public void kick() {
-        if (notified.compareAndSet(false, true)) {
-            Thread t = home;
-            if (t != null && t != Thread.currentThread()) {
-                LockSupport.unpark(t);
-            }
+        if (notified.compareAndSet(false, true) && Thread.currentThread() != home) {
+            // A wakeup with no select in progress makes the next select return at once: none is lost.
+            selector.wakeup();
         }
     }
 
@@ -138,17 +166,56 @@ public final class EventLoop implements AioContext {
      * is scheduled or the context is kicked. Returns whether any work was done. Home thread only.
      */
     public boolean poll(boolean blocking) {
-        boolean progress = runBottomHalves();
-        while (blocking && !progress && !stopping) {
-            if (notified.getAndSet(false)) {
-                // A kick is progress even with nothing queued: the waiter re-checks its condition (aio_wait_kick).
-                progress = true;
-            } else {
-                LockSupport.parkNanos(this, sleepBudget());
+        busySince = System.nanoTime();
+        try {
+            boolean progress = runBottomHalves() | dispatchFds(false);
+            while (blocking && !progress && !stopping) {
+                if (notified.getAndSet(false)) {
+                    // A kick is progress even with nothing queued: the waiter re-checks its condition.
+                    progress = true;
+                } else {
+                    busySince = 0;
+                    progress = dispatchFds(true);
+                    busySince = System.nanoTime();
+                }
+                progress |= runBottomHalves();
             }
-            progress |= runBottomHalves();
+            return progress;
+        } finally {
+            busySince = 0;
         }
-        return progress;
+    }
+
+    /** Runs the handlers of ready channels; with {@code block}, first waits up to the sleep budget. */
+    private boolean dispatchFds(boolean block) {
+        int ready;
+        try {
+            if (block) {
+                long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(sleepBudget() + 999_999));
+                ready = selector.select(millis);
+            } else {
+                ready = selector.keys().isEmpty() ? 0 : selector.selectNow();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("select failed in " + this, e);
+        }
+        if (ready == 0) {
+            return false;
+        }
+        var it = selector.selectedKeys().iterator();
+        while (it.hasNext()) {
+            SelectionKey key = it.next();
+            it.remove();
+            if (key.isValid() && key.attachment() instanceof FdHandler h) {
+                h.dispatch(key);
+            }
+        }
+        return true;
+    }
+
+    /** When the running dispatch began, or 0 while the loop waits (for the watchdog). */
+    long busySince() {
+        return busySince;
     }
 
     /** How long a blocking poll may sleep: until the next timer, at most 100 ms. */
@@ -244,11 +311,58 @@ public final class EventLoop implements AioContext {
         }
         // Drain what was queued before the stop so no caller waits forever on a bottom half that never ran.
         runBottomHalves();
+        try {
+            selector.close();
+        } catch (IOException e) {
+            scheduler.reportUncaught(this, e);
+        }
     }
 
     @Override
     public String toString() {
         return "AioContext " + name;
+    }
+
+    /** A watched channel ({@code AioHandler}): its interest follows which callbacks are set. */
+    public static final class FdHandler {
+        private volatile Runnable onReadable;
+        private volatile Runnable onWritable;
+        private SelectionKey key;
+
+        private FdHandler(Runnable onReadable, Runnable onWritable) {
+            this.onReadable = onReadable;
+            this.onWritable = onWritable;
+        }
+
+        /** Changes the callbacks (null: not interested). Home thread only. */
+        public void set(Runnable readable, Runnable writable) {
+            this.onReadable = readable;
+            this.onWritable = writable;
+            update();
+        }
+
+        /** Stops watching the channel ({@code aio_set_fd_handler(..., NULL, NULL)}). */
+        public void remove() {
+            key.cancel();
+        }
+
+        private void update() {
+            if (key.isValid()) {
+                key.interestOps((onReadable != null ? SelectionKey.OP_READ : 0)
+                        | (onWritable != null ? SelectionKey.OP_WRITE : 0));
+            }
+        }
+
+        private void dispatch(SelectionKey k) {
+            Runnable r = onReadable;
+            if (r != null && k.isReadable()) {
+                r.run();
+            }
+            Runnable w = onWritable;
+            if (w != null && k.isValid() && k.isWritable()) {
+                w.run();
+            }
+        }
     }
 
     /** An armed timer ({@code QEMUTimer}); cancelling one that already fired does nothing. */

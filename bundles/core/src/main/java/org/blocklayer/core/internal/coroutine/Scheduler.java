@@ -28,16 +28,33 @@ public final class Scheduler implements CoroutineScheduler {
     private final List<EventLoop> contexts = new CopyOnWriteArrayList<>();
     private final ReaderCount orphanedReaders = new ReaderCount();
 
+    /** Default for how long a context may stay away from its loop before the watchdog reports it (X5). */
+    public static final long DEFAULT_WATCHDOG_MILLIS = 5000;
+
+    private final Watchdog watchdog;
+
     @Activate
     public Scheduler() {
+        this(Long.getLong("blocklayer.watchdog.ms", DEFAULT_WATCHDOG_MILLIS));
+    }
+
+    /** A scheduler whose watchdog reports a context stuck for more than {@code watchdogMillis}. */
+    public Scheduler(long watchdogMillis) {
         mainLoop = new EventLoop("main", this);
         contexts.add(mainLoop);
         mainLoop.start(true);
+        watchdog = new Watchdog(this, watchdogMillis);
         LOG.log(System.Logger.Level.DEBUG, "coroutine backend: {0}", Coroutine.backendName());
+    }
+
+    /** Stalls the watchdog has reported (X5). */
+    public long watchdogStalls() {
+        return watchdog.stalls();
     }
 
     @Deactivate
     public void close() {
+        watchdog.stop();
         for (EventLoop ctx : contexts) {
             if (ctx != mainLoop) {
                 ctx.stop();

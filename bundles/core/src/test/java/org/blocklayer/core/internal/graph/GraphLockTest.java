@@ -131,7 +131,8 @@ class GraphLockTest {
         });
         a.coEnter(mover);
         assertThat(locked.await(5, TimeUnit.SECONDS)).isTrue();
-        b.scheduleCoroutine(mover);
+        // Hand over from a bottom half of 'a': it runs only once the mover has yielded there.
+        a.schedule(() -> b.scheduleCoroutine(mover));
         assertThat(unlocked.await(5, TimeUnit.SECONDS)).isTrue();
 
         assertThat(sumWhileMoved.get()).isEqualTo(1);

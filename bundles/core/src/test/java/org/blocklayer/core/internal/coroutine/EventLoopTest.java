@@ -1,0 +1,76 @@
+package org.blocklayer.core.internal.coroutine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The event loop's fd handlers and timers, and the stall watchdog (X5). */
+class EventLoopTest {
+    private final Scheduler scheduler = new Scheduler(200);
+    private final EventLoop io = scheduler.createIoThread("io");
+
+    @AfterEach
+    void tearDown() {
+        scheduler.close();
+    }
+
+    @Test
+    void aReadableChannelRunsItsHandlerOnTheContextsThread() throws Exception {
+        Pipe pipe = Pipe.open();
+        pipe.source().configureBlocking(false);
+        CompletableFuture<String> got = new CompletableFuture<>();
+        io.schedule(() -> {
+            EventLoop.FdHandler[] h = new EventLoop.FdHandler[1];
+            h[0] = io.setFdHandler(pipe.source(), () -> {
+                ByteBuffer buf = ByteBuffer.allocate(16);
+                try {
+                    int n = pipe.source().read(buf);
+                    h[0].remove();
+                    got.complete(Thread.currentThread().getName() + ":" + new String(buf.array(), 0, n));
+                } catch (java.io.IOException e) {
+                    got.completeExceptionally(e);
+                }
+            }, null);
+        });
+        Thread.sleep(50);
+        pipe.sink().write(ByteBuffer.wrap("hi".getBytes()));
+        assertThat(got.get(5, TimeUnit.SECONDS)).isEqualTo("blocklayer-io:hi");
+        pipe.sink().close();
+        pipe.source().close();
+    }
+
+    @Test
+    void aTimerFiresOnItsContextAfterItsDelayAndACancelledOneNever() throws Exception {
+        CompletableFuture<Long> fired = new CompletableFuture<>();
+        CompletableFuture<Boolean> cancelledFired = new CompletableFuture<>();
+        long t0 = System.nanoTime();
+        io.scheduleAfter(TimeUnit.MILLISECONDS.toNanos(20), () -> fired.complete(System.nanoTime() - t0));
+        io.scheduleAfter(TimeUnit.MILLISECONDS.toNanos(10), () -> cancelledFired.complete(true)).cancel();
+        assertThat(fired.get(5, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(20));
+        Thread.sleep(50);
+        assertThat(cancelledFired).isNotDone();
+    }
+
+    @Test
+    void aContextThatDoesNotReturnToItsLoopIsReportedOnce_X5() throws Exception {
+        assertThat(scheduler.watchdogStalls()).isZero();
+        CompletableFuture<Void> blocked = new CompletableFuture<>();
+        io.schedule(() -> {
+            try {
+                Thread.sleep(900);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            blocked.complete(null);
+        });
+        blocked.get(5, TimeUnit.SECONDS);
+        Thread.sleep(200);
+        assertThat(scheduler.watchdogStalls()).isEqualTo(1);
+    }
+}
