@@ -22,6 +22,8 @@ public final class Coroutine {
 
     private Coroutine(Runnable body) {
         this.stack = BACKEND.create(() -> {
+            // With the virtual-thread backend the body runs on a thread of its own, which must know it too.
+            CURRENT.set(this);
             try {
                 body.run();
                 if (locksHeld != 0) {

@@ -21,14 +21,40 @@ interface CoroutineBackend {
 
     String name();
 
-    /** The best backend this JVM allows: continuations when {@code jdk.internal.vm} is open to us. */
+    /** System property that forces a backend: {@code continuation} or {@code virtual}. */
+    String PROPERTY = "blocklayer.coroutine.backend";
+
+    /**
+     * The backend named by {@link #PROPERTY}, else continuations when {@code jdk.internal.vm} is open to us, else
+     * virtual threads (said once in the log).
+     */
     static CoroutineBackend select() {
+        String forced = System.getProperty(PROPERTY, "");
         String unavailable = ContinuationProbe.whyUnavailable();
-        if (unavailable != null) {
-            throw new IllegalStateException("blocklayer needs jdk.internal.vm.Continuation: " + unavailable
-                    + ". Start the JVM with --add-exports java.base/jdk.internal.vm=ALL-UNNAMED and, inside OSGi,"
-                    + " the framework property org.osgi.framework.bootdelegation=jdk.internal.vm");
+        switch (forced) {
+            case "virtual":
+                return new VirtualThreadBackend();
+            case "continuation":
+                if (unavailable != null) {
+                    throw new IllegalStateException(PROPERTY + "=continuation, but " + unavailable + ": start the"
+                            + " JVM with --add-exports java.base/jdk.internal.vm=ALL-UNNAMED and, inside OSGi, the"
+                            + " framework property org.osgi.framework.bootdelegation=jdk.internal.vm");
+                }
+                return new ContinuationBackend();
+            case "":
+                break;
+            default:
+                throw new IllegalArgumentException(PROPERTY + " must be 'continuation' or 'virtual', not '" + forced
+                        + "'");
         }
-        return new ContinuationBackend();
+        if (unavailable == null) {
+            return new ContinuationBackend();
+        }
+        System.getLogger(CoroutineBackend.class.getName()).log(System.Logger.Level.WARNING,
+                "coroutines run on virtual threads, about 100 times slower per switch than continuations, because "
+                        + unavailable + ". For the fast backend start the JVM with --add-exports"
+                        + " java.base/jdk.internal.vm=ALL-UNNAMED and, inside OSGi, set"
+                        + " org.osgi.framework.bootdelegation=jdk.internal.vm");
+        return new VirtualThreadBackend();
     }
 }

@@ -10,7 +10,6 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 
 import org.blocklayer.api.coroutine.AioContext;
 import org.blocklayer.api.coroutine.ThreadPool;
@@ -24,7 +23,7 @@ public final class EventLoop implements AioContext {
     private final String name;
     private final Scheduler scheduler;
     private final Queue<Runnable> bottomHalves = new ConcurrentLinkedQueue<>();
-    private final ReentrantLock lock = new ReentrantLock();
+    private final AioContextLock lock = new AioContextLock();
     private final AtomicBoolean notified = new AtomicBoolean();
     private final ReaderCount graphReaders = new ReaderCount();
     /** Timers by deadline; guarded by itself because any thread may arm one. */
@@ -48,7 +47,7 @@ public final class EventLoop implements AioContext {
 
     /** The event loop whose home thread is the caller, or null for any other thread. */
     public static EventLoop currentOrNull() {
-        return Thread.currentThread() instanceof LoopThread t ? t.loop : null;
+        return Strand.current() instanceof LoopThread t ? t.loop : null;
     }
 
     @Override
@@ -58,7 +57,7 @@ public final class EventLoop implements AioContext {
 
     @Override
     public boolean isCurrent() {
-        return Thread.currentThread() == home;
+        return Strand.current() == home;
     }
 
     public Scheduler scheduler() {
@@ -90,11 +89,11 @@ public final class EventLoop implements AioContext {
             throw new IllegalStateException("Co-routine was already scheduled in '" + name + "'");
         }
         schedule(() -> {
-            lock.lock();
+            lock.acquire();
             try {
                 co.enterScheduled(this);
             } finally {
-                lock.unlock();
+                lock.release();
             }
         });
     }
@@ -105,11 +104,11 @@ public final class EventLoop implements AioContext {
      */
     public void coEnter(Coroutine co) {
         if (isCurrent() && !Coroutine.inCoroutine()) {
-            lock.lock();
+            lock.acquire();
             try {
                 co.enterIn(this);
             } finally {
-                lock.unlock();
+                lock.release();
             }
         } else {
             scheduleCoroutine(co);
@@ -155,7 +154,7 @@ public final class EventLoop implements AioContext {
 
     /** {@code aio_notify}: wakes the home thread if it sleeps in a blocking poll. */
     public void kick() {
-        if (notified.compareAndSet(false, true) && Thread.currentThread() != home) {
+        if (notified.compareAndSet(false, true) && Strand.current() != home) {
             // A wakeup with no select in progress makes the next select return at once: none is lost.
             selector.wakeup();
         }
@@ -262,17 +261,17 @@ public final class EventLoop implements AioContext {
 
     /** {@code aio_context_acquire}. */
     public void acquire() {
-        lock.lock();
+        lock.acquire();
     }
 
     /** {@code aio_context_release}. */
     public void release() {
-        lock.unlock();
+        lock.release();
     }
 
     /** How many times the calling thread holds this context's lock. */
     public int lockHoldCount() {
-        return lock.getHoldCount();
+        return lock.holdCount();
     }
 
     /** Starts the home thread, which polls until {@link #stop()}. */

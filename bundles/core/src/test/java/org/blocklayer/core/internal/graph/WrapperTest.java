@@ -38,13 +38,13 @@ class WrapperTest {
     @Test
     void mixedOutsideACoroutineRunsANewCoroutineInTheNodesContextAndDeliversItsResult_B23() throws Exception {
         EventLoop io = core.scheduler.createIoThread("io0");
-        AtomicReference<Thread> ranOn = new AtomicReference<>();
+        AtomicReference<EventLoop> ranOn = new AtomicReference<>();
         AtomicReference<Boolean> inCoroutine = new AtomicReference<>();
         long result = core.inMain(() -> {
             io.acquire();
             try {
                 return CoWrappers.mixed(io, () -> {
-                    ranOn.set(Thread.currentThread());
+                    ranOn.set(EventLoop.currentOrNull());
                     inCoroutine.set(Coroutine.inCoroutine());
                     return 42L;
                 });
@@ -54,7 +54,7 @@ class WrapperTest {
         });
         assertThat(result).isEqualTo(42L);
         assertThat(inCoroutine.get()).isTrue();
-        assertThat(ranOn.get().getName()).isEqualTo("blocklayer-io0");
+        assertThat(ranOn.get()).isSameAs(io);
     }
 
     @Test
@@ -124,11 +124,11 @@ class WrapperTest {
 
     @Test
     void aForeignThreadIsHandedToTheMainLoop() throws Exception {
-        AtomicReference<Thread> ranOn = new AtomicReference<>();
+        AtomicReference<EventLoop> ranOn = new AtomicReference<>();
         CoWrappers.mixed(core.scheduler.mainLoop(), () -> {
-            ranOn.set(Thread.currentThread());
+            ranOn.set(EventLoop.currentOrNull());
             return null;
         });
-        assertThat(ranOn.get().getName()).isEqualTo("blocklayer-main");
+        assertThat(ranOn.get()).isSameAs(core.scheduler.mainLoop());
     }
 }
