@@ -76,6 +76,16 @@ final class FakeBlockGraph implements BlockGraph {
     }
 
     @Override
+    public void drain(String name) throws BlockException {
+        find(name);
+    }
+
+    @Override
+    public void drainAll() throws BlockException {
+        failIfAsked();
+    }
+
+    @Override
     public List<DriverInfo> drivers() {
         return List.copyOf(drivers);
     }
