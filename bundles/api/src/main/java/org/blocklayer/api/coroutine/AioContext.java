@@ -1,5 +1,7 @@
 package org.blocklayer.api.coroutine;
 
+import java.nio.channels.SelectableChannel;
+
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -20,4 +22,13 @@ public interface AioContext {
 
     /** The worker pool whose results come back to this context ({@code aio_get_thread_pool}). */
     ThreadPool threadPool();
+
+    /**
+     * {@code aio_set_fd_handler}: calls the callbacks on this context's thread while {@code channel} (non-blocking)
+     * is readable or writable; null means not interested. Home thread only.
+     */
+    FdWatch watch(SelectableChannel channel, Runnable onReadable, Runnable onWritable);
+
+    /** {@code timer_new_ns} + {@code timer_mod}: runs {@code callback} here once {@code delayNanos} have passed. */
+    Timer after(long delayNanos, Runnable callback);
 }

@@ -2,6 +2,7 @@ package org.blocklayer.api.coroutine;
 
 import java.util.concurrent.Callable;
 
+import org.blocklayer.api.annotation.CoroutineFn;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -25,4 +26,28 @@ public interface CoroutineScheduler {
      * thrown by {@code work} reach the caller unchanged.
      */
     <T> T callInMainLoop(Callable<T> work) throws Exception;
+
+    /**
+     * {@code qemu_coroutine_create} + {@code aio_co_enter}: runs {@code body} as a new coroutine in {@code ctx}, at
+     * once when the caller is that context's thread outside a coroutine, else soon.
+     */
+    void start(AioContext ctx, Runnable body);
+
+    /** A handle that wakes the calling coroutine once it has yielded ({@code qemu_coroutine_self}). */
+    @CoroutineFn
+    Wakeup self();
+
+    /** {@code qemu_coroutine_yield}: returns when someone wakes this coroutine through its {@link Wakeup}. */
+    @CoroutineFn
+    void yieldNow();
+
+    /** {@code qemu_co_sleep_ns}. */
+    @CoroutineFn
+    void sleep(long nanos);
+
+    /** A new {@code CoMutex}. */
+    CoMutex newMutex();
+
+    /** A new {@code CoQueue}. */
+    CoQueue newQueue();
 }

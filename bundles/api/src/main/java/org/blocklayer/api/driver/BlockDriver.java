@@ -103,6 +103,16 @@ public interface BlockDriver {
         throw new BlockException(Errno.ENOTSUP, "Driver '" + formatName() + "' cannot write");
     }
 
+    /**
+     * {@code bdrv_co_truncate}: makes the node {@code offset} bytes long. Drivers without it refuse resizing with
+     * ENOTSUP, as QEMU does; core refreshes the length afterwards.
+     */
+    @CoroutineFn
+    @GraphRdlock
+    default void coTruncate(BlockNode bs, long offset) throws BlockException {
+        throw new BlockException(Errno.ENOTSUP, "Image format driver '" + formatName() + "' does not support resize");
+    }
+
     /** {@code bdrv_co_flush_to_disk}; the default has nothing to flush. */
     @CoroutineFn
     @GraphRdlock

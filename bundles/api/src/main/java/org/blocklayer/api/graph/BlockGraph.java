@@ -12,15 +12,29 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface BlockGraph {
 
+    /** The name of the main loop's AioContext, where {@link #setAioContext} and {@code open} take an iothread. */
+    String MAIN_CONTEXT = "main";
+
     /**
      * Opens a node ({@code bdrv_open}). {@code filename} may be null when {@code options} say everything
      * ({@code driver=raw,file.driver=file,file.filename=/x}); a plain path opens raw over file; {@code nbd://}
      * and {@code file:} prefixes pick the protocol driver. Option {@code node-name} names the node, else a
-     * {@code #blockN} name is generated. On failure nothing is left in the graph.
+     * {@code #blockN} name is generated. Option {@code pin-context=on} (blocklayer's own) pins the node to the
+     * AioContext it is opened in: a move that would take it elsewhere is refused. On failure nothing is left in the
+     * graph.
      *
      * @return the new node
      */
     BlockNode open(String filename, BlockOptions options, int flags) throws BlockException;
+
+    /**
+     * {@link #open(String, BlockOptions, int)} in an iothread's AioContext ({@link #MAIN_CONTEXT} for the main loop):
+     * the node, and the children its open creates, live there from the start; the result is the same as opening
+     * and then {@link #setAioContext moving} the node there. (Without this, a node starts in the main loop but joins
+     * the context of an existing node it references as a child, as in QEMU.) ENOENT when there is no such iothread;
+     * EBUSY when a pinned node stands in the way. On failure nothing is left in the graph.
+     */
+    BlockNode open(String filename, BlockOptions options, int flags, String iothreadOrMain) throws BlockException;
 
     /** The node of that name ({@code bdrv_find_node}), or ENOENT naming it. */
     BlockNode node(String name) throws BlockException;
@@ -33,6 +47,12 @@ public interface BlockGraph {
 
     /** {@code bdrv_getlength} on a node looked up by name, with its AioContext lock held. */
     long getLength(String name) throws BlockException;
+
+    /**
+     * {@code block_resize}: drains the node, truncates it to {@code size} bytes and returns its new length. Growing
+     * or shrinking is the driver's business (ENOTSUP where it cannot).
+     */
+    long resize(String name, long size) throws BlockException;
 
     /**
      * Closes a node the user opened: drops the user's reference ({@code bdrv_unref}); EBUSY while another node
@@ -51,4 +71,28 @@ public interface BlockGraph {
 
     /** The registered drivers. */
     List<DriverInfo> drivers();
+
+    /** The ids of the iothreads, in creation order ({@code query-iothreads}). */
+    List<String> iothreads();
+
+    /**
+     * Starts an iothread with an AioContext of its own ({@code -object iothread,id=ID}). EINVAL when {@code id} is
+     * not well formed (a letter, then letters, digits, '-', '.', '_'), is taken, or is {@link #MAIN_CONTEXT}.
+     */
+    void addIothread(String id) throws BlockException;
+
+    /**
+     * Stops an iothread ({@code object-del}). ENOENT when there is none of that id; EBUSY, naming them, while
+     * nodes still live in its context.
+     */
+    void deleteIothread(String id) throws BlockException;
+
+    /**
+     * Moves a node into an iothread's AioContext, or back to the main loop with {@link #MAIN_CONTEXT}
+     * ({@code x-blockdev-set-iothread}, {@code bdrv_try_change_aio_context}). Nodes joined by edges share one
+     * context, so the node's children and parents move with it, recursively, inside a drained section and under the
+     * graph write lock. EBUSY with nothing changed when any of them is pinned to its context (open option
+     * {@code pin-context=on}); ENOENT for an unknown node or iothread.
+     */
+    void setAioContext(String node, String iothreadOrMain) throws BlockException;
 }

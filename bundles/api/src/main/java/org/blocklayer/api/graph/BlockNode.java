@@ -122,6 +122,17 @@ public interface BlockNode {
     @GraphRdlock
     void coFlush() throws BlockException;
 
+    /**
+     * {@code bdrv_co_truncate}: resizes the node to {@code offset} bytes, then refreshes its length with
+     * {@code offset / 512} as hint (B14). Returns the new length ({@code total_sectors * 512}).
+     */
+    @CoroutineFn
+    @GraphRdlock
+    long coTruncate(long offset) throws BlockException;
+
+    /** {@code bdrv_truncate}: the mixed wrapper of {@link #coTruncate}. */
+    long truncate(long offset) throws BlockException;
+
     /** {@code bdrv_pread}. */
     void pread(long offset, ByteBuffer buf, int flags) throws BlockException;
 

@@ -1,5 +1,8 @@
 package org.blocklayer.shell.internal;
 
+import java.util.Arrays;
+import java.util.List;
+
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
@@ -20,12 +23,14 @@ import org.osgi.service.component.annotations.Reference;
  * {@link ResultFormatter}.
  */
 @Component(service = BlockCommands.class)
-@GogoCommand(scope = "block", function = {"drivers", "open", "nodes", "info", "length", "close"})
+@GogoCommand(scope = "block", function = {"drivers", "open", "nodes", "info", "length", "close", "iothread", "move"})
 public final class BlockCommands {
-    private static final Usage OPEN = new Usage("open", "[-n NODE] [-r] FILENAME|OPTIONS");
+    private static final Usage OPEN = new Usage("open", "[-n NODE] [-r] [--iothread IOTHREAD] FILENAME|OPTIONS");
     private static final Usage INFO = new Usage("info", "NODE");
     private static final Usage LENGTH = new Usage("length", "NODE");
     private static final Usage CLOSE = new Usage("close", "NODE");
+    private static final Usage IOTHREAD = new Usage("iothread", "add ID | del ID | list");
+    private static final Usage MOVE = new Usage("move", "NODE IOTHREAD|main");
 
     private final BlockGraph graph;
 
@@ -45,14 +50,20 @@ public final class BlockCommands {
             @Parameter(names = {"-n", "--node-name"}, absentValue = "") String nodeName,
             @Descriptor("open read-only")
             @Parameter(names = {"-r", "--read-only"}, absentValue = "false", presentValue = "true") boolean readOnly,
+            @Descriptor("open the node, and the children it opens, in the AioContext of iothread IOTHREAD"
+                    + " (see block:iothread; \"main\" for the main loop)")
+            @Parameter(names = {"--iothread"}, absentValue = "") String iothread,
             @Descriptor("FILENAME|OPTIONS: a path or URI (/tmp/a.img, file:/tmp/a.img, nbd://host/export), or"
                     + " blockdev-add style options (driver=raw,file.driver=file,file.filename=/tmp/a.img)")
             String... target) throws CommandException {
         String what = OPEN.one("FILENAME|OPTIONS", target);
         String name = OPEN.flagValue("-n", "NODE", nodeName);
+        String context = OPEN.flagValue("--iothread", "IOTHREAD", iothread);
         return reported(() -> {
             OpenRequest request = OpenRequest.of(what, name, readOnly);
-            return new OpenResult(graph.open(request.filename(), request.options(), request.flags()).nodeName());
+            return new OpenResult((context.isEmpty()
+                    ? graph.open(request.filename(), request.options(), request.flags())
+                    : graph.open(request.filename(), request.options(), request.flags(), context)).nodeName());
         });
     }
 
@@ -78,6 +89,53 @@ public final class BlockCommands {
         String name = CLOSE.one("NODE", node);
         reported(() -> {
             graph.close(name);
+            return null;
+        });
+    }
+
+    @Descriptor("manage iothreads, each an AioContext with a thread of its own: add ID starts one (-object iothread),"
+            + " del ID stops one that no node uses any more, list prints their ids")
+    public IothreadList iothread(
+            @Descriptor("add ID | del ID | list; an ID is a letter, then letters, digits, '-', '.', '_'")
+            String... args) throws CommandException {
+        String[] words = IOTHREAD.words(args);
+        if (words.length == 0) {
+            throw IOTHREAD.error("missing add, del or list");
+        }
+        String[] rest = Arrays.copyOfRange(words, 1, words.length);
+        switch (words[0]) {
+            case "list" -> {
+                IOTHREAD.exactly(List.of(), rest);
+                return new IothreadList(graph.iothreads());
+            }
+            case "add" -> {
+                String id = IOTHREAD.exactly(List.of("ID"), rest)[0];
+                reported(() -> {
+                    graph.addIothread(id);
+                    return null;
+                });
+                return null;
+            }
+            case "del" -> {
+                String id = IOTHREAD.exactly(List.of("ID"), rest)[0];
+                reported(() -> {
+                    graph.deleteIothread(id);
+                    return null;
+                });
+                return null;
+            }
+            default -> throw IOTHREAD.error("unknown subcommand '" + words[0] + "'");
+        }
+    }
+
+    @Descriptor("move a node, with every node joined to it by an edge, into an iothread's AioContext or back to the"
+            + " main loop (x-blockdev-set-iothread); EBUSY, with nothing moved, when one of them is pinned")
+    public void move(
+            @Descriptor("NODE IOTHREAD|main: the node name, then an iothread id or main")
+            String... args) throws CommandException {
+        String[] words = MOVE.exactly(List.of("NODE", "IOTHREAD|main"), args);
+        reported(() -> {
+            graph.setAioContext(words[0], words[1]);
             return null;
         });
     }

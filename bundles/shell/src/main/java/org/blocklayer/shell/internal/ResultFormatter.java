@@ -48,6 +48,10 @@ public final class ResultFormatter implements Converter {
                 case INSPECT -> table(l.drivers().stream().map(ResultFormatter::driverRow));
                 default -> l.drivers().stream().map(DriverInfo::name).collect(Collectors.joining(", "));
             };
+            case IothreadList l -> switch (checked(level)) {
+                case INSPECT -> String.join("\n", l.ids());
+                default -> String.join(", ", l.ids());
+            };
             case null, default -> null;
         };
     }

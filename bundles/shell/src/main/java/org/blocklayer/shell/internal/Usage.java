@@ -1,5 +1,6 @@
 package org.blocklayer.shell.internal;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -19,28 +20,37 @@ record Usage(String command, String synopsis) {
 
     /** The single positional argument, named {@code what} in the synopsis. */
     String one(String what, String... args) throws CommandException {
+        return exactly(List.of(what), args)[0];
+    }
+
+    /** Exactly the positional arguments named in {@code what}, in that order, none of them blank. */
+    String[] exactly(List<String> what, String... args) throws CommandException {
         String[] words = words(args);
-        if (words.length == 0) {
-            throw error("missing " + what);
+        if (words.length < what.size()) {
+            throw error("missing " + what.get(words.length));
         }
-        if (words.length > 1) {
-            throw error("unexpected argument '" + words[1] + "'");
+        if (words.length > what.size()) {
+            throw error("unexpected argument '" + words[what.size()] + "'");
         }
-        if (words[0].isBlank()) {
-            throw error("empty " + what);
+        for (int i = 0; i < words.length; i++) {
+            if (words[i].isBlank()) {
+                throw error("empty " + what.get(i));
+            }
         }
-        return words[0];
+        return words;
     }
 
     /** The value of a flag that takes one ({@code -n NODE}); "" when the flag was absent. */
     String flagValue(String flag, String what, String value) throws CommandException {
         if (isOption(value)) {
-            throw error("option " + flag + " needs a " + what + ", got option '" + value + "'");
+            String article = "AEIOU".indexOf(what.charAt(0)) >= 0 ? "an " : "a ";
+            throw error("option " + flag + " needs " + article + what + ", got option '" + value + "'");
         }
         return value;
     }
 
-    private String[] words(String... args) throws CommandException {
+    /** The arguments as words, none of them an option. */
+    String[] words(String... args) throws CommandException {
         String[] words = args == null ? new String[0] : new String[args.length];
         for (int i = 0; i < words.length; i++) {
             // Gogo turns the bare word null into a null argument; the user meant the word.

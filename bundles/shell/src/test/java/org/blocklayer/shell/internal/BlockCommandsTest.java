@@ -3,12 +3,14 @@ package org.blocklayer.shell.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.DriverInfo;
+import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.graph.OpenFlags;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +20,7 @@ class BlockCommandsTest {
 
     @Test
     void openFilenamePassesItAsFilenameReadWrite() throws Exception {
-        OpenResult result = commands.open("", false, "/tmp/a.img");
+        OpenResult result = commands.open("", false, "", "/tmp/a.img");
 
         assertThat(result).isEqualTo(new OpenResult("#block0"));
         assertThat(graph.opens).containsExactly(new FakeBlockGraph.OpenCall("/tmp/a.img", new BlockOptions(), OpenFlags.RDWR));
@@ -26,7 +28,7 @@ class BlockCommandsTest {
 
     @Test
     void openOptionsParsesThemAndPassesNoFilename() throws Exception {
-        commands.open("", false, "driver=raw,file.driver=file,file.filename=/tmp/a.img");
+        commands.open("", false, "", "driver=raw,file.driver=file,file.filename=/tmp/a.img");
 
         assertThat(graph.opens).singleElement().satisfies(call -> {
             assertThat(call.filename()).isNull();
@@ -37,7 +39,7 @@ class BlockCommandsTest {
 
     @Test
     void nodeNameFlagSetsOptionNodeNameAndIsPrinted() throws Exception {
-        OpenResult result = commands.open("disk0", false, "nbd://localhost:10809/export");
+        OpenResult result = commands.open("disk0", false, "", "nbd://localhost:10809/export");
 
         assertThat(result.nodeName()).isEqualTo("disk0");
         assertThat(graph.opens).singleElement().satisfies(call -> {
@@ -48,7 +50,7 @@ class BlockCommandsTest {
 
     @Test
     void nodeNameFlagIsAddedToOptions() throws Exception {
-        commands.open("disk0", false, "driver=file,filename=/tmp/a.img");
+        commands.open("disk0", false, "", "driver=file,filename=/tmp/a.img");
 
         assertThat(graph.opens.getFirst().options().toString())
                 .isEqualTo("driver=file,filename=/tmp/a.img,node-name=disk0");
@@ -56,14 +58,14 @@ class BlockCommandsTest {
 
     @Test
     void readOnlyFlagOpensWithoutRdwr() throws Exception {
-        commands.open("", true, "/tmp/a.img");
+        commands.open("", true, "", "/tmp/a.img");
 
         assertThat(graph.opens.getFirst().flags()).isZero();
     }
 
     @Test
     void nodeNameGivenTwiceIsEinval() {
-        assertThatThrownBy(() -> commands.open("a", false, "driver=raw,node-name=b,file.filename=/x"))
+        assertThatThrownBy(() -> commands.open("a", false, "", "driver=raw,node-name=b,file.filename=/x"))
                 .isInstanceOf(CommandException.class)
                 .hasToString("error: Node name given twice: -n 'a' and node-name='b' (EINVAL)");
         assertThat(graph.opens).isEmpty();
@@ -71,7 +73,7 @@ class BlockCommandsTest {
 
     @Test
     void malformedOptionsAreEinvalFromBlockOptions() {
-        assertThatThrownBy(() -> commands.open("", false, "driver=raw,bogus"))
+        assertThatThrownBy(() -> commands.open("", false, "", "driver=raw,bogus"))
                 .isInstanceOf(CommandException.class)
                 .hasToString("error: Invalid option 'bogus': expected key=value (a comma in a value is written ',,')"
                         + " (EINVAL)");
@@ -79,34 +81,34 @@ class BlockCommandsTest {
 
     @Test
     void openWithoutArgumentIsUsageError() {
-        assertThatThrownBy(() -> commands.open("", false))
+        assertThatThrownBy(() -> commands.open("", false, ""))
                 .isInstanceOf(CommandException.class)
                 .hasToString("error: block:open: missing FILENAME|OPTIONS;"
-                        + " usage: block:open [-n NODE] [-r] FILENAME|OPTIONS (EINVAL)")
+                        + " usage: block:open [-n NODE] [-r] [--iothread IOTHREAD] FILENAME|OPTIONS (EINVAL)")
                 .extracting(e -> ((BlockException) e).errno()).isEqualTo(Errno.EINVAL);
     }
 
     @Test
     void openWithTwoArgumentsIsUsageError() {
-        assertThatThrownBy(() -> commands.open("", false, "/tmp/a", "/tmp/b"))
+        assertThatThrownBy(() -> commands.open("", false, "", "/tmp/a", "/tmp/b"))
                 .hasToString("error: block:open: unexpected argument '/tmp/b';"
-                        + " usage: block:open [-n NODE] [-r] FILENAME|OPTIONS (EINVAL)");
+                        + " usage: block:open [-n NODE] [-r] [--iothread IOTHREAD] FILENAME|OPTIONS (EINVAL)");
     }
 
     @Test
     void unknownFlagIsUsageError() {
-        assertThatThrownBy(() -> commands.open("", false, "--bogus", "/tmp/a"))
+        assertThatThrownBy(() -> commands.open("", false, "", "--bogus", "/tmp/a"))
                 .hasToString("error: block:open: unknown option '--bogus';"
-                        + " usage: block:open [-n NODE] [-r] FILENAME|OPTIONS (EINVAL)");
+                        + " usage: block:open [-n NODE] [-r] [--iothread IOTHREAD] FILENAME|OPTIONS (EINVAL)");
         assertThat(graph.opens).isEmpty();
     }
 
     @Test
     void nodeNameFlagSwallowingAnotherFlagIsUsageError() {
         // open -n -r /tmp/a: Gogo hands "-r" over as the value of -n
-        assertThatThrownBy(() -> commands.open("-r", false, "/tmp/a"))
+        assertThatThrownBy(() -> commands.open("-r", false, "", "/tmp/a"))
                 .hasToString("error: block:open: option -n needs a NODE, got option '-r';"
-                        + " usage: block:open [-n NODE] [-r] FILENAME|OPTIONS (EINVAL)");
+                        + " usage: block:open [-n NODE] [-r] [--iothread IOTHREAD] FILENAME|OPTIONS (EINVAL)");
     }
 
     @Test
@@ -114,7 +116,7 @@ class BlockCommandsTest {
         graph.failure = new BlockException(Errno.ENOENT,
                 "Could not open '/nope': No such file or directory (node '#block0', driver 'file')");
 
-        assertThatThrownBy(() -> commands.open("", false, "/nope"))
+        assertThatThrownBy(() -> commands.open("", false, "", "/nope"))
                 .isInstanceOf(CommandException.class)
                 .hasToString("error: Could not open '/nope': No such file or directory (node '#block0', driver 'file')"
                         + " (ENOENT)")
@@ -180,6 +182,109 @@ class BlockCommandsTest {
         graph.failure = new BlockException(Errno.EBUSY, "Node 'a' is in use by node 'b'");
 
         assertThatThrownBy(() -> commands.close("a")).hasToString("error: Node 'a' is in use by node 'b' (EBUSY)");
+    }
+
+    @Test
+    void iothreadFlagOpensInThatIothread() throws Exception {
+        graph.iothreads.add("io0");
+
+        OpenResult result = commands.open("d0", false, "io0", "/tmp/a.img");
+
+        assertThat(result.nodeName()).isEqualTo("d0");
+        assertThat(graph.opens).containsExactly(new FakeBlockGraph.OpenCall("/tmp/a.img",
+                new BlockOptions().put("node-name", "d0"), OpenFlags.RDWR, "io0"));
+        assertThat(graph.info("d0").aioContext()).isEqualTo("io0");
+    }
+
+    @Test
+    void withoutIothreadFlagThePlainOpenIsCalled() throws Exception {
+        commands.open("", false, "", "/tmp/a.img");
+
+        assertThat(graph.opens.getFirst().iothread()).isNull();
+    }
+
+    @Test
+    void iothreadFlagSwallowingAnotherFlagIsUsageError() {
+        // open --iothread -r /tmp/a: Gogo hands "-r" over as the value of --iothread
+        assertThatThrownBy(() -> commands.open("", false, "-r", "/tmp/a"))
+                .hasToString("error: block:open: option --iothread needs an IOTHREAD, got option '-r';"
+                        + " usage: block:open [-n NODE] [-r] [--iothread IOTHREAD] FILENAME|OPTIONS (EINVAL)");
+        assertThat(graph.opens).isEmpty();
+    }
+
+    @Test
+    void openInAnUnknownIothreadKeepsTheGraphsError() {
+        assertThatThrownBy(() -> commands.open("", false, "io9", "/tmp/a.img"))
+                .hasToString("error: Cannot find IOThread 'io9' (ENOENT)");
+    }
+
+    @Test
+    void iothreadAddListDel() throws Exception {
+        assertThat(commands.iothread("add", "io0")).isNull();
+        assertThat(commands.iothread("add", "io1")).isNull();
+        assertThat(commands.iothread("list")).isEqualTo(new IothreadList(List.of("io0", "io1")));
+
+        assertThat(commands.iothread("del", "io0")).isNull();
+
+        assertThat(commands.iothread("list").ids()).containsExactly("io1");
+    }
+
+    @Test
+    void iothreadFailuresKeepTheGraphsErrno() {
+        graph.iothreads.add("io0");
+        graph.add(new NodeInfo("a", "raw", "/tmp/a.img", null, 8, 4096, null, false, false, false, "io0"));
+
+        assertThatThrownBy(() -> commands.iothread("add", "io0"))
+                .hasToString("error: Duplicate IOThread with id='io0' (EINVAL)");
+        assertThatThrownBy(() -> commands.iothread("del", "io0"))
+                .hasToString("error: IOThread 'io0' is in use by node 'a' (EBUSY)");
+        assertThatThrownBy(() -> commands.iothread("del", "io7"))
+                .hasToString("error: Cannot find IOThread 'io7' (ENOENT)");
+    }
+
+    @Test
+    void iothreadUsageErrorsNameTheProblem() {
+        String usage = "; usage: block:iothread add ID | del ID | list (EINVAL)";
+        assertThatThrownBy(() -> commands.iothread())
+                .hasToString("error: block:iothread: missing add, del or list" + usage);
+        assertThatThrownBy(() -> commands.iothread("frob"))
+                .hasToString("error: block:iothread: unknown subcommand 'frob'" + usage);
+        assertThatThrownBy(() -> commands.iothread("add"))
+                .hasToString("error: block:iothread: missing ID" + usage);
+        assertThatThrownBy(() -> commands.iothread("del", "a", "b"))
+                .hasToString("error: block:iothread: unexpected argument 'b'" + usage);
+        assertThatThrownBy(() -> commands.iothread("list", "io0"))
+                .hasToString("error: block:iothread: unexpected argument 'io0'" + usage);
+        assertThatThrownBy(() -> commands.iothread("add", "-f"))
+                .hasToString("error: block:iothread: unknown option '-f'" + usage);
+        assertThat(graph.iothreads).isEmpty();
+    }
+
+    @Test
+    void moveSetsTheNodesContext() throws Exception {
+        graph.iothreads.add("io0");
+        graph.add(FakeBlockGraph.node("a", "raw", "/tmp/a.img", 4096));
+
+        commands.move("a", "io0");
+        commands.move("a", "main");
+
+        assertThat(graph.moves).containsExactly(new FakeBlockGraph.Move("a", "io0"),
+                new FakeBlockGraph.Move("a", "main"));
+    }
+
+    @Test
+    void moveUsageAndFailures() {
+        graph.failure = new BlockException(Errno.EBUSY, "Cannot move node 'a' to AioContext 'io0': node 'b' is"
+                + " pinned to AioContext 'main' (pin-context=on)");
+
+        assertThatThrownBy(() -> commands.move("a"))
+                .hasToString("error: block:move: missing IOTHREAD|main; usage: block:move NODE IOTHREAD|main (EINVAL)");
+        assertThatThrownBy(() -> commands.move("a", "io0", "x"))
+                .hasToString("error: block:move: unexpected argument 'x'; usage: block:move NODE IOTHREAD|main"
+                        + " (EINVAL)");
+        assertThatThrownBy(() -> commands.move("a", "io0"))
+                .hasToString("error: Cannot move node 'a' to AioContext 'io0': node 'b' is pinned to AioContext"
+                        + " 'main' (pin-context=on) (EBUSY)");
     }
 
     @Test

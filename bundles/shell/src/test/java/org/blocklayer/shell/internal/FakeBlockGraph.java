@@ -17,13 +17,22 @@ import org.blocklayer.api.graph.OpenFlags;
 
 /** A block graph that only remembers: nodes are NodeInfo records, open records what it was asked. */
 final class FakeBlockGraph implements BlockGraph {
-    record OpenCall(String filename, BlockOptions options, int flags) {
+    /** One open; {@code iothread} is null when the three-argument open was called. */
+    record OpenCall(String filename, BlockOptions options, int flags, String iothread) {
+        OpenCall(String filename, BlockOptions options, int flags) {
+            this(filename, options, flags, null);
+        }
+    }
+
+    record Move(String node, String context) {
     }
 
     final List<OpenCall> opens = new ArrayList<>();
     final List<String> closed = new ArrayList<>();
     final Map<String, NodeInfo> nodes = new LinkedHashMap<>();
     final List<DriverInfo> drivers = new ArrayList<>();
+    final List<String> iothreads = new ArrayList<>();
+    final List<Move> moves = new ArrayList<>();
     /** When set, every call that may fail fails with it. */
     BlockException failure;
     private int generated;
@@ -39,12 +48,24 @@ final class FakeBlockGraph implements BlockGraph {
 
     @Override
     public BlockNode open(String filename, BlockOptions options, int flags) throws BlockException {
-        opens.add(new OpenCall(filename, options.copy(), flags));
+        return open(new OpenCall(filename, options.copy(), flags), MAIN_CONTEXT);
+    }
+
+    @Override
+    public BlockNode open(String filename, BlockOptions options, int flags, String iothreadOrMain)
+            throws BlockException {
+        return open(new OpenCall(filename, options.copy(), flags, iothreadOrMain), iothreadOrMain);
+    }
+
+    private BlockNode open(OpenCall call, String context) throws BlockException {
+        opens.add(call);
         failIfAsked();
+        requireContext(context);
+        BlockOptions options = call.options();
         String name = options.has("node-name") ? options.get("node-name") : "#block" + generated++;
-        String file = filename != null ? filename : options.get("file.filename");
+        String file = call.filename() != null ? call.filename() : options.get("file.filename");
         add(new NodeInfo(name, options.has("driver") ? options.get("driver") : "raw", file, null, 0, 0, null,
-                false, false, (flags & OpenFlags.RDWR) == 0, "main"));
+                false, false, (call.flags() & OpenFlags.RDWR) == 0, context));
         return nodeNamed(name);
     }
 
@@ -69,6 +90,12 @@ final class FakeBlockGraph implements BlockGraph {
     }
 
     @Override
+    public long resize(String name, long size) throws BlockException {
+        find(name);
+        return size;
+    }
+
+    @Override
     public void close(String name) throws BlockException {
         find(name);
         nodes.remove(name);
@@ -88,6 +115,47 @@ final class FakeBlockGraph implements BlockGraph {
     @Override
     public List<DriverInfo> drivers() {
         return List.copyOf(drivers);
+    }
+
+    @Override
+    public List<String> iothreads() {
+        return List.copyOf(iothreads);
+    }
+
+    @Override
+    public void addIothread(String id) throws BlockException {
+        failIfAsked();
+        if (iothreads.contains(id) || MAIN_CONTEXT.equals(id)) {
+            throw new BlockException(Errno.EINVAL, "Duplicate IOThread with id='" + id + "'");
+        }
+        iothreads.add(id);
+    }
+
+    @Override
+    public void deleteIothread(String id) throws BlockException {
+        failIfAsked();
+        requireContext(id);
+        List<String> users = nodes.values().stream().filter(n -> n.aioContext().equals(id)).map(NodeInfo::node)
+                .toList();
+        if (!users.isEmpty()) {
+            throw new BlockException(Errno.EBUSY, "IOThread '" + id + "' is in use by node '" + users.get(0) + "'");
+        }
+        iothreads.remove(id);
+    }
+
+    @Override
+    public void setAioContext(String node, String iothreadOrMain) throws BlockException {
+        NodeInfo n = find(node);
+        requireContext(iothreadOrMain);
+        moves.add(new Move(node, iothreadOrMain));
+        add(new NodeInfo(n.node(), n.driver(), n.filename(), n.fileChild(), n.totalSectors(), n.length(),
+                n.lengthError(), n.sg(), n.variableLength(), n.readOnly(), iothreadOrMain));
+    }
+
+    private void requireContext(String iothreadOrMain) throws BlockException {
+        if (!MAIN_CONTEXT.equals(iothreadOrMain) && !iothreads.contains(iothreadOrMain)) {
+            throw new BlockException(Errno.ENOENT, "Cannot find IOThread '" + iothreadOrMain + "'");
+        }
     }
 
     private NodeInfo find(String name) throws BlockException {

@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * matching hand to the commands, what a headless runner gets back from {@code execute}, and what it prints.
  */
 class GogoParsingTest {
-    static final List<String> FUNCTIONS = List.of("drivers", "open", "nodes", "info", "length", "close");
+    static final List<String> FUNCTIONS = List.of("drivers", "open", "nodes", "info", "length", "close", "iothread",
+            "move");
 
     private final FakeBlockGraph graph = new FakeBlockGraph();
     private ThreadIOImpl threadIo;
@@ -85,6 +86,36 @@ class GogoParsingTest {
 
         assertThat(lastOpen().flags()).isZero();
         assertThat(lastOpen().filename()).isEqualTo("/tmp/a.img");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"block:open --iothread io0 /tmp/a.img -n d0", "block:open /tmp/a.img --iothread io0 -n d0",
+            "block:open -n d0 -r /tmp/a.img --iothread io0", "block:open -r --iothread io0 -n d0 /tmp/a.img"})
+    void iothreadFlagMayStandBeforeOrAfterTheFilename(String line) throws Exception {
+        graph.iothreads.add("io0");
+
+        assertThat(run(line)).isEqualTo("d0");
+
+        assertThat(lastOpen().iothread()).isEqualTo("io0");
+        assertThat(lastOpen().filename()).isEqualTo("/tmp/a.img");
+        assertThat(lastOpen().options().get("node-name")).isEqualTo("d0");
+        assertThat(run("block:info d0")).endsWith("\naio-context: io0");
+    }
+
+    @Test
+    void iothreadsAreAddedListedMovedIntoAndDeleted() throws Exception {
+        assertThat(run("block:iothread add io0")).isNull();
+        assertThat(run("block:iothread add io1")).isNull();
+        assertThat(run("block:iothread list")).isEqualTo("io0\nio1");
+        run("block:open /tmp/a.img -n a");
+
+        assertThat(run("block:move a io1")).isNull();
+        assertThat(run("block:info a")).endsWith("\naio-context: io1");
+        assertThatThrownBy(() -> run("block:iothread del io1")).isInstanceOf(CommandException.class)
+                .hasToString("error: IOThread 'io1' is in use by node 'a' (EBUSY)");
+        run("block:move a main");
+        assertThat(run("block:iothread del io1")).isNull();
+        assertThat(run("block:iothread list")).isEqualTo("io0");
     }
 
     @Test
@@ -195,7 +226,9 @@ class GogoParsingTest {
     @ParameterizedTest
     @ValueSource(strings = {"block:open", "block:open -r", "block:open -n d0", "block:open --bogus /tmp/a.img",
             "block:open /tmp/a.img /tmp/b.img", "block:open -n -r /tmp/a.img", "block:length", "block:info a b",
-            "block:close -f a"})
+            "block:close -f a", "block:open --iothread -r /tmp/a.img", "block:iothread", "block:iothread frob",
+            "block:iothread add", "block:iothread add a b", "block:iothread del", "block:iothread list x",
+            "block:iothread -f add io0", "block:move", "block:move a", "block:move a io0 io1"})
     void usageErrorsAreEinvalLines(String line) {
         assertThatThrownBy(() -> run(line))
                 .isInstanceOf(CommandException.class)

@@ -30,6 +30,16 @@ class ResultFormatterTest {
     }
 
     @Test
+    void iothreadListIsOneIdALineOrCommaSeparated() {
+        var list = new IothreadList(List.of("io0", "io1"));
+
+        assertThat(formatter.format(list, INSPECT, null)).hasToString("io0\nio1");
+        assertThat(formatter.format(list, LINE, null)).hasToString("io0, io1");
+        assertThat(formatter.format(list, PART, null)).hasToString("io0, io1");
+        assertThat(formatter.format(new IothreadList(List.of()), INSPECT, null)).hasToString("");
+    }
+
+    @Test
     void openPrintsTheNodeName() {
         assertThat(formatter.format(new OpenResult("#block0"), INSPECT, null)).hasToString("#block0");
     }

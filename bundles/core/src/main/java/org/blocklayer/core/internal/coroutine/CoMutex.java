@@ -9,11 +9,12 @@ import org.blocklayer.api.annotation.CoroutineFn;
  * the mutex straight to the first waiter, so no third coroutine can barge in between. Only the holder may unlock,
  * and a coroutine may not end while it holds one (B40, B41).
  */
-public final class CoMutex {
+public final class CoMutex implements org.blocklayer.api.coroutine.CoMutex {
     private final ArrayDeque<Coroutine> waiters = new ArrayDeque<>();
     private Coroutine holder;
 
     /** {@code qemu_co_mutex_lock}. */
+    @Override
     @CoroutineFn
     public void lock() {
         Coroutine self = CoQueue.requireCoroutine("qemu_co_mutex_lock");
@@ -33,6 +34,7 @@ public final class CoMutex {
     }
 
     /** {@code qemu_co_mutex_unlock}: only by the holder (B41). */
+    @Override
     @CoroutineFn
     public void unlock() {
         Coroutine self = Coroutine.current();

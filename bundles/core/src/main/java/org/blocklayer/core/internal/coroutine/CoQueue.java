@@ -8,10 +8,11 @@ import org.blocklayer.api.annotation.CoroutineFn;
  * A queue of coroutines waiting for something ({@code CoQueue}, util/qemu-coroutine-lock.c). Waking goes through
  * each waiter's own context ({@code aio_co_wake}), so a waiter woken from another thread runs only after it yielded.
  */
-public final class CoQueue {
+public final class CoQueue implements org.blocklayer.api.coroutine.CoQueue {
     private final ArrayDeque<Coroutine> waiters = new ArrayDeque<>();
 
     /** {@code qemu_co_queue_wait}: yields until {@link #next()} or {@link #restartAll()} picks this coroutine. */
+    @Override
     @CoroutineFn
     public void coWait() {
         Coroutine self = requireCoroutine("qemu_co_queue_wait");
@@ -22,6 +23,7 @@ public final class CoQueue {
     }
 
     /** {@code qemu_co_queue_next}: wakes the first waiter; false when there was none. */
+    @Override
     public boolean next() {
         Coroutine co;
         synchronized (waiters) {
@@ -35,6 +37,7 @@ public final class CoQueue {
     }
 
     /** {@code qemu_co_queue_restart_all}. */
+    @Override
     public void restartAll() {
         while (next()) {
             // keep waking

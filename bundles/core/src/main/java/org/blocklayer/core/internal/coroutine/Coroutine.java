@@ -2,6 +2,8 @@ package org.blocklayer.core.internal.coroutine;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.blocklayer.api.annotation.CoroutineFn;
+
 /**
  * A stackful coroutine ({@code Coroutine}, util/qemu-coroutine.c): runs on the thread that enters it, until it
  * yields back to whoever entered it or terminates. Misuse aborts as in QEMU (B40): entering a coroutine that is
@@ -107,6 +109,7 @@ public final class Coroutine {
     }
 
     /** {@code qemu_coroutine_yield}: suspends the running coroutine; returns when it is entered again. */
+    @CoroutineFn
     public static void yield_() {
         if (CURRENT.get() == null) {
             throw new IllegalStateException("Co-routine is yielding to no one");
@@ -117,6 +120,7 @@ public final class Coroutine {
     /**
      * {@code qemu_co_sleep_ns}: yields for at least {@code nanos}, then resumes in the coroutine's context.
      */
+    @CoroutineFn
     public static void sleep(long nanos) {
         Coroutine self = CoQueue.requireCoroutine("qemu_co_sleep_ns");
         EventLoop ctx = self.context();

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.blocklayer.api.coroutine.AioContext;
+import org.blocklayer.api.coroutine.FdWatch;
 import org.blocklayer.api.coroutine.ThreadPool;
 
 /**
@@ -138,6 +139,16 @@ public final class EventLoop implements AioContext {
      * {@code aio_set_fd_handler}: calls {@code onReadable}/{@code onWritable} on this context's thread when
      * {@code channel} is ready. Home thread only; the channel must be non-blocking.
      */
+    @Override
+    public FdWatch watch(SelectableChannel channel, Runnable onReadable, Runnable onWritable) {
+        return setFdHandler(channel, onReadable, onWritable);
+    }
+
+    @Override
+    public Timer after(long delayNanos, Runnable callback) {
+        return scheduleAfter(delayNanos, callback);
+    }
+
     public FdHandler setFdHandler(SelectableChannel channel, Runnable onReadable, Runnable onWritable) {
         if (!isCurrent()) {
             throw new IllegalStateException("aio_set_fd_handler on " + this + " from " + Thread.currentThread());
@@ -323,7 +334,7 @@ public final class EventLoop implements AioContext {
     }
 
     /** A watched channel ({@code AioHandler}): its interest follows which callbacks are set. */
-    public static final class FdHandler {
+    public static final class FdHandler implements FdWatch {
         private volatile Runnable onReadable;
         private volatile Runnable onWritable;
         private SelectionKey key;
@@ -334,6 +345,7 @@ public final class EventLoop implements AioContext {
         }
 
         /** Changes the callbacks (null: not interested). Home thread only. */
+        @Override
         public void set(Runnable readable, Runnable writable) {
             this.onReadable = readable;
             this.onWritable = writable;
@@ -341,6 +353,7 @@ public final class EventLoop implements AioContext {
         }
 
         /** Stops watching the channel ({@code aio_set_fd_handler(..., NULL, NULL)}). */
+        @Override
         public void remove() {
             key.cancel();
         }
@@ -365,7 +378,7 @@ public final class EventLoop implements AioContext {
     }
 
     /** An armed timer ({@code QEMUTimer}); cancelling one that already fired does nothing. */
-    public static final class Timer implements Comparable<Timer> {
+    public static final class Timer implements Comparable<Timer>, org.blocklayer.api.coroutine.Timer {
         private final long deadline;
         private final long seq;
         private final Runnable callback;
@@ -378,6 +391,7 @@ public final class EventLoop implements AioContext {
         }
 
         /** {@code timer_del}. */
+        @Override
         public void cancel() {
             cancelled = true;
         }

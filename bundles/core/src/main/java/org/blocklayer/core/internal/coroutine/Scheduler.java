@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 
+import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.coroutine.AioContext;
 import org.blocklayer.api.coroutine.CoroutineScheduler;
 import org.blocklayer.api.error.BlockException;
@@ -178,6 +179,40 @@ public final class Scheduler implements CoroutineScheduler {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Override
+    public void start(AioContext ctx, Runnable body) {
+        ((EventLoop) ctx).coEnter(Coroutine.create(body));
+    }
+
+    @Override
+    @CoroutineFn
+    public org.blocklayer.api.coroutine.Wakeup self() {
+        Coroutine co = CoQueue.requireCoroutine("qemu_coroutine_self");
+        return () -> co.context().wake(co);
+    }
+
+    @Override
+    @CoroutineFn
+    public void yieldNow() {
+        Coroutine.yield_();
+    }
+
+    @Override
+    @CoroutineFn
+    public void sleep(long nanos) {
+        Coroutine.sleep(nanos);
+    }
+
+    @Override
+    public CoMutex newMutex() {
+        return new CoMutex();
+    }
+
+    @Override
+    public CoQueue newQueue() {
+        return new CoQueue();
     }
 
     void reportUncaught(EventLoop loop, Throwable t) {

@@ -35,6 +35,8 @@ public final class BlockDriverState implements BlockNode {
     private final List<BdrvChild> parents = new CopyOnWriteArrayList<>();
     private volatile BlockDriver drv;
     private volatile EventLoop ctx;
+    /** {@code pin-context=on}: a move that would take this node out of its context is refused. */
+    private volatile boolean contextPinned;
     private volatile String filename;
     private volatile long totalSectors;
     private volatile boolean sg;
@@ -84,6 +86,19 @@ public final class BlockDriverState implements BlockNode {
     @Override
     public EventLoop aioContext() {
         return ctx;
+    }
+
+    /** For {@link ContextChange} only: drained, under the graph write lock, holding both contexts' locks. */
+    void setAioContext(EventLoop ctx) {
+        this.ctx = ctx;
+    }
+
+    boolean isContextPinned() {
+        return contextPinned;
+    }
+
+    void setContextPinned(boolean pinned) {
+        this.contextPinned = pinned;
     }
 
     @Override
@@ -245,6 +260,7 @@ public final class BlockDriverState implements BlockNode {
     @CoroutineFn
     @GraphRdlock
     public void coRefreshTotalSectors(long hint) throws BlockException {
+        assert Rules.coroutineReader(graphLock, "bdrv_co_refresh_total_sectors");
         BlockDriver d = drv;
         if (d == null) {
             throw noMedium();
@@ -273,6 +289,7 @@ public final class BlockDriverState implements BlockNode {
     @CoroutineFn
     @GraphRdlock
     public long coNbSectors() throws BlockException {
+        assert Rules.coroutineReader(graphLock, "bdrv_co_nb_sectors");
         BlockDriver d = drv;
         if (d == null) {
             throw noMedium();
@@ -288,6 +305,7 @@ public final class BlockDriverState implements BlockNode {
     @CoroutineFn
     @GraphRdlock
     public long coGetLength() throws BlockException {
+        assert Rules.coroutineReader(graphLock, "bdrv_co_getlength");
         long sectors = coNbSectors();
         if (sectors > Long.MAX_VALUE / SECTOR_SIZE) {
             throw error(Errno.EFBIG, "Length of " + sectors + " sectors does not fit in 64 bits");
@@ -323,6 +341,7 @@ public final class BlockDriverState implements BlockNode {
     @CoroutineFn
     @GraphRdlock
     public void coPreadv(long offset, ByteBuffer buf, int flags) throws BlockException {
+        assert Rules.coroutineReader(graphLock, "bdrv_co_preadv");
         incInFlight();
         try {
             BlockDriver d = checkRequest(offset, buf, "read");
@@ -336,6 +355,7 @@ public final class BlockDriverState implements BlockNode {
     @CoroutineFn
     @GraphRdlock
     public void coPwritev(long offset, ByteBuffer buf, int flags) throws BlockException {
+        assert Rules.coroutineReader(graphLock, "bdrv_co_pwritev");
         incInFlight();
         try {
             BlockDriver d = checkRequest(offset, buf, "write");
@@ -352,6 +372,7 @@ public final class BlockDriverState implements BlockNode {
     @CoroutineFn
     @GraphRdlock
     public void coFlush() throws BlockException {
+        assert Rules.coroutineReader(graphLock, "bdrv_co_flush");
         incInFlight();
         try {
             BlockDriver d = drv;
@@ -362,6 +383,45 @@ public final class BlockDriverState implements BlockNode {
         } finally {
             decInFlight();
         }
+    }
+
+    /**
+     * {@code bdrv_co_truncate}: checks as QEMU (no medium, negative size, read-only), lets the driver resize, then
+     * refreshes with hint {@code offset >> 9} (B14).
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public long coTruncate(long offset) throws BlockException {
+        assert Rules.coroutineReader(graphLock, "bdrv_co_truncate");
+        incInFlight();
+        try {
+            BlockDriver d = drv;
+            if (d == null) {
+                throw noMedium();
+            }
+            if (offset < 0) {
+                throw error(Errno.EINVAL, "Image size cannot be negative");
+            }
+            if (isReadOnly()) {
+                throw error(Errno.EACCES, "Image is read-only");
+            }
+            d.coTruncate(this, offset);
+            try {
+                coRefreshTotalSectors(offset >> 9);
+            } catch (BlockException e) {
+                throw new BlockException(e.errno(), prefix() + "Could not refresh total sector count: "
+                        + e.getMessage(), e);
+            }
+            return totalSectors * SECTOR_SIZE;
+        } finally {
+            decInFlight();
+        }
+    }
+
+    @Override
+    public long truncate(long offset) throws BlockException {
+        return CoWrappers.mixedRdlock(wrapperContext(), graphLock, () -> coTruncate(offset));
     }
 
     @Override

@@ -46,6 +46,8 @@ public final class Graph implements BlockGraph {
     private final NodeNames names = new NodeNames();
     private final NodeOpener opener;
     private final Drain drain;
+    private final ContextChange contextChange = new ContextChange(this);
+    private final IoThreads ioThreads;
     /** Every node by name, in creation order; touched only in the main loop. */
     private final Map<String, BlockDriverState> nodes = new LinkedHashMap<>();
 
@@ -58,6 +60,7 @@ public final class Graph implements BlockGraph {
         this.graphLock = l;
         this.opener = new NodeOpener(this);
         this.drain = new Drain(s, nodes.values());
+        this.ioThreads = new IoThreads(s, nodes.values());
         l.setDrainHooks(drain::drainAllBeginNoPoll, drain::drainAllEnd);
     }
 
@@ -89,7 +92,7 @@ public final class Graph implements BlockGraph {
     /** Makes a driver available to {@code driver=} and protocol prefixes. */
     public void addDriver(BlockDriver driver, String bundle, String version) {
         drivers.add(driver, bundle, version);
-        LOG.log(System.Logger.Level.INFO, "driver {0} registered by {1} {2}", driver.formatName(), bundle, version);
+        LOG.log(System.Logger.Level.DEBUG, "driver {0} registered by {1} {2}", driver.formatName(), bundle, version);
     }
 
     /** Forgets a driver; the nodes using it lose their medium (ENOMEDIUM from then on). */
@@ -113,7 +116,7 @@ public final class Graph implements BlockGraph {
         if (users.isEmpty()) {
             return;
         }
-        try (GraphLock.Writer w = graphLock.wrlock()) {
+        try (GraphLock.Writer w = wrlock()) {
             for (BlockDriverState bs : users) {
                 closeDriverQuietly(bs);
                 LOG.log(System.Logger.Level.WARNING, "node {0}: no medium, driver {1} gone", bs.nodeName(),
@@ -127,7 +130,28 @@ public final class Graph implements BlockGraph {
     @Override
     public BlockNode open(String filename, BlockOptions options, int flags) throws BlockException {
         BlockOptions copy = options == null ? new BlockOptions() : options.copy();
+        // Born in the main loop, as bdrv_new does; it may join the context of a node it references (B42).
         return scheduler.inMainLoop(() -> opener.open(filename, copy, flags, null, scheduler.mainLoop()));
+    }
+
+    @Override
+    public BlockNode open(String filename, BlockOptions options, int flags, String iothreadOrMain)
+            throws BlockException {
+        BlockOptions copy = options == null ? new BlockOptions() : options.copy();
+        return scheduler.inMainLoop(() -> {
+            EventLoop ctx = ioThreads.context(iothreadOrMain);
+            BlockDriverState bs = opener.open(filename, copy, flags, null, ctx);
+            if (bs.aioContext() != ctx) {
+                // Its open joined the context of an existing node it references; the caller asked for ctx.
+                try {
+                    contextChange.change(bs, ctx);
+                } catch (BlockException | RuntimeException e) {
+                    unref(bs);
+                    throw e;
+                }
+            }
+            return bs;
+        });
     }
 
     @Override
@@ -159,13 +183,24 @@ public final class Graph implements BlockGraph {
     public long getLength(String name) throws BlockException {
         return scheduler.inMainLoop(() -> {
             BlockDriverState bs = find(name);
-            EventLoop ctx = bs.aioContext();
             // The seed's rule: a non-coroutine caller of a co_wrapper holds the node's AioContext lock.
-            ctx.acquire();
+            return ContextLocks.holding(bs.aioContext(), bs::getLength);
+        });
+    }
+
+    @Override
+    public long resize(String name, long size) throws BlockException {
+        return scheduler.inMainLoop(() -> {
+            BlockDriverState bs = find(name);
+            if (size < 0) {
+                throw new BlockException(Errno.EINVAL, "Parameter 'size' expects a >0 size");
+            }
+            // qmp_block_resize: quiesce the node so the resize does not race with I/O, then truncate.
+            drain.drainedBegin(bs);
             try {
-                return bs.getLength();
+                return ContextLocks.holding(bs.aioContext(), () -> bs.truncate(size));
             } finally {
-                ctx.release();
+                drain.drainedEnd(bs);
             }
         });
     }
@@ -188,9 +223,11 @@ public final class Graph implements BlockGraph {
     public void drain(String name) throws BlockException {
         scheduler.inMainLoop(() -> {
             BlockDriverState bs = find(name);
-            drain.drainedBegin(bs);
-            drain.drainedEnd(bs);
-            return null;
+            return ContextLocks.holding(bs.aioContext(), () -> {
+                drain.drainedBegin(bs);
+                drain.drainedEnd(bs);
+                return null;
+            });
         });
     }
 
@@ -206,6 +243,37 @@ public final class Graph implements BlockGraph {
     @Override
     public List<DriverInfo> drivers() {
         return drivers.infos();
+    }
+
+    @Override
+    public List<String> iothreads() {
+        try {
+            return scheduler.inMainLoop(ioThreads::ids);
+        } catch (BlockException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void addIothread(String id) throws BlockException {
+        scheduler.inMainLoop(() -> ioThreads.add(id));
+    }
+
+    @Override
+    public void deleteIothread(String id) throws BlockException {
+        scheduler.inMainLoop(() -> {
+            ioThreads.delete(id);
+            return null;
+        });
+    }
+
+    @Override
+    public void setAioContext(String node, String iothreadOrMain) throws BlockException {
+        scheduler.inMainLoop(() -> {
+            BlockDriverState bs = find(node);
+            contextChange.change(bs, ioThreads.context(iothreadOrMain));
+            return null;
+        });
     }
 
     // ---- global-state code, main loop only ----
@@ -224,6 +292,16 @@ public final class Graph implements BlockGraph {
 
     DriverRegistry driverRegistry() {
         return drivers;
+    }
+
+    ContextChange contextChange() {
+        return contextChange;
+    }
+
+    /** The graph write lock, with the iothread locks this thread holds dropped while it waits for readers. */
+    @GlobalStateCode
+    GraphLock.Writer wrlock() {
+        return ContextLocks.wrlock(scheduler, graphLock);
     }
 
     /** {@code bdrv_find_node}, or ENOENT naming the node. */
@@ -253,7 +331,11 @@ public final class Graph implements BlockGraph {
         nodes.remove(bs.nodeName(), bs);
     }
 
-    /** {@code bdrv_open_child}, for a driver's open. */
+    /**
+     * {@code bdrv_open_child}, for a driver's open. A new child is opened in the parent's context; an existing one
+     * in another context makes the parent (new, so empty) join that context, or, when the parent is pinned, the
+     * child's subgraph join the parent's (B42). When neither can move, EBUSY and the open fails.
+     */
     @GlobalStateCode
     BlockChild openChild(BlockDriverState parent, BlockOptions options, String childName, Set<ChildRole> roles,
                          boolean allowNone) throws BlockException {
@@ -277,8 +359,15 @@ public final class Graph implements BlockGraph {
             int childFlags = parent.openFlags();
             child = opener.open(null, childOptions, childFlags, parent, parent.aioContext());
         }
+        try {
+            // All nodes joined by edges share one context (B42): the new parent joins an existing child's.
+            contextChange.join(parent, child, childName);
+        } catch (BlockException | RuntimeException e) {
+            unref(child);
+            throw e;
+        }
         BdrvChild edge = new BdrvChild(childName, roles, parent, child);
-        try (GraphLock.Writer w = graphLock.wrlock()) {
+        try (GraphLock.Writer w = wrlock()) {
             parent.attach(edge);
         }
         return edge;
@@ -290,7 +379,7 @@ public final class Graph implements BlockGraph {
         if (bs.unrefCount() > 0) {
             return;
         }
-        try (GraphLock.Writer w = graphLock.wrlock()) {
+        try (GraphLock.Writer w = wrlock()) {
             closeDriverQuietly(bs);
         }
         for (BdrvChild edge : List.copyOf(bs.childEdges())) {
@@ -302,7 +391,7 @@ public final class Graph implements BlockGraph {
     /** {@code bdrv_unref_child}. */
     @GlobalStateCode
     void unrefChild(BlockDriverState parent, BdrvChild edge) {
-        try (GraphLock.Writer w = graphLock.wrlock()) {
+        try (GraphLock.Writer w = wrlock()) {
             parent.detach(edge);
         }
         unref(edge.node());
@@ -329,14 +418,10 @@ public final class Graph implements BlockGraph {
     private NodeInfo info(BlockDriverState bs) {
         long length = -1;
         String lengthError = null;
-        EventLoop ctx = bs.aioContext();
-        ctx.acquire();
         try {
-            length = bs.getLength();
+            length = ContextLocks.holding(bs.aioContext(), bs::getLength);
         } catch (BlockException e) {
             lengthError = e.describe();
-        } finally {
-            ctx.release();
         }
         BlockDriver d = bs.driver();
         BdrvChild file = bs.file();

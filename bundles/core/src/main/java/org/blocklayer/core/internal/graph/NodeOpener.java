@@ -28,7 +28,11 @@ final class NodeOpener {
         this.graph = graph;
     }
 
-    /** {@code bdrv_open_inherit}: {@code options} are consumed; a child inherits {@code ctx} from its parent. */
+    /**
+     * {@code bdrv_open_inherit}: {@code options} are consumed; the node is created in {@code ctx} (a child inherits
+     * its parent's) and pinned there when {@code pin-context=on}. A driver's open may still move it, when it
+     * references an existing node in another context ({@link Graph#openChild}).
+     */
     @GlobalStateCode
     BlockDriverState open(String filename, BlockOptions options, int flags, BlockDriverState parent, EventLoop ctx)
             throws BlockException {
@@ -36,6 +40,7 @@ final class NodeOpener {
         BlockDriver drv = chooseDriver(filename, options);
         String name = graph.assignName(options.takeString("node-name"));
         Boolean readOnly = options.takeBool("read-only");
+        boolean pinned = Boolean.TRUE.equals(options.takeBool(ContextChange.PIN_OPTION));
         int openFlags = Boolean.TRUE.equals(readOnly) ? flags & ~OpenFlags.RDWR
                 : Boolean.FALSE.equals(readOnly) ? flags | OpenFlags.RDWR : flags;
         if (drv.protocolName() != null) {
@@ -44,16 +49,16 @@ final class NodeOpener {
         String protocolFilename = options.get("filename");
 
         BlockDriverState bs = new BlockDriverState(graph, graph.graphLock(), name, given, openFlags, ctx);
+        bs.setContextPinned(pinned);
         // bdrv_new: a node born inside drain_all sections starts as drained as every other node (B13).
         bs.quiesce(graph.drainer().drainAllCount());
         graph.insert(bs);
         try {
-            ctx.acquire();
-            try {
-                openDriver(bs, drv, options, openFlags);
-            } finally {
-                ctx.release();
-            }
+            int flagsForDriver = openFlags;
+            ContextLocks.holding(ctx, () -> {
+                openDriver(bs, drv, options, flagsForDriver);
+                return null;
+            });
             if (!options.isEmpty()) {
                 String key = options.keys().iterator().next();
                 BlockException unsupported = bs.error(Errno.EINVAL, drv.protocolName() != null
@@ -92,7 +97,15 @@ final class NodeOpener {
             throw new BlockException(Errno.EIO, bs.prefix() + "the driver failed to open the node: " + e, e);
         }
         try {
-            bs.refreshTotalSectors(bs.totalSectors());
+            if (Coroutine.inCoroutine()) {
+                bs.refreshTotalSectors(bs.totalSectors());
+            } else {
+                // The driver's open may have moved the node into a child's context (B42): hold that one's lock.
+                ContextLocks.holding(bs.aioContext(), () -> {
+                    bs.refreshTotalSectors(bs.totalSectors());
+                    return null;
+                });
+            }
         } catch (BlockException e) {
             releaseOpened(bs);
             throw new BlockException(e.errno(), prefix(bs, drv) + "Could not refresh total sector count: "

@@ -1,7 +1,11 @@
 package org.blocklayer.core.internal.graph;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.EnumSet;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.error.BlockException;
@@ -10,6 +14,7 @@ import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.core.internal.coroutine.Coroutine;
+import org.blocklayer.core.internal.coroutine.EventLoop;
 
 /** A scriptable driver: what its callbacks return, and how often and where they were called. */
 final class TestDriver implements BlockDriver {
@@ -27,6 +32,15 @@ final class TestDriver implements BlockDriver {
     final AtomicInteger getLengthCalls = new AtomicInteger();
     final AtomicInteger closeCalls = new AtomicInteger();
     volatile boolean lastGetLengthInCoroutine;
+    /** The context whose loop ran the last coGetLength / coPreadv (the logical thread, on either backend). */
+    volatile EventLoop lastGetLengthContext;
+    volatile EventLoop lastReadContext;
+    /** How long a read spends on a worker thread, yielding, before it completes. */
+    volatile long readDelayMillis;
+    /** The byte every read returns. */
+    volatile byte pattern = 0x5a;
+    final AtomicInteger readsDone = new AtomicInteger();
+    final AtomicInteger drainBegins = new AtomicInteger();
 
     TestDriver(String name) {
         this.name = name;
@@ -80,10 +94,39 @@ final class TestDriver implements BlockDriver {
     public long coGetLength(BlockNode bs) throws BlockException {
         getLengthCalls.incrementAndGet();
         lastGetLengthInCoroutine = Coroutine.inCoroutine();
+        lastGetLengthContext = EventLoop.currentOrNull();
         if (lengthError != null) {
             throw lengthError;
         }
         return length;
+    }
+
+    @Override
+    public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+        long delay = readDelayMillis;
+        if (delay > 0) {
+            try {
+                bs.aioContext().threadPool().run(() -> {
+                    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
+                    for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+                        LockSupport.parkNanos(left);
+                    }
+                    return null;
+                });
+            } catch (IOException e) {
+                throw new BlockException(Errno.EIO, e.toString());
+            }
+        }
+        lastReadContext = EventLoop.currentOrNull();
+        while (buf.hasRemaining()) {
+            buf.put(pattern);
+        }
+        readsDone.incrementAndGet();
+    }
+
+    @Override
+    public void drainBegin(BlockNode bs) {
+        drainBegins.incrementAndGet();
     }
 
     static BlockException eio() {

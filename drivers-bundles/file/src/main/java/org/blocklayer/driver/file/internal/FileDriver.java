@@ -118,6 +118,35 @@ public final class FileDriver implements BlockDriver {
         }
     }
 
+    /**
+     * {@code raw_co_truncate} for regular files: ftruncate on a worker thread. FileChannel only shrinks, so growing
+     * writes one zero byte at the new end, which gives the same length and contents.
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coTruncate(BlockNode bs, long offset) throws BlockException {
+        FileState state = state(bs);
+        if (!state.writable()) {
+            throw new BlockException(Errno.EBADF, what("Could not resize", bs, state) + ": "
+                    + Errno.EBADF.description() + " (the file was opened read-only)");
+        }
+        try {
+            bs.aioContext().threadPool().run(() -> {
+                var channel = state.channel();
+                long current = channel.size();
+                if (offset < current) {
+                    channel.truncate(offset);
+                } else if (offset > current) {
+                    channel.write(ByteBuffer.allocate(1), offset - 1);
+                }
+                return null;
+            });
+        } catch (IOException e) {
+            throw IoErrors.toBlockException(what("Could not resize", bs, state), e);
+        }
+    }
+
     /** {@code raw_co_flush_to_disk}: fdatasync on a worker thread. */
     @Override
     @CoroutineFn

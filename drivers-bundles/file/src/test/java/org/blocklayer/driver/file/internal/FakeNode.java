@@ -51,6 +51,17 @@ final class FakeNode implements BlockNode {
         public ThreadPool threadPool() {
             return pool;
         }
+
+        @Override
+        public org.blocklayer.api.coroutine.FdWatch watch(java.nio.channels.SelectableChannel channel,
+                Runnable onReadable, Runnable onWritable) {
+            throw unused();
+        }
+
+        @Override
+        public org.blocklayer.api.coroutine.Timer after(long delayNanos, Runnable callback) {
+            throw unused();
+        }
     };
 
     FakeNode(String name) {
@@ -107,4 +118,6 @@ final class FakeNode implements BlockNode {
     @Override public void pread(long offset, ByteBuffer buf, int flags) { throw unused(); }
     @Override public void pwrite(long offset, ByteBuffer buf, int flags) { throw unused(); }
     @Override public void flush() { throw unused(); }
+    @Override public long coTruncate(long offset) { throw unused(); }
+    @Override public long truncate(long offset) { throw unused(); }
 }

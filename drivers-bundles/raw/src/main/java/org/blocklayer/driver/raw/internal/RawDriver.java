@@ -92,6 +92,14 @@ public final class RawDriver implements BlockDriver {
         child(bs).coPwritev(childOffset, buf, flags);
     }
 
+    /** {@code raw_co_truncate}: resizes the child so that the window has the new size. */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coTruncate(BlockNode bs, long offset) throws BlockException {
+        child(bs).coTruncate(state(bs).truncateTo(bs.nodeName(), offset));
+    }
+
     /** Forwards the flush to the child, as {@code bdrv_co_flush} does for a format without its own. */
     @Override
     @CoroutineFn

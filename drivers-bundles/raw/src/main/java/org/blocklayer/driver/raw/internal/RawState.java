@@ -49,6 +49,21 @@ final class RawState {
         return hasSize;
     }
 
+    /**
+     * {@code raw_co_truncate}: the child offset that makes the window {@code newSize} long; refused for a fixed-size
+     * window, as QEMU does.
+     */
+    long truncateTo(String node, long newSize) throws BlockException {
+        if (hasSize) {
+            throw new BlockException(Errno.ENOTSUP, "Cannot resize fixed-size raw disks (node '" + node + "')");
+        }
+        if (Long.MAX_VALUE - newSize < offset) {
+            throw new BlockException(Errno.EINVAL, "Disk size too large for the chosen offset (node '" + node + "')");
+        }
+        size = newSize;
+        return newSize + offset;
+    }
+
     /** The size as last computed. */
     long size() {
         return size;
@@ -77,16 +92,17 @@ final class RawState {
     }
 
     /**
-     * {@code raw_adjust_offset}: the child offset of a request of {@code bytes} at {@code requestOffset}. A read
-     * beyond the window is EINVAL and a write ENOSPC, as QEMU answers for a fixed size; unlike QEMU the window is
-     * enforced without {@code size} too, so no request reaches outside what {@code getLength} reported.
+     * {@code raw_adjust_offset}: the child offset of a request of {@code bytes} at {@code requestOffset}. With a
+     * fixed {@code size}, a read beyond it is EINVAL and a write ENOSPC, as QEMU answers. Without one, requests are
+     * bounded by the node's length, which core checks, so the zero-padded tail of the last sector stays readable.
      */
     long childOffset(String node, long requestOffset, long bytes, boolean write) throws BlockException {
         long current = size;
-        if (requestOffset < 0 || bytes < 0 || requestOffset > current || bytes > current - requestOffset) {
+        if (hasSize && (requestOffset < 0 || bytes < 0 || requestOffset > current
+                || bytes > current - requestOffset)) {
             throw new BlockException(write ? Errno.ENOSPC : Errno.EINVAL,
                     (write ? "Could not write to" : "Could not read from") + " node '" + node + "' (driver raw): "
-                    + bytes + " bytes at offset " + requestOffset + " reach beyond its end (" + current + " bytes)");
+                    + bytes + " bytes at offset " + requestOffset + " reach beyond its size (" + current + " bytes)");
         }
         if (requestOffset > Long.MAX_VALUE - offset) {
             throw new BlockException(Errno.EINVAL, "Could not access node '" + node + "' (driver raw): offset "

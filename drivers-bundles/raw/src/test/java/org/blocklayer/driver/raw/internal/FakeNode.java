@@ -110,6 +110,12 @@ final class FakeNode implements BlockNode {
         io.add("flush");
     }
 
+    @Override
+    public long coTruncate(long offset) {
+        io.add("truncate " + offset);
+        return offset;
+    }
+
     private static UnsupportedOperationException unused() {
         return new UnsupportedOperationException("not needed by a format driver's unit test");
     }
@@ -132,4 +138,5 @@ final class FakeNode implements BlockNode {
     @Override public void pread(long offset, ByteBuffer buf, int flags) { throw unused(); }
     @Override public void pwrite(long offset, ByteBuffer buf, int flags) { throw unused(); }
     @Override public void flush() { throw unused(); }
+    @Override public long truncate(long offset) { throw unused(); }
 }

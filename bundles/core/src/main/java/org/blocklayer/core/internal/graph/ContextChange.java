@@ -1,0 +1,135 @@
+package org.blocklayer.core.internal.graph;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.blocklayer.api.annotation.GlobalStateCode;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.core.internal.coroutine.EventLoop;
+
+/**
+ * Moving nodes to another AioContext ({@code bdrv_try_change_aio_context}, block.c). Nodes joined by an edge share
+ * one context, so a move takes the whole connected subgraph: children and parents, recursively.
+ *
+ * <p>Two phases, as in QEMU: first every node of the subgraph is asked whether it can follow (QEMU's
+ * {@code bdrv_parent_can_set_aio_ctx}; here a node can, unless the user pinned it with {@code pin-context=on}),
+ * and one refusal refuses the move with nothing changed (EBUSY). Then, with every node of the subgraph drained and
+ * the graph write-locked, each node's context is switched while the old and new contexts' locks are held, so no
+ * coroutine of either context runs in between. Drivers are not told: none keeps anything tied to a context yet.
+ */
+final class ContextChange {
+    /** The open option that pins a node to its context; consumed by {@link NodeOpener}. */
+    static final String PIN_OPTION = "pin-context";
+
+    private final Graph graph;
+
+    ContextChange(Graph graph) {
+        this.graph = graph;
+    }
+
+    /** {@code bdrv_try_change_aio_context(bs, target)}. */
+    @GlobalStateCode
+    void change(BlockDriverState bs, EventLoop target) throws BlockException {
+        graph.scheduler().assertMainLoop("bdrv_try_change_aio_context");
+        Set<BlockDriverState> subgraph = connected(bs);
+        List<BlockDriverState> moving = subgraph.stream().filter(n -> n.aioContext() != target).toList();
+        if (moving.isEmpty()) {
+            return;
+        }
+        for (BlockDriverState n : moving) {
+            if (n.isContextPinned()) {
+                throw new BlockException(Errno.EBUSY, "Cannot move node '" + bs.nodeName() + "' to AioContext '"
+                        + target.name() + "': " + (n == bs ? "it" : "node '" + n.nodeName() + "'")
+                        + " is pinned to AioContext '" + n.aioContext().name() + "' (" + PIN_OPTION + "=on)");
+            }
+        }
+        Drain drain = graph.drainer();
+        List<BlockDriverState> drained = new ArrayList<>();
+        try {
+            for (BlockDriverState n : moving) {
+                ContextLocks.holding(n.aioContext(), () -> {
+                    drain.drainedBegin(n);
+                    return null;
+                });
+                drained.add(n);
+            }
+            try (GraphLock.Writer w = graph.wrlock()) {
+                switchContexts(moving, target);
+            }
+        } finally {
+            for (BlockDriverState n : drained) {
+                ContextLocks.holding(n.aioContext(), () -> {
+                    drain.drainedEnd(n);
+                    return null;
+                });
+            }
+        }
+    }
+
+    /**
+     * {@code bdrv_attach_child_common}'s context check, before {@code child} becomes a child of {@code parent}: the
+     * parent (new, or at least the newer side) joins the child's context; if it cannot, the child's subgraph joins
+     * the parent's; if neither can, EBUSY and nothing changed.
+     */
+    @GlobalStateCode
+    void join(BlockDriverState parent, BlockDriverState child, String childName) throws BlockException {
+        if (parent.aioContext() == child.aioContext()) {
+            return;
+        }
+        EventLoop parentCtx = parent.aioContext();
+        try {
+            change(parent, child.aioContext());
+        } catch (BlockException parentStays) {
+            if (parentStays.errno() != Errno.EBUSY) {
+                throw parentStays;
+            }
+            try {
+                change(child, parentCtx);
+            } catch (BlockException childStays) {
+                if (childStays.errno() != Errno.EBUSY) {
+                    throw childStays;
+                }
+                throw new BlockException(Errno.EBUSY, "Cannot attach node '" + child.nodeName() + "' as child '"
+                        + childName + "' of node '" + parent.nodeName() + "': they are in different AioContexts ('"
+                        + child.aioContext().name() + "', '" + parentCtx.name() + "') and neither can move: "
+                        + parentStays.getMessage() + "; " + childStays.getMessage());
+            }
+        }
+    }
+
+    /** Every node reachable from {@code bs} over edges in either direction, {@code bs} first. */
+    static Set<BlockDriverState> connected(BlockDriverState bs) {
+        Set<BlockDriverState> seen = new LinkedHashSet<>();
+        Deque<BlockDriverState> todo = new ArrayDeque<>();
+        todo.add(bs);
+        while (!todo.isEmpty()) {
+            BlockDriverState n = todo.poll();
+            if (seen.add(n)) {
+                n.childEdges().forEach(e -> todo.add(e.node()));
+                n.parentEdges().forEach(e -> todo.add(e.parent()));
+            }
+        }
+        return seen;
+    }
+
+    /** {@code bdrv_set_aio_context_commit}: under the write lock, holding every context lock involved. */
+    private static void switchContexts(List<BlockDriverState> moving, EventLoop target) {
+        Set<EventLoop> involved = new LinkedHashSet<>();
+        involved.add(target);
+        moving.forEach(n -> involved.add(n.aioContext()));
+        involved.forEach(EventLoop::acquire);
+        try {
+            for (BlockDriverState n : moving) {
+                n.setAioContext(target);
+            }
+        } finally {
+            involved.forEach(EventLoop::release);
+        }
+    }
+}
