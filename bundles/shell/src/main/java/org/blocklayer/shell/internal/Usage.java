@@ -27,7 +27,10 @@ record Usage(String command, String synopsis) {
     String[] exactly(List<String> what, String... args) throws CommandException {
         String[] words = words(args);
         if (words.length < what.size()) {
-            throw error("missing " + what.get(words.length));
+            String missing = what.get(words.length);
+            // Gogo reads an unquoted #word as a comment, so a generated node name silently vanishes.
+            throw error("missing " + missing + (missing.contains("NODE")
+                    ? " (quote generated names: '#block123', Gogo reads # as a comment)" : ""));
         }
         if (words.length > what.size()) {
             throw error("unexpected argument '" + words[what.size()] + "'");

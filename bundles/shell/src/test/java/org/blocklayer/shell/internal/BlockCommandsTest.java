@@ -142,7 +142,8 @@ class BlockCommandsTest {
     @Test
     void lengthWithoutNodeIsUsageError() {
         assertThatThrownBy(() -> commands.length())
-                .hasToString("error: block:length: missing NODE; usage: block:length NODE (EINVAL)");
+                .hasToString("error: block:length: missing NODE (quote generated names: '#block123', Gogo reads # as a"
+                        + " comment); usage: block:length NODE (EINVAL)");
     }
 
     @Test
