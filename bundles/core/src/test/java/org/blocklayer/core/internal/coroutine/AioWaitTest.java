@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** AIO_WAIT_WHILE, the AioContext lock and aio_wait_kick (B28–B31). */
@@ -23,6 +24,7 @@ class AioWaitTest {
     }
 
     @Test
+    @DisplayName("B28: main loop waiting on an iothread drops its lock while polling and retakes it")
     void mainLoopWaitingOnAnIothreadDropsItsLockWhilePollingAndRetakesIt_B28() throws Exception {
         AtomicBoolean done = new AtomicBoolean();
         AtomicInteger holdsSeenByIothread = new AtomicInteger(-1);
@@ -47,6 +49,7 @@ class AioWaitTest {
     }
 
     @Test
+    @DisplayName("B29: holding the lock twice is detected instead of deadlocking")
     void holdingTheLockTwiceIsDetectedInsteadOfDeadlocking_B29() {
         assertThatThrownBy(() -> scheduler.inMainLoop(() -> {
             io.acquire();
@@ -63,6 +66,7 @@ class AioWaitTest {
     }
 
     @Test
+    @DisplayName("B30: the home thread polls its own context without touching the lock")
     void theHomeThreadPollsItsOwnContextWithoutTouchingTheLock_B30() throws Exception {
         CompletableFuture<Integer> holds = new CompletableFuture<>();
         io.schedule(() -> {
@@ -92,6 +96,7 @@ class AioWaitTest {
     }
 
     @Test
+    @DisplayName("B31: kick wakes the main loop only with waiters and iothreads may not wait on each other")
     void kickWakesTheMainLoopOnlyWithWaitersAndIothreadsMayNotWaitOnEachOther_B31() throws Exception {
         assertThat(scheduler.aioWait().waiters()).isZero();
         scheduler.aioWait().kick();

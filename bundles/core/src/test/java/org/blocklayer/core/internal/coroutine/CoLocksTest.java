@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** CoQueue, CoMutex, CoRwLock and sleep (B40, B41). */
@@ -65,6 +66,7 @@ class CoLocksTest {
     }
 
     @Test
+    @DisplayName("B41: co mutex unlock by anon holder asserts")
     void coMutexUnlockByANonHolderAsserts_B41() throws Exception {
         CoMutex mutex = new CoMutex();
         CompletableFuture<Void> holder = spawn(main, () -> {
@@ -79,6 +81,7 @@ class CoLocksTest {
     }
 
     @Test
+    @DisplayName("B40: terminating while holding aco mutex asserts")
     void terminatingWhileHoldingACoMutexAsserts_B40() throws Exception {
         CoMutex mutex = new CoMutex();
         // The check runs as the coroutine ends, so it surfaces in whoever entered it.
@@ -94,6 +97,7 @@ class CoLocksTest {
     }
 
     @Test
+    @DisplayName("B41: a reader queues behind awaiting writer and unlock wakes the next compatible")
     void aReaderQueuesBehindAWaitingWriterAndUnlockWakesTheNextCompatible_B41() throws Exception {
         CoRwLock lock = new CoRwLock();
         List<String> order = new ArrayList<>();

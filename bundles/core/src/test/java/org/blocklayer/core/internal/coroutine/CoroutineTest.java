@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** qemu-coroutine.c's rules (B40) and aio_co_enter. */
@@ -55,6 +56,7 @@ class CoroutineTest {
     }
 
     @Test
+    @DisplayName("B40: entering arunning or scheduled coroutine or yielding outside one aborts")
     void enteringARunningOrScheduledCoroutineOrYieldingOutsideOneAborts_B40() {
         Coroutine[] self = new Coroutine[1];
         self[0] = Coroutine.create(() -> self[0].enter());

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The event loop's fd handlers and timers, and the stall watchdog (X5). */
@@ -58,6 +59,7 @@ class EventLoopTest {
     }
 
     @Test
+    @DisplayName("X5: a context that does not return to its loop is reported once")
     void aContextThatDoesNotReturnToItsLoopIsReportedOnce_X5() throws Exception {
         assertThat(scheduler.watchdogStalls()).isZero();
         CompletableFuture<Void> blocked = new CompletableFuture<>();

@@ -12,6 +12,7 @@ import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.Coroutine;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** Drained sections (B13, B38, B39) and in-flight counting. */
@@ -81,6 +82,7 @@ class DrainTest {
     }
 
     @Test
+    @DisplayName("B39: nested sections call the driver only on the outermost transitions")
     void nestedSectionsCallTheDriverOnlyOnTheOutermostTransitions_B39() throws Exception {
         BlockDriverState bs = core.open("driver=counting,node-name=a");
         Drain drain = core.graph.drainer();
@@ -97,6 +99,7 @@ class DrainTest {
     }
 
     @Test
+    @DisplayName("B38: drain from acoroutine runs in abottom half and resumes after it")
     void drainFromACoroutineRunsInABottomHalfAndResumesAfterIt_B38() throws Exception {
         BlockDriverState bs = core.open("driver=counting,node-name=a");
         Drain drain = core.graph.drainer();
@@ -112,6 +115,7 @@ class DrainTest {
     }
 
     @Test
+    @DisplayName("B13: a node opened inside drain all hears every drain it missed")
     void aNodeOpenedInsideDrainAllHearsEveryDrainItMissed_B13() throws Exception {
         Drain drain = core.graph.drainer();
         int[] seen = core.inMain(() -> {
@@ -144,6 +148,7 @@ class DrainTest {
     }
 
     @Test
+    @DisplayName("B34: the write lock drains everything before waiting and ends the drain before returning")
     void theWriteLockDrainsEverythingBeforeWaitingAndEndsTheDrainBeforeReturning_B34() throws Exception {
         BlockDriverState bs = core.open("driver=counting,node-name=a");
         int quiescedUnderWriter = core.inMain(() -> {

@@ -16,6 +16,7 @@ import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.Coroutine;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,6 +30,7 @@ class GraphLockTest {
     }
 
     @Test
+    @DisplayName("B32: rdlock without writer counts in the current context and unlock uncounts")
     void rdlockWithoutWriterCountsInTheCurrentContextAndUnlockUncounts_B32() throws Exception {
         EventLoop main = core.scheduler.mainLoop();
         long[] seen = core.inCoroutine(() -> {
@@ -43,6 +45,7 @@ class GraphLockTest {
     }
 
     @Test
+    @DisplayName("B33: readers park while awriter holds the lock and all wake on unlock")
     void readersParkWhileAWriterHoldsTheLockAndAllWakeOnUnlock_B33() throws Exception {
         AtomicInteger entered = new AtomicInteger();
         int parkedWhileLocked = core.inMain(() -> {
@@ -63,6 +66,7 @@ class GraphLockTest {
     }
 
     @Test
+    @DisplayName("B34: wrlock only in the main loop and never nested")
     void wrlockOnlyInTheMainLoopAndNeverNested_B34() throws Exception {
         assertThatThrownBy(core.lock::wrlock).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("main loop");
@@ -78,6 +82,7 @@ class GraphLockTest {
     }
 
     @Test
+    @DisplayName("B34: wrlock waits for readers and lets callbacks read lock while polling")
     void wrlockWaitsForReadersAndLetsCallbacksReadLockWhilePolling_B34() throws Exception {
         EventLoop io = core.scheduler.createIoThread("io");
         CountDownLatch readerHolds = new CountDownLatch(1);
@@ -115,6 +120,7 @@ class GraphLockTest {
     }
 
     @Test
+    @DisplayName("B35: counts move between contexts and deleted contexts keep their share")
     void countsMoveBetweenContextsAndDeletedContextsKeepTheirShare_B35() throws Exception {
         EventLoop a = core.scheduler.createIoThread("a");
         EventLoop b = core.scheduler.createIoThread("b");
@@ -146,6 +152,7 @@ class GraphLockTest {
 
     @Test
     @Timeout(60)
+    @DisplayName("B36: unlock during the writers poll window always wakes the writer")
     void unlockDuringTheWritersPollWindowAlwaysWakesTheWriter_B36() throws Exception {
         List<EventLoop> iothreads = List.of(core.scheduler.createIoThread("r1"), core.scheduler.createIoThread("r2"));
         AtomicBoolean stop = new AtomicBoolean();
@@ -189,6 +196,7 @@ class GraphLockTest {
     }
 
     @Test
+    @DisplayName("B37: readable in the main loop or under aread lock writable only for the writer")
     void readableInTheMainLoopOrUnderAReadLockWritableOnlyForTheWriter_B37() throws Exception {
         EventLoop io = core.scheduler.createIoThread("io");
         core.inMain(() -> {

@@ -15,6 +15,7 @@ import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -93,6 +94,7 @@ class IoThreadTest {
     // ---- calls from the main loop into an iothread ----
 
     @Test
+    @DisplayName("B25 B28: get length of an iothread node runs in the iothread")
     void getLengthOfAnIothreadNodeRunsInTheIothread_B25_B28() throws Exception {
         core.graph.addIothread("io0");
         BlockDriverState a = open("driver=proto,node-name=a", "io0");
@@ -120,6 +122,7 @@ class IoThreadTest {
     }
 
     @Test
+    @DisplayName("B19: get length of an iothread node whose driver went away is enomedium")
     void getLengthOfAnIothreadNodeWhoseDriverWentAwayIsEnomedium_B19() throws Exception {
         core.graph.addIothread("io0");
         open("driver=proto,node-name=a", "io0");
@@ -134,6 +137,7 @@ class IoThreadTest {
     }
 
     @Test
+    @DisplayName("B43: refresh and drain of an iothread node complete from the main loop")
     void refreshAndDrainOfAnIothreadNodeCompleteFromTheMainLoop_B43() throws Exception {
         core.graph.addIothread("io0");
         BlockDriverState a = open("driver=proto,node-name=a", "io0");
@@ -167,6 +171,7 @@ class IoThreadTest {
     // ---- moving nodes ----
 
     @Test
+    @DisplayName("B43: a subgraph moves main to iothread to other iothread and back with io in between")
     void aSubgraphMovesMainToIothreadToOtherIothreadAndBackWithIoInBetween_B43() throws Exception {
         core.graph.addIothread("io0");
         core.graph.addIothread("io1");
@@ -260,6 +265,7 @@ class IoThreadTest {
     // ---- opening over nodes in other contexts ----
 
     @Test
+    @DisplayName("B42: a filter opened over an iothread node joins its context and moves back with it")
     void aFilterOpenedOverAnIothreadNodeJoinsItsContextAndMovesBackWithIt_B42() throws Exception {
         core.graph.addIothread("io0");
         EventLoop io0 = context("io0");
@@ -356,6 +362,7 @@ class IoThreadTest {
     }
 
     @Test
+    @DisplayName("B29: attaching achild in an iothread while it runs requests does not deadlock")
     void attachingAChildInAnIothreadWhileItRunsRequestsDoesNotDeadlock_B29() throws Exception {
         // The open below holds io0's lock when it write-locks the graph to attach its child; the read in flight
         // holds the read lock and needs io0's lock to be re-entered after its worker returns. The write lock drops

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** The seed change: refresh_total_sectors, nb_sectors and getlength (B1–B10). */
@@ -19,6 +20,7 @@ class LengthTest {
     }
 
     @Test
+    @DisplayName("B1: refresh without driver is no medium and keeps total sectors")
     void refreshWithoutDriverIsNoMediumAndKeepsTotalSectors_B1() throws Exception {
         drv.length = 4096;
         BlockDriverState bs = core.open("driver=test,node-name=a");
@@ -32,6 +34,7 @@ class LengthTest {
     }
 
     @Test
+    @DisplayName("B2: refresh on sg node never calls driver nor changes total sectors")
     void refreshOnSgNodeNeverCallsDriverNorChangesTotalSectors_B2() throws Exception {
         drv.sg = true;
         drv.length = 1 << 20;
@@ -46,6 +49,7 @@ class LengthTest {
     }
 
     @Test
+    @DisplayName("B3: refresh without getlength takes the hint")
     void refreshWithoutGetlengthTakesTheHint_B3() throws Exception {
         drv.hasGetLength = false;
         BlockDriverState bs = core.open("driver=test,node-name=a");
@@ -57,6 +61,7 @@ class LengthTest {
     }
 
     @Test
+    @DisplayName("B4: refresh error is returned and total sectors unchanged")
     void refreshErrorIsReturnedAndTotalSectorsUnchanged_B4() throws Exception {
         drv.length = 1024;
         BlockDriverState bs = core.open("driver=test,node-name=a");
@@ -69,6 +74,7 @@ class LengthTest {
     }
 
     @Test
+    @DisplayName("B5: length of65537 bytes is129 sectors")
     void lengthOf65537BytesIs129Sectors_B5() throws Exception {
         drv.length = 65537;
         BlockDriverState bs = core.open("driver=test,node-name=a");
@@ -78,6 +84,7 @@ class LengthTest {
     }
 
     @Test
+    @DisplayName("B6: get length is always amultiple of512")
     void getLengthIsAlwaysAMultipleOf512_B6() throws Exception {
         for (long len : new long[] {0, 1, 511, 512, 513, 65537, (1L << 30) + 1}) {
             drv.length = len;
@@ -91,6 +98,7 @@ class LengthTest {
     }
 
     @Test
+    @DisplayName("B7: length beyond int64 is efbig")
     void lengthBeyondInt64IsEfbig_B7() throws Exception {
         drv.hasGetLength = false;
         BlockDriverState bs = core.open("driver=test,node-name=a");
@@ -103,6 +111,7 @@ class LengthTest {
     }
 
     @Test
+    @DisplayName("B8: nb sectors and get length without driver are no medium")
     void nbSectorsAndGetLengthWithoutDriverAreNoMedium_B8() throws Exception {
         BlockDriverState bs = core.open("driver=test,node-name=a");
         core.graph.removeDriver(drv);
@@ -116,6 +125,7 @@ class LengthTest {
     }
 
     @Test
+    @DisplayName("B9: variable length driver is asked on every query and errors propagate")
     void variableLengthDriverIsAskedOnEveryQueryAndErrorsPropagate_B9() throws Exception {
         drv.variableLength = true;
         drv.length = 512;
@@ -134,6 +144,7 @@ class LengthTest {
     }
 
     @Test
+    @DisplayName("B9: variable length without getlength keeps current total as hint")
     void variableLengthWithoutGetlengthKeepsCurrentTotalAsHint_B9() throws Exception {
         drv.variableLength = true;
         drv.hasGetLength = false;
@@ -145,6 +156,7 @@ class LengthTest {
     }
 
     @Test
+    @DisplayName("B10: fixed length driver answers from the cache")
     void fixedLengthDriverAnswersFromTheCache_B10() throws Exception {
         drv.length = 512;
         BlockDriverState bs = core.open("driver=test,node-name=a");

@@ -15,6 +15,7 @@ import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.driver.file.internal.FileDriver;
 import org.blocklayer.driver.raw.internal.RawDriver;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,7 @@ class RealDriversTest {
     }
 
     @Test
+    @DisplayName("B6: an odd sized image reads as whole sectors with azero tail")
     void anOddSizedImageReadsAsWholeSectorsWithAZeroTail_B6() throws Exception {
         Path img = image(65537);
         Files.write(img, new byte[] {7}, java.nio.file.StandardOpenOption.WRITE);
@@ -57,6 +59,7 @@ class RealDriversTest {
     }
 
     @Test
+    @DisplayName("B15: raw window is max zero min size child minus offset")
     void rawWindowIsMaxZeroMinSizeChildMinusOffset_B15() throws Exception {
         Path img = image(8192);
         BlockDriverState window = (BlockDriverState) core.graph.open(null, BlockOptions.parse(
@@ -69,6 +72,7 @@ class RealDriversTest {
     }
 
     @Test
+    @DisplayName("B14: truncate refreshes with the new size as hint and reports whole sectors")
     void truncateRefreshesWithTheNewSizeAsHintAndReportsWholeSectors_B14() throws Exception {
         Path img = image(4096);
         BlockDriverState bs = (BlockDriverState) core.graph.open(img.toString(), new BlockOptions(), OpenFlags.RDWR);
@@ -84,6 +88,7 @@ class RealDriversTest {
 
     @Test
     @org.junit.jupiter.api.Timeout(30)
+    @DisplayName("B43: resize of an iothread node completes without hang")
     void resizeOfAnIothreadNodeCompletesWithoutHang_B43() throws Exception {
         core.graph.addIothread("io0");
         Path img = image(4096);

@@ -11,6 +11,7 @@ import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.Coroutine;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** co_wrapper, co_wrapper_mixed and their _bdrv_rdlock variants (B22–B27). */
@@ -23,6 +24,7 @@ class WrapperTest {
     }
 
     @Test
+    @DisplayName("B22: mixed inside acoroutine runs inline in the same coroutine")
     void mixedInsideACoroutineRunsInlineInTheSameCoroutine_B22() throws Exception {
         AtomicReference<Coroutine> inner = new AtomicReference<>();
         Coroutine outer = core.inCoroutine(() -> {
@@ -36,6 +38,7 @@ class WrapperTest {
     }
 
     @Test
+    @DisplayName("B23: mixed outside acoroutine runs anew coroutine in the nodes context and delivers its result")
     void mixedOutsideACoroutineRunsANewCoroutineInTheNodesContextAndDeliversItsResult_B23() throws Exception {
         EventLoop io = core.scheduler.createIoThread("io0");
         AtomicReference<EventLoop> ranOn = new AtomicReference<>();
@@ -58,6 +61,7 @@ class WrapperTest {
     }
 
     @Test
+    @DisplayName("B23: exceptions cross the wrapper unchanged")
     void exceptionsCrossTheWrapperUnchanged_B23() {
         BlockException thrown = new BlockException(Errno.ENOSPC, "full");
         assertThatThrownBy(() -> core.inMain(() -> CoWrappers.mixed(core.scheduler.mainLoop(), () -> {
@@ -66,12 +70,14 @@ class WrapperTest {
     }
 
     @Test
+    @DisplayName("B24: plain wrapper inside acoroutine is an assertion failure")
     void plainWrapperInsideACoroutineIsAnAssertionFailure_B24() {
         assertThatThrownBy(() -> core.inCoroutine(() -> CoWrappers.wrapper(core.scheduler.mainLoop(), () -> 1)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("co_wrapper called in a coroutine");
     }
 
     @Test
+    @DisplayName("B25: context is chosen by the first argument")
     void contextIsChosenByTheFirstArgument_B25() throws Exception {
         EventLoop io = core.scheduler.createIoThread("io1");
         TestDriver proto = core.driver("proto");
@@ -88,6 +94,7 @@ class WrapperTest {
     }
 
     @Test
+    @DisplayName("B26: rdlock variant holds the read lock in its new coroutine only")
     void rdlockVariantHoldsTheReadLockInItsNewCoroutineOnly_B26() throws Exception {
         long outside = core.inMain(() -> CoWrappers.mixedRdlock(core.scheduler.mainLoop(), core.lock,
                 () -> core.lock.readerCount()));
@@ -104,6 +111,7 @@ class WrapperTest {
     }
 
     @Test
+    @DisplayName("B27: void bodies and bodies that yield complete")
     void voidBodiesAndBodiesThatYieldComplete_B27() throws Exception {
         Object none = core.inMain(() -> CoWrappers.wrapper(core.scheduler.mainLoop(), () -> null));
         assertThat(none).isNull();

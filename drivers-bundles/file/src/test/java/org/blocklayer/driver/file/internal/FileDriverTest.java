@@ -17,6 +17,7 @@ import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +53,7 @@ class FileDriverTest {
     }
 
     @Test
+    @DisplayName("B5: length is the exact file size without worker thread")
     void lengthIsTheExactFileSizeWithoutWorkerThread_B5() throws Exception {
         open(image(65537, (byte) 1), 0);
 
@@ -70,6 +72,7 @@ class FileDriverTest {
     }
 
     @Test
+    @DisplayName("B6: read past end of file fills the rest with zeros")
     void readPastEndOfFileFillsTheRestWithZeros_B6() throws Exception {
         open(image(65537, (byte) 0xAB), 0);
         ByteBuffer buf = ByteBuffer.allocate(512);

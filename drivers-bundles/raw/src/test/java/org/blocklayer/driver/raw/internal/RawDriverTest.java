@@ -10,6 +10,7 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 class RawDriverTest {
@@ -28,6 +29,7 @@ class RawDriverTest {
     }
 
     @Test
+    @DisplayName("B15: is avariable length format with alength")
     void isAVariableLengthFormatWithALength_B15() {
         assertThat(driver.formatName()).isEqualTo("raw");
         assertThat(driver.protocolName()).isNull();
@@ -64,6 +66,7 @@ class RawDriverTest {
     }
 
     @Test
+    @DisplayName("B15: length follows the child minus offset")
     void lengthFollowsTheChildMinusOffset_B15() throws BlockException {
         open("offset=512");
         file.length = 4096;
@@ -75,6 +78,7 @@ class RawDriverTest {
     }
 
     @Test
+    @DisplayName("B15: sg is copied from the child")
     void sgIsCopiedFromTheChild_B15() throws BlockException {
         file.setSg(true);
 
@@ -137,6 +141,7 @@ class RawDriverTest {
     }
 
     @Test
+    @DisplayName("B6: last sector of an unaligned file reads through raw")
     void lastSectorOfAnUnalignedFileReadsThroughRaw_B6() throws BlockException {
         open("");
 

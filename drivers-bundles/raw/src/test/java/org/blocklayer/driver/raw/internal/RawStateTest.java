@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -31,6 +32,7 @@ class RawStateTest {
     }
 
     @Test
+    @DisplayName("B15: fixed size does not grow back after child shrank and grew")
     void fixedSizeDoesNotGrowBackAfterChildShrankAndGrew_B15() throws BlockException {
         RawState state = RawState.apply(0, 4096L, 8192);
 
@@ -39,6 +41,7 @@ class RawStateTest {
     }
 
     @Test
+    @DisplayName("B15: without size the length follows the child")
     void withoutSizeTheLengthFollowsTheChild_B15() throws BlockException {
         RawState state = RawState.apply(512, null, 1024);
 
