@@ -45,6 +45,15 @@ public interface BlockDriver {
     }
 
     /**
+     * {@code bdrv_probe_device}: how sure this protocol driver is that a plain filename (no "proto:" prefix) is
+     * its kind of device, 0 (not at all) to 100; the highest score wins, and the {@code file} driver takes the rest.
+     * QEMU's host_device answers 100 for a block device.
+     */
+    default int probeDevice(String filename) {
+        return 0;
+    }
+
+    /**
      * {@code bdrv_parse_filename}: turns a filename into options for a protocol driver ({@code filename=...}).
      * The default keeps the filename as it is, without a {@code protocol:} prefix.
      */

@@ -49,6 +49,13 @@ public interface BlockGraph {
     long getLength(String name) throws BlockException;
 
     /**
+     * {@code bdrv_refresh_total_sectors} with the current value as hint, on the node's children first and then on the
+     * node: asks each driver for its length again (even where it is cached, as host_device's is) and returns the
+     * node's new length. sg nodes keep theirs (B2).
+     */
+    long refresh(String name) throws BlockException;
+
+    /**
      * {@code block_resize}: drains the node, truncates it to {@code size} bytes and returns its new length. Growing
      * or shrinking is the driver's business (ENOTSUP where it cannot).
      */

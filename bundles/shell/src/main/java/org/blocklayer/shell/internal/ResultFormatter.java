@@ -48,12 +48,60 @@ public final class ResultFormatter implements Converter {
                 case INSPECT -> table(l.drivers().stream().map(ResultFormatter::driverRow));
                 default -> l.drivers().stream().map(DriverInfo::name).collect(Collectors.joining(", "));
             };
+            case IoResult r -> checked(level, ioReport(r));
+            case DumpResult d -> checked(level, hexDump(d));
             case IothreadList l -> switch (checked(level)) {
                 case INSPECT -> String.join("\n", l.ids());
                 default -> String.join(", ", l.ids());
             };
             case null, default -> null;
         };
+    }
+
+    /** qemu-io's report: {@code read 512/512 bytes at offset 0}, then size, ops, time and rates. */
+    static String ioReport(IoResult r) {
+        double seconds = Math.max(r.nanos(), 1) / 1e9;
+        return String.format(java.util.Locale.ROOT, "%s %d/%d bytes at offset %d%n%s, %d ops; %05.2f sec (%s/sec and"
+                        + " %.4f ops/sec)", r.verb(), r.bytes(), r.bytes(), r.offset(), humanSize(r.bytes()), r.ops(),
+                seconds, humanSize((long) (r.bytes() / seconds)), r.ops() / seconds);
+    }
+
+    /** qemu-io's cvtstr: bytes below 1 KiB, else KiB/MiB/GiB/TiB with three decimals, a ".000" dropped. */
+    static String humanSize(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " bytes";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        String number = String.format(java.util.Locale.ROOT, "%.3f", v);
+        return (number.endsWith(".000") ? number.substring(0, number.length() - 4) : number) + " " + units[u];
+    }
+
+    /** qemu-io's dump_buffer: {@code 00000000:  cd cd ... cd  ................}, 16 bytes a line. */
+    static String hexDump(DumpResult d) {
+        StringBuilder sb = new StringBuilder();
+        byte[] data = d.data();
+        for (int i = 0; i < data.length; i += 16) {
+            if (i > 0) {
+                sb.append('\n');
+            }
+            sb.append(String.format("%08x:  ", d.offset() + i));
+            int end = Math.min(i + 16, data.length);
+            for (int j = i; j < end; j++) {
+                sb.append(String.format("%02x ", data[j] & 0xff));
+            }
+            sb.append(' ');
+            for (int j = i; j < end; j++) {
+                char c = (char) (data[j] & 0xff);
+                sb.append(c >= 0x20 && c < 0x7f ? c : '.');
+            }
+        }
+        return sb.toString();
     }
 
     /** {@code block:info}: key: value lines, in a fixed order. */

@@ -360,7 +360,7 @@ public final class BlockDriverState implements BlockNode {
         try {
             BlockDriver d = checkRequest(offset, buf, "write");
             if (isReadOnly()) {
-                throw error(Errno.EPERM, "Cannot write to a read-only node");
+                throw error(Errno.EPERM, "Block node is read-only");
             }
             d.coPwritev(this, offset, buf, flags);
         } finally {

@@ -69,6 +69,24 @@ final class DriverRegistry {
         return null;
     }
 
+    /** {@code bdrv_find_protocol}'s device probing: the protocol driver most sure of a plain filename, or null. */
+    BlockDriver probeDevice(String filename) {
+        BlockDriver best = null;
+        int bestScore = 0;
+        for (Entry e : byName.values()) {
+            BlockDriver d = e.driver();
+            if (d.protocolName() == null) {
+                continue;
+            }
+            int score = d.probeDevice(filename);
+            if (score > bestScore) {
+                best = d;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
     List<DriverInfo> infos() {
         return byName.values().stream().map(Entry::info).sorted(Comparator.comparing(DriverInfo::name)).toList();
     }

@@ -97,12 +97,14 @@ public final class Graph implements BlockGraph {
 
     /** Forgets a driver; the nodes using it lose their medium (ENOMEDIUM from then on). */
     public void removeDriver(BlockDriver driver) {
-        if (!drivers.remove(driver)) {
-            return;
-        }
         try {
+            // One main-loop step, nodes first: once the driver is no longer listed, no node still uses it, and no
+            // open (main loop too) can pick it up in between.
             scheduler.inMainLoop(() -> {
-                detachDriver(driver);
+                if (drivers.find(driver.formatName()) == driver) {
+                    detachDriver(driver);
+                    drivers.remove(driver);
+                }
                 return null;
             });
         } catch (BlockException e) {
@@ -186,6 +188,26 @@ public final class Graph implements BlockGraph {
             // The seed's rule: a non-coroutine caller of a co_wrapper holds the node's AioContext lock.
             return ContextLocks.holding(bs.aioContext(), bs::getLength);
         });
+    }
+
+    @Override
+    public long refresh(String name) throws BlockException {
+        return scheduler.inMainLoop(() -> {
+            BlockDriverState bs = find(name);
+            return ContextLocks.holding(bs.aioContext(), () -> {
+                refreshSubtree(bs);
+                return bs.getLength();
+            });
+        });
+    }
+
+    /** Children first, so a format node sees what its protocol node just learned from the device. */
+    @GlobalStateCode
+    private static void refreshSubtree(BlockDriverState bs) throws BlockException {
+        for (BdrvChild edge : bs.childEdges()) {
+            refreshSubtree(edge.node());
+        }
+        bs.refreshTotalSectors(bs.totalSectors());
     }
 
     @Override

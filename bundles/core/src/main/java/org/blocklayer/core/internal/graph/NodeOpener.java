@@ -184,7 +184,10 @@ final class NodeOpener {
         child.asMap().forEach((k, v) -> options.put("file." + k, v));
     }
 
-    /** {@code bdrv_find_protocol}: a "proto:" prefix picks its driver, a plain path is a file. */
+    /**
+     * {@code bdrv_find_protocol}: a "proto:" prefix picks its driver; a plain path goes to the protocol driver that
+     * probes it as its device (host_device for a block device), else to file.
+     */
     private BlockDriver protocolFor(String filename) throws BlockException {
         BlockDriver byPrefix = graph.driverRegistry().findProtocol(filename);
         if (byPrefix != null) {
@@ -195,7 +198,8 @@ final class NodeOpener {
         if (colon > 0 && (slash < 0 || colon < slash)) {
             throw new BlockException(Errno.EINVAL, "Unknown protocol '" + filename.substring(0, colon) + "'");
         }
-        return graph.driverRegistry().require(DEFAULT_PROTOCOL);
+        BlockDriver device = graph.driverRegistry().probeDevice(filename);
+        return device != null ? device : graph.driverRegistry().require(DEFAULT_PROTOCOL);
     }
 
     private static BlockException named(BlockDriverState bs, BlockDriver drv, BlockException e) {

@@ -1,0 +1,228 @@
+package org.blocklayer.posix;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.MemorySegment;
+
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.posix.internal.Libc;
+import org.blocklayer.posix.internal.StatxLayout;
+import org.blocklayer.posix.internal.Syscall;
+
+/**
+ * The system calls, each reporting failure as a {@link PosixException} with the errno the call set. Calls that
+ * {@code man 7 signal} lets the kernel interrupt are restarted on EINTR, as QEMU's loops do. All of them block the
+ * calling thread: in the block layer they run on a worker thread ({@code ThreadPool.run}), never on a context's.
+ */
+public final class Posix {
+
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 01;
+    public static final int O_RDWR = 02;
+    public static final int O_NONBLOCK = 04000;
+    /** Bypass the page cache: offsets, lengths and memory must be aligned (to the logical block size for devices). */
+    public static final int O_DIRECT = Libc.O_DIRECT;
+    /** Always added by {@link #open}: a forked child (losetup, qemu-img...) must not inherit block devices. */
+    public static final int O_CLOEXEC = 02000000;
+
+    private static final int EINTR = 4;
+    private static final int SEEK_END = 2;
+
+    private Posix() {
+    }
+
+    /** open(2) with {@code flags | O_CLOEXEC}. */
+    public static Fd open(String path, int flags) throws PosixException {
+        try (Syscall call = begin("open", path)) {
+            MemorySegment cPath = cPath(call, "open", path);
+            for (;;) {
+                int fd = Libc.open(call.capture(), cPath, flags | O_CLOEXEC, 0);
+                if (fd >= 0) {
+                    return new Fd(fd, path);
+                }
+                if (call.errno() != EINTR) {
+                    throw PosixException.of(call.errno(), "open", path);
+                }
+            }
+        }
+    }
+
+    /** stat(2) of a path, following symbolic links. */
+    public static FileStat stat(String path) throws PosixException {
+        try (Syscall call = begin("stat", path)) {
+            return statx(call, StatxLayout.AT_FDCWD, cPath(call, "stat", path), 0, "stat", path);
+        }
+    }
+
+    /** fstat(2) of an open descriptor. */
+    public static FileStat fstat(Fd fd) throws PosixException {
+        int n = fd.acquire("fstat");
+        try (Syscall call = begin("fstat", fd.path())) {
+            return statx(call, n, call.cString(""), StatxLayout.AT_EMPTY_PATH, "fstat", fd.path());
+        } finally {
+            fd.release();
+        }
+    }
+
+    private static FileStat statx(Syscall call, int dirfd, MemorySegment path, int flags, String what, String subject)
+            throws PosixException {
+        MemorySegment buf = call.arena().allocate(StatxLayout.LAYOUT);
+        if (Libc.statx(call.capture(), dirfd, path, flags, StatxLayout.STATX_BASIC_STATS, buf) != 0) {
+            throw PosixException.of(call.errno(), what, subject);
+        }
+        if ((buf.get(JAVA_INT, StatxLayout.MASK) & StatxLayout.STATX_TYPE_MODE) != StatxLayout.STATX_TYPE_MODE) {
+            throw PosixException.of(Errno.EIO.value(), what + " (no file type reported)", subject);
+        }
+        int mode = Short.toUnsignedInt(buf.get(JAVA_SHORT, StatxLayout.MODE));
+        FileType type = FileType.ofMode(mode);
+        boolean device = type == FileType.BLOCK_DEVICE || type == FileType.CHAR_DEVICE;
+        return new FileStat(type, mode, buf.get(JAVA_LONG, StatxLayout.SIZE),
+                device ? buf.get(JAVA_INT, StatxLayout.RDEV_MAJOR) : 0,
+                device ? buf.get(JAVA_INT, StatxLayout.RDEV_MINOR) : 0);
+    }
+
+    /**
+     * {@code lseek(fd, 0, SEEK_END)}: the size of a regular file or of a block device (QEMU's raw_getlength).
+     * Moves the file offset, which pread and pwrite do not use.
+     */
+    public static long seekEnd(Fd fd) throws PosixException {
+        int n = fd.acquire("lseek");
+        try (Syscall call = begin("lseek", fd.path())) {
+            long end = Libc.lseek(call.capture(), n, 0, SEEK_END);
+            if (end < 0) {
+                throw PosixException.of(call.errno(), "lseek", fd.path());
+            }
+            return end;
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * One pread(2) into {@code dst} (a native segment, all of it) at {@code offset}: returns the bytes read, fewer at
+     * the end of the file, 0 past it.
+     */
+    public static long pread(Fd fd, MemorySegment dst, long offset) throws PosixException {
+        requireNative(dst);
+        int n = fd.acquire("pread");
+        try (Syscall call = begin("pread", fd.path())) {
+            for (;;) {
+                long done = Libc.pread(call.capture(), n, dst, dst.byteSize(), offset);
+                if (done >= 0) {
+                    return done;
+                }
+                if (call.errno() != EINTR) {
+                    throw PosixException.of(call.errno(), "pread", fd.path());
+                }
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** One pwrite(2) of {@code src} (a native segment, all of it) at {@code offset}: returns the bytes written. */
+    public static long pwrite(Fd fd, MemorySegment src, long offset) throws PosixException {
+        requireNative(src);
+        int n = fd.acquire("pwrite");
+        try (Syscall call = begin("pwrite", fd.path())) {
+            for (;;) {
+                long done = Libc.pwrite(call.capture(), n, src, src.byteSize(), offset);
+                if (done >= 0) {
+                    return done;
+                }
+                if (call.errno() != EINTR) {
+                    throw PosixException.of(call.errno(), "pwrite", fd.path());
+                }
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** fdatasync(2) (QEMU's {@code handle_aiocb_flush}). */
+    public static void fdatasync(Fd fd) throws PosixException {
+        int n = fd.acquire("fdatasync");
+        try (Syscall call = begin("fdatasync", fd.path())) {
+            while (Libc.fdatasync(call.capture(), n) != 0) {
+                if (call.errno() != EINTR) {
+                    throw PosixException.of(call.errno(), "fdatasync", fd.path());
+                }
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** ioctl(2) with a value argument; returns what the ioctl returned (never negative). */
+    public static int ioctl(Fd fd, long request, long arg) throws PosixException {
+        String what = "ioctl(" + Ioctls.name(request) + ")";
+        int n = fd.acquire(what);
+        try (Syscall call = begin(what, fd.path())) {
+            int ret = Libc.ioctl(call.capture(), n, request, arg);
+            if (ret < 0) {
+                throw PosixException.of(call.errno(), what, fd.path());
+            }
+            return ret;
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** ioctl(2) with a pointer argument: {@code arg} is read and/or written as the request defines. */
+    public static int ioctl(Fd fd, long request, MemorySegment arg) throws PosixException {
+        requireNative(arg);
+        String what = "ioctl(" + Ioctls.name(request) + ")";
+        int n = fd.acquire(what);
+        try (Syscall call = begin(what, fd.path())) {
+            int ret = Libc.ioctl(call.capture(), n, request, arg);
+            if (ret < 0) {
+                throw PosixException.of(call.errno(), what, fd.path());
+            }
+            return ret;
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** An ioctl that stores an {@code int} through its pointer argument (BLKSSZGET, BLKROGET, SG_GET_VERSION_NUM). */
+    public static int ioctlGetInt(Fd fd, long request) throws PosixException {
+        try (Syscall mem = new Syscall()) {
+            MemorySegment out = mem.arena().allocate(JAVA_INT);
+            ioctl(fd, request, out);
+            return out.get(JAVA_INT, 0);
+        }
+    }
+
+    /** An ioctl that stores a 64-bit value through its pointer argument (BLKGETSIZE64). */
+    public static long ioctlGetLong(Fd fd, long request) throws PosixException {
+        try (Syscall mem = new Syscall()) {
+            MemorySegment out = mem.arena().allocate(JAVA_LONG);
+            ioctl(fd, request, out);
+            return out.get(JAVA_LONG, 0);
+        }
+    }
+
+    /** A new call's memory; ENOTSUP naming the reason where the bindings cannot work. */
+    private static Syscall begin(String call, String subject) throws PosixException {
+        if (Libc.UNAVAILABLE != null) {
+            throw new PosixException(Errno.ENOTSUP.value(), call + " '" + subject + "': " + Libc.UNAVAILABLE);
+        }
+        return new Syscall();
+    }
+
+    private static MemorySegment cPath(Syscall call, String what, String path) throws PosixException {
+        if (path.indexOf('\0') >= 0) {
+            // A C string would end at the NUL and name another file.
+            throw PosixException.of(Errno.EINVAL.value(), what, path.replace("\0", "\\0"));
+        }
+        return call.cString(path);
+    }
+
+    private static void requireNative(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("system calls take native memory, not a heap segment");
+        }
+    }
+}

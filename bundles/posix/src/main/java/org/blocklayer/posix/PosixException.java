@@ -1,0 +1,57 @@
+package org.blocklayer.posix;
+
+import java.io.IOException;
+
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.posix.internal.Libc;
+
+/**
+ * A system call failed: the errno it set and what was called on what. An {@link IOException}, so that it crosses
+ * {@code ThreadPool.run} unchanged.
+ */
+public final class PosixException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final int errno;
+
+    public PosixException(int errno, String message) {
+        super(message);
+        this.errno = Math.abs(errno);
+    }
+
+    /** {@code "<call> '<subject>': <strerror>"}, e.g. {@code ioctl(BLKGETSIZE64) '/tmp/a': Inappropriate ioctl...}. */
+    static PosixException of(int errno, String call, String subject) {
+        return new PosixException(errno, call + " '" + subject + "': " + strerror(errno));
+    }
+
+    /** The errno number as the kernel reported it. */
+    public int errnoValue() {
+        return errno;
+    }
+
+    /** The errno as the block layer names it ({@link Errno#of}: EIO for numbers it does not name). */
+    public Errno errno() {
+        return Errno.of(errno);
+    }
+
+    /** strerror(3)'s text for the errno. */
+    public String reason() {
+        return strerror(errno);
+    }
+
+    /** A BlockException with this errno and {@code what} in front of strerror's text, as drivers report. */
+    public BlockException toBlockException(String what) {
+        return new BlockException(errno(), what + ": " + reason(), this);
+    }
+
+    /** strerror(3)'s text for any errno number. */
+    public static String strerror(int errno) {
+        String text = Libc.strerror(errno);
+        if (text != null) {
+            return text;
+        }
+        Errno known = Errno.of(errno);
+        return known.value() == errno ? known.description() : "Unknown error " + errno;
+    }
+}

@@ -1,0 +1,124 @@
+package org.blocklayer.driver.scsigeneric.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.annotation.GlobalStateCode;
+import org.blocklayer.api.annotation.GraphRdlock;
+import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.error.IoErrors;
+import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.posix.PosixException;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * Protocol driver {@code scsi-generic} for Linux SCSI generic devices ({@code /dev/sg*}). In QEMU, host_device opens
+ * them and sets {@code bs->sg} when {@code hdev_is_sg} says so (B18); blocklayer gives them their own driver. The node
+ * is marked sg, so core never asks the driver for its length (B2): the length is the {@code size} hint given at
+ * open. {@link #coGetLength} still answers, with READ CAPACITY over SG_IO, for whoever asks the driver directly.
+ */
+@Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + ScsiGenericDriver.NAME)
+public final class ScsiGenericDriver implements BlockDriver {
+
+    static final String NAME = "scsi-generic";
+
+    @Override
+    public String formatName() {
+        return NAME;
+    }
+
+    @Override
+    public String protocolName() {
+        return NAME;
+    }
+
+    @Override
+    public boolean hasGetLength() {
+        return true;
+    }
+
+    /**
+     * Opens and checks the device as {@code hdev_open} + {@code hdev_is_sg}: a character device on which
+     * SG_GET_VERSION_NUM and then SG_GET_SCSI_ID succeed. Options: {@code filename} (required), {@code size} (the
+     * length hint, default 0, rounded up to whole sectors).
+     */
+    @Override
+    @GlobalStateCode
+    public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
+        String filename = options.takeString("filename");
+        if (filename == null) {
+            throw new BlockException(Errno.EINVAL, "The '" + NAME + "' block driver requires a file name");
+        }
+        Long size = options.takeSize("size");
+        long hint = size == null ? 0 : size;
+        attach(bs, SgOpener.open(filename, (flags & OpenFlags.RDWR) != 0), hint);
+    }
+
+    /** What open leaves on the node once the device proved to be sg: state, {@code sg = true}, the length hint. */
+    static void attach(BlockNode bs, SgState state, long sizeHint) {
+        bs.setOpaque(state);
+        bs.setSg(true);
+        bs.setTotalSectors(Math.ceilDiv(sizeHint, BlockNode.SECTOR_SIZE));
+    }
+
+    @Override
+    @GlobalStateCode
+    public void close(BlockNode bs) {
+        SgState state = bs.opaque(SgState.class);
+        if (state != null) {
+            state.close();
+        }
+    }
+
+    /** READ CAPACITY(16), falling back to (10), over SG_IO on a worker thread. Core never calls it (B2). */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public long coGetLength(BlockNode bs) throws BlockException {
+        SgState state = state(bs, "Could not get the length of");
+        String what = what("Could not get the length of", bs, state);
+        try {
+            return CapacityProbe.bytes((cdb, length) -> bs.aioContext().threadPool()
+                    .run(() -> SgCommand.read(state.fd(), cdb, length)), what);
+        } catch (IOException e) {
+            throw e instanceof PosixException pe ? pe.toBlockException(what) : IoErrors.toBlockException(what, e);
+        }
+    }
+
+    /** An sg device is driven by SCSI commands (a guest's, through SG_IO), not by reads and writes. */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+        SgState state = state(bs, "Could not read from");
+        throw new BlockException(Errno.ENOTSUP, what("Could not read from", bs, state)
+                + ": a SCSI generic device takes SCSI commands, not reads");
+    }
+
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+        SgState state = state(bs, "Could not write to");
+        throw new BlockException(Errno.ENOTSUP, what("Could not write to", bs, state)
+                + ": a SCSI generic device takes SCSI commands, not writes");
+    }
+
+    private static SgState state(BlockNode bs, String action) throws BlockException {
+        SgState state = bs.opaque(SgState.class);
+        if (state == null) {
+            throw new BlockException(Errno.EBADF,
+                    action + " node '" + bs.nodeName() + "' (driver " + NAME + "): the node is not open");
+        }
+        return state;
+    }
+
+    private static String what(String action, BlockNode bs, SgState state) {
+        return action + " node '" + bs.nodeName() + "' (driver " + NAME + ", " + state.filename() + ")";
+    }
+}

@@ -1,0 +1,85 @@
+package org.blocklayer.driver.scsigeneric.internal;
+
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.posix.Fd;
+import org.blocklayer.posix.FileStat;
+import org.blocklayer.posix.Posix;
+import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.ScsiId;
+import org.blocklayer.posix.SgIo;
+
+/** Opens a SCSI generic device and makes sure it is one, as QEMU's {@code hdev_is_sg} decides. */
+final class SgOpener {
+
+    private SgOpener() {
+    }
+
+    static SgState open(String filename, boolean writable) throws BlockException {
+        if (filename.isEmpty()) {
+            throw new BlockException(Errno.ENOENT, "Could not open '': " + Errno.ENOENT.description());
+        }
+        requireCharDevice(filename, stat(filename));
+        Fd fd;
+        try {
+            // O_NONBLOCK: opening some character devices (a tty waiting for carrier) would block the main loop.
+            // SG_IO itself waits for its command whatever the flag says.
+            fd = Posix.open(filename, (writable ? Posix.O_RDWR : Posix.O_RDONLY) | Posix.O_NONBLOCK);
+        } catch (PosixException e) {
+            BlockException error = e.toBlockException("Could not open '" + filename + "'");
+            throw error.errno() == Errno.EROFS ? new BlockException(Errno.EACCES, error.getMessage(), e) : error;
+        }
+        try {
+            requireCharDevice(filename, Posix.fstat(fd));
+            int version = ask(filename, "SG_GET_VERSION_NUM", () -> SgIo.versionNum(fd));
+            ScsiId id = ask(filename, "SG_GET_SCSI_ID", () -> SgIo.scsiId(fd));
+            return new SgState(filename, fd, version, id);
+        } catch (PosixException e) {
+            fd.close();
+            throw e.toBlockException("Could not open '" + filename + "'");
+        } catch (BlockException | RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    private static FileStat stat(String filename) throws BlockException {
+        try {
+            return Posix.stat(filename);
+        } catch (PosixException e) {
+            throw e.toBlockException("Could not open '" + filename + "'");
+        }
+    }
+
+    /** {@code hdev_is_sg} first asks stat: an sg device is a character device. */
+    private static void requireCharDevice(String filename, FileStat st) throws BlockException {
+        if (st.isCharDevice()) {
+            return;
+        }
+        String hint = switch (st.type()) {
+            case BLOCK_DEVICE -> "; use driver host_device for block devices";
+            case REGULAR -> "; use driver file for regular files";
+            default -> "";
+        };
+        throw new BlockException(Errno.EINVAL, "'" + filename + "' is not a SCSI generic device (it is "
+                + st.type().description() + ", not a character device)" + hint);
+    }
+
+    private interface Ioctl<T> {
+        T call() throws PosixException;
+    }
+
+    /**
+     * One of {@code hdev_is_sg}'s ioctls: any failure means "not sg". The errno is ENOTTY where the ioctl said so
+     * (a character device that is no sg device), else EINVAL.
+     */
+    private static <T> T ask(String filename, String ioctl, Ioctl<T> call) throws BlockException {
+        try {
+            return call.call();
+        } catch (PosixException e) {
+            Errno errno = e.errno() == Errno.ENOTTY ? Errno.ENOTTY : Errno.EINVAL;
+            throw new BlockException(errno, "'" + filename + "' is not a SCSI generic device (" + ioctl + ": "
+                    + e.reason() + ")", e);
+        }
+    }
+}
