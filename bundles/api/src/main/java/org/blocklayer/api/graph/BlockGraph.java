@@ -56,6 +56,13 @@ public interface BlockGraph {
     long refresh(String name) throws BlockException;
 
     /**
+     * Asks the node's driver for its length directly, bypassing the cache and the rule that sg nodes are never asked
+     * (B2): what {@code block:sg-capacity} shows (READ CAPACITY for scsi-generic). ENOTSUP when the driver has no
+     * length of its own.
+     */
+    long driverLength(String name) throws BlockException;
+
+    /**
      * {@code block_resize}: drains the node, truncates it to {@code size} bytes and returns its new length. Growing
      * or shrinking is the driver's business (ENOTSUP where it cannot).
      */

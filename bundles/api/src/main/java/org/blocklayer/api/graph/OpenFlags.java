@@ -4,8 +4,10 @@ package org.blocklayer.api.graph;
 public final class OpenFlags {
     /** Open for reading and writing; without it a node is read-only. */
     public static final int RDWR = 0x0002;
-    /** Bypass the host page cache (O_DIRECT). */
+    /** Bypass the host page cache: O_DIRECT ({@code cache.direct=on}). */
     public static final int NOCACHE = 0x0020;
+    /** Never flush to stable storage ({@code cache.no-flush=on}). */
+    public static final int NO_FLUSH = 0x0200;
     /** The node is a protocol node opened by filename. */
     public static final int PROTOCOL = 0x8000;
 

@@ -103,6 +103,11 @@ final class FakeBlockGraph implements BlockGraph {
     }
 
     @Override
+    public long driverLength(String name) throws BlockException {
+        return find(name).length();
+    }
+
+    @Override
     public long refresh(String name) throws BlockException {
         return find(name).length();
     }

@@ -379,6 +379,9 @@ public final class BlockDriverState implements BlockNode {
             if (d == null) {
                 throw noMedium();
             }
+            if ((openFlags & OpenFlags.NO_FLUSH) != 0) {
+                return;
+            }
             d.coFlush(this);
         } finally {
             decInFlight();

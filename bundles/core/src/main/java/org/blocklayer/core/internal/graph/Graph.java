@@ -19,6 +19,7 @@ import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.DriverInfo;
 import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.lock.GraphRwLock;
@@ -208,6 +209,24 @@ public final class Graph implements BlockGraph {
             refreshSubtree(edge.node());
         }
         bs.refreshTotalSectors(bs.totalSectors());
+    }
+
+    @Override
+    public long driverLength(String name) throws BlockException {
+        return scheduler.inMainLoop(() -> {
+            BlockDriverState bs = find(name);
+            return ContextLocks.holding(bs.aioContext(), () -> CoWrappers.wrapperRdlock(bs.aioContext(), graphLock,
+                    () -> {
+                        BlockDriver d = bs.driver();
+                        if (d == null) {
+                            throw bs.noMedium();
+                        }
+                        if (!d.hasGetLength()) {
+                            throw bs.error(Errno.ENOTSUP, "the driver has no length of its own");
+                        }
+                        return d.coGetLength(bs);
+                    }));
+        });
     }
 
     @Override

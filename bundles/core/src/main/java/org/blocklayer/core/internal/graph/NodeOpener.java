@@ -43,6 +43,9 @@ final class NodeOpener {
         boolean pinned = Boolean.TRUE.equals(options.takeBool(ContextChange.PIN_OPTION));
         int openFlags = Boolean.TRUE.equals(readOnly) ? flags & ~OpenFlags.RDWR
                 : Boolean.FALSE.equals(readOnly) ? flags | OpenFlags.RDWR : flags;
+        // update_flags_from_options: the cache options are block.c's, as flags the children inherit.
+        openFlags = flag(openFlags, OpenFlags.NOCACHE, options.takeBool("cache.direct"));
+        openFlags = flag(openFlags, OpenFlags.NO_FLUSH, options.takeBool("cache.no-flush"));
         if (drv.protocolName() != null) {
             openFlags |= OpenFlags.PROTOCOL;
         }
@@ -200,6 +203,10 @@ final class NodeOpener {
         }
         BlockDriver device = graph.driverRegistry().probeDevice(filename);
         return device != null ? device : graph.driverRegistry().require(DEFAULT_PROTOCOL);
+    }
+
+    private static int flag(int flags, int bit, Boolean on) {
+        return on == null ? flags : on ? flags | bit : flags & ~bit;
     }
 
     private static BlockException named(BlockDriverState bs, BlockDriver drv, BlockException e) {

@@ -1,0 +1,45 @@
+package org.blocklayer.shell.internal;
+
+import java.util.List;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Function;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.graph.BlockGraph;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code block:sg-capacity NODE}: asks the node's driver for its length directly. For a scsi-generic node that is
+ * READ CAPACITY over SG_IO, which the generic refresh never does (B2). A Gogo {@link Function} because a Java method
+ * cannot be called {@code sg-capacity}; {@code block:sg-capacity --help} prints its help.
+ */
+@Component(service = Function.class, property = {"osgi.command.scope=block", "osgi.command.function=sg-capacity"})
+public final class SgCapacityCommand implements Function {
+    static final String HELP = "sg-capacity - ask a node's driver for its length directly (READ CAPACITY(16), then"
+            + " (10), over SG_IO for scsi-generic), bypassing the cached length that refresh keeps for sg nodes\n"
+            + "   scope: block\n   parameters:\n      NODE   the node name";
+    private static final Usage USAGE = new Usage("sg-capacity", "NODE");
+
+    private final BlockGraph graph;
+
+    @Activate
+    public SgCapacityCommand(@Reference BlockGraph graph) {
+        this.graph = graph;
+    }
+
+    @Override
+    public Object execute(CommandSession session, List<Object> arguments) throws CommandException {
+        String[] args = arguments.stream().map(String::valueOf).toArray(String[]::new);
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            return HELP;
+        }
+        String name = USAGE.one("NODE", args);
+        try {
+            return new LengthResult(name, graph.driverLength(name));
+        } catch (BlockException e) {
+            throw CommandException.of(e);
+        }
+    }
+}
