@@ -83,6 +83,15 @@ public interface BlockGraph {
     /** {@code bdrv_drain_all}: returns once no request is in flight anywhere in the graph. */
     void drainAll() throws BlockException;
 
+    /**
+     * How long I/O on a node whose driver went away waits for a driver of that name to come back before failing
+     * with ENOMEDIUM (X2); 30 s unless set.
+     */
+    java.time.Duration detachTimeout();
+
+    /** Sets {@link #detachTimeout()}; zero makes such I/O fail at once. EINVAL when negative. */
+    void setDetachTimeout(java.time.Duration timeout) throws BlockException;
+
     /** The registered drivers. */
     List<DriverInfo> drivers();
 

@@ -14,8 +14,16 @@ package org.blocklayer.api.graph;
  * @param variableLength the driver's {@code has_variable_length}
  * @param readOnly      whether the node is read-only
  * @param aioContext    the name of the node's AioContext
+ * @param goneDriver    when the driver left (X1): its name, until one of that name takes the node back; else null
  */
 public record NodeInfo(String node, String driver, String filename, String fileChild, long totalSectors,
                        long length, String lengthError, boolean sg, boolean variableLength, boolean readOnly,
-                       String aioContext) {
+                       String aioContext, String goneDriver) {
+
+    /** A node that has not lost its driver. */
+    public NodeInfo(String node, String driver, String filename, String fileChild, long totalSectors, long length,
+                    String lengthError, boolean sg, boolean variableLength, boolean readOnly, String aioContext) {
+        this(node, driver, filename, fileChild, totalSectors, length, lengthError, sg, variableLength, readOnly,
+                aioContext, null);
+    }
 }

@@ -133,7 +133,10 @@ public final class ResultFormatter implements Converter {
     }
 
     private static String driver(NodeInfo n) {
-        return n.driver() == null ? NO_MEDIUM : n.driver();
+        if (n.driver() != null) {
+            return n.driver();
+        }
+        return n.goneDriver() == null ? NO_MEDIUM : NO_MEDIUM + ": driver " + n.goneDriver() + " gone";
     }
 
     private static String length(NodeInfo n) {

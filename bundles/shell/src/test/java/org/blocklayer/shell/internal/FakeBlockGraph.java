@@ -102,6 +102,18 @@ final class FakeBlockGraph implements BlockGraph {
         closed.add(name);
     }
 
+    private java.time.Duration detachTimeout = java.time.Duration.ofSeconds(30);
+
+    @Override
+    public java.time.Duration detachTimeout() {
+        return detachTimeout;
+    }
+
+    @Override
+    public void setDetachTimeout(java.time.Duration timeout) {
+        detachTimeout = timeout;
+    }
+
     @Override
     public long driverLength(String name) throws BlockException {
         return find(name).length();

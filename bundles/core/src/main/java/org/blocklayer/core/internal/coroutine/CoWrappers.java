@@ -23,20 +23,29 @@ public final class CoWrappers {
 
     public static <T> T wrapper(EventLoop ctx, CoFn<T> body) throws BlockException {
         requireOutsideCoroutine();
-        return poll(ctx, null, body);
+        return poll(ctx, null, null, body);
     }
 
     public static <T> T mixed(EventLoop ctx, CoFn<T> body) throws BlockException {
-        return Coroutine.inCoroutine() ? body.call() : poll(ctx, null, body);
+        return Coroutine.inCoroutine() ? body.call() : poll(ctx, null, null, body);
     }
 
     public static <T> T wrapperRdlock(EventLoop ctx, GraphLock lock, CoFn<T> body) throws BlockException {
         requireOutsideCoroutine();
-        return poll(ctx, lock, body);
+        return poll(ctx, lock, null, body);
     }
 
     public static <T> T mixedRdlock(EventLoop ctx, GraphLock lock, CoFn<T> body) throws BlockException {
-        return Coroutine.inCoroutine() ? body.call() : poll(ctx, lock, body);
+        return Coroutine.inCoroutine() ? body.call() : poll(ctx, lock, null, body);
+    }
+
+    /**
+     * {@link #mixedRdlock} whose new coroutine first runs {@code gate} without the lock: where QEMU's BlockBackend
+     * holds a request back ({@code blk_wait_while_drained}) before the request takes the graph lock.
+     */
+    public static <T> T mixedRdlock(EventLoop ctx, GraphLock lock, CoFn<Void> gate, CoFn<T> body)
+            throws BlockException {
+        return Coroutine.inCoroutine() ? body.call() : poll(ctx, lock, gate, body);
     }
 
     private static void requireOutsideCoroutine() {
@@ -46,14 +55,18 @@ public final class CoWrappers {
     }
 
     /** {@code bdrv_poll_co}: create, enter in ctx, wait while in progress. */
-    private static <T> T poll(EventLoop ctx, GraphLock lock, CoFn<T> body) throws BlockException {
+    private static <T> T poll(EventLoop ctx, GraphLock lock, CoFn<Void> gate, CoFn<T> body)
+            throws BlockException {
         Scheduler scheduler = ctx.scheduler();
         if (EventLoop.currentOrNull() == null) {
-            return scheduler.inMainLoop(() -> poll(ctx, lock, body));
+            return scheduler.inMainLoop(() -> poll(ctx, lock, gate, body));
         }
         Call<T> call = new Call<>();
         Coroutine co = Coroutine.create(() -> {
             try {
+                if (gate != null) {
+                    gate.call();
+                }
                 if (lock == null) {
                     call.result = body.call();
                 } else {

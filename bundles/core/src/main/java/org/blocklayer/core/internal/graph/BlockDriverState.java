@@ -41,6 +41,8 @@ public final class BlockDriverState implements BlockNode {
     private volatile long totalSectors;
     private volatile boolean sg;
     private volatile Object opaque;
+    private volatile String goneDriver;
+    private volatile boolean reattaching;
     private volatile BdrvChild file;
     private volatile BdrvChild backing;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -424,12 +426,12 @@ public final class BlockDriverState implements BlockNode {
 
     @Override
     public long truncate(long offset) throws BlockException {
-        return CoWrappers.mixedRdlock(wrapperContext(), graphLock, () -> coTruncate(offset));
+        return CoWrappers.mixedRdlock(wrapperContext(), graphLock, this::awaitMedium, () -> coTruncate(offset));
     }
 
     @Override
     public void pread(long offset, ByteBuffer buf, int flags) throws BlockException {
-        CoWrappers.mixedRdlock(wrapperContext(), graphLock, () -> {
+        CoWrappers.mixedRdlock(wrapperContext(), graphLock, this::awaitMedium, () -> {
             coPreadv(offset, buf, flags);
             return null;
         });
@@ -437,7 +439,7 @@ public final class BlockDriverState implements BlockNode {
 
     @Override
     public void pwrite(long offset, ByteBuffer buf, int flags) throws BlockException {
-        CoWrappers.mixedRdlock(wrapperContext(), graphLock, () -> {
+        CoWrappers.mixedRdlock(wrapperContext(), graphLock, this::awaitMedium, () -> {
             coPwritev(offset, buf, flags);
             return null;
         });
@@ -445,10 +447,20 @@ public final class BlockDriverState implements BlockNode {
 
     @Override
     public void flush() throws BlockException {
-        CoWrappers.mixedRdlock(wrapperContext(), graphLock, () -> {
+        CoWrappers.mixedRdlock(wrapperContext(), graphLock, this::awaitMedium, () -> {
             coFlush();
             return null;
         });
+    }
+
+    /**
+     * The gate of the I/O wrappers: from outside a coroutine, a request first waits, without any lock, while a
+     * driver of this subgraph is away (X2), then takes the read lock.
+     */
+    @CoroutineFn
+    private Void awaitMedium() {
+        MediumWait.await(this, graph.detachTimeoutNanos());
+        return null;
     }
 
     /** {@code bdrv_check_request} plus the end-of-device check a BlockBackend does ({@code blk_check_byte_request}). */
@@ -474,7 +486,27 @@ public final class BlockDriverState implements BlockNode {
 
     /** ENOMEDIUM naming the node (B1, B8). */
     BlockException noMedium() {
-        return new BlockException(Errno.ENOMEDIUM, "node '" + nodeName + "', no driver: No medium found");
+        String gone = goneDriver;
+        return new BlockException(Errno.ENOMEDIUM, "node '" + nodeName + "', "
+                + (gone == null ? "no driver" : "driver '" + gone + "' gone") + ": No medium found");
+    }
+
+    /** The name of the driver that left this node (X1), until one of that name takes it back (X2); else null. */
+    public String goneDriver() {
+        return goneDriver;
+    }
+
+    void setGoneDriver(String name) {
+        this.goneDriver = name;
+    }
+
+    /** True while a returning driver reopens this node: openChild then reuses the children it has. */
+    boolean isReattaching() {
+        return reattaching;
+    }
+
+    void setReattaching(boolean reattaching) {
+        this.reattaching = reattaching;
     }
 
     /** An error whose message names this node and its driver. */

@@ -120,17 +120,43 @@ final class NodeOpener {
         }
     }
 
+    /**
+     * X2: opens {@code driver} again on a node that lost its driver, with the options the node was opened with,
+     * over the children it kept. Leftover options are ignored: they were accepted once.
+     */
+    @GlobalStateCode
+    void reopenDriver(BlockDriverState bs, BlockDriver driver) throws BlockException {
+        BlockOptions options = bs.options();
+        for (String coreKey : List.of("driver", "node-name", "read-only", "cache.direct", "cache.no-flush",
+                ContextChange.PIN_OPTION)) {
+            options.takeString(coreKey);
+        }
+        bs.setReattaching(true);
+        try {
+            ContextLocks.holding(bs.aioContext(), () -> {
+                openDriver(bs, driver, options, bs.openFlags());
+                return null;
+            });
+        } finally {
+            bs.setReattaching(false);
+        }
+    }
+
     /** {@code bdrv_open_driver}'s {@code open_failed}: no driver, no state, no children (B12). */
     private void failOpen(BlockDriverState bs) {
         bs.setDriver(null);
         bs.setOpaque(null);
-        releaseChildren(bs);
+        if (!bs.isReattaching()) {
+            releaseChildren(bs);
+        }
     }
 
-    /** Undoes a successful driver open. */
+    /** Undoes a successful driver open; a node being reattached keeps its children for the next try. */
     private void releaseOpened(BlockDriverState bs) {
         graph.closeDriverQuietly(bs);
-        releaseChildren(bs);
+        if (!bs.isReattaching()) {
+            releaseChildren(bs);
+        }
     }
 
     private void releaseChildren(BlockDriverState bs) {

@@ -1,0 +1,147 @@
+package org.blocklayer.core.internal.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.NodeInfo;
+import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.driver.file.internal.FileDriver;
+import org.blocklayer.driver.raw.internal.RawDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A driver leaving and coming back while its nodes stay open (X1, X2). */
+@Timeout(60)
+class DriverSwapTest {
+    private final CoreFixture core = new CoreFixture();
+    private final FileDriver file = new FileDriver();
+    @TempDir
+    Path dir;
+    private BlockDriverState disk;
+
+    DriverSwapTest() {
+        core.graph.addDriver(file, "org.blocklayer.driver.file", "1.0.0");
+        core.graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "1.0.0");
+    }
+
+    @AfterEach
+    void tearDown() {
+        core.close();
+    }
+
+    private void openDisk() throws Exception {
+        Path img = dir.resolve("disk.img");
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(1 << 20);
+        }
+        disk = (BlockDriverState) core.graph.open(img.toString(), BlockOptions.parse("node-name=disk"),
+                OpenFlags.RDWR);
+    }
+
+    private static ByteBuffer filled(int value, int size) {
+        byte[] b = new byte[size];
+        Arrays.fill(b, (byte) value);
+        return ByteBuffer.wrap(b);
+    }
+
+    @Test
+    @DisplayName("X1: a driver that leaves takes the medium of its nodes, which stay and say which driver went")
+    void aLeavingDriverLeavesNodesWithoutMedium() throws Exception {
+        core.graph.setDetachTimeout(Duration.ZERO);
+        openDisk();
+        core.graph.removeDriver(file);
+
+        BlockDriverState child = disk.file().node();
+        assertThat(child.driver()).isNull();
+        assertThat(child.goneDriver()).isEqualTo("file");
+        assertThat(core.graph.nodes()).extracting(NodeInfo::node).contains("disk", child.nodeName());
+        NodeInfo info = core.graph.info(child.nodeName());
+        assertThat(info.goneDriver()).isEqualTo("file");
+        assertThatThrownBy(() -> disk.pread(0, ByteBuffer.allocate(512), 0)).isInstanceOfSatisfying(
+                BlockException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM);
+                    assertThat(e.getMessage()).contains("driver 'file' gone");
+                });
+    }
+
+    @Test
+    @DisplayName("X2: a driver of the same name coming back reopens the nodes; data written before is still there")
+    void aReturningDriverReattachesTheNodesWithTheirData() throws Exception {
+        openDisk();
+        disk.pwrite(4096, filled(0xab, 4096), 0);
+        core.graph.removeDriver(file);
+
+        FileDriver upgraded = new FileDriver();
+        core.graph.addDriver(upgraded, "org.blocklayer.driver.file", "1.1.0");
+
+        assertThat(disk.file().node().driver()).isSameAs(upgraded);
+        assertThat(disk.file().node().goneDriver()).isNull();
+        ByteBuffer back = ByteBuffer.allocate(4096);
+        disk.pread(4096, back, 0);
+        assertThat(back.array()).isEqualTo(filled(0xab, 4096).array());
+        assertThat(core.graph.drivers()).filteredOn(d -> d.name().equals("file")).singleElement()
+                .satisfies(d -> assertThat(d.version()).isEqualTo("1.1.0"));
+    }
+
+    @Test
+    @DisplayName("X2: a request issued while the driver is away waits for it and then succeeds")
+    void aRequestInTheGapWaitsForTheDriver() throws Exception {
+        openDisk();
+        core.graph.removeDriver(file);
+        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+            try {
+                disk.pwrite(0, filled(0x5a, 512), 0);
+            } catch (BlockException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(200);
+        assertThat(write).isNotDone();
+        core.graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "1.1.0");
+        write.get(10, TimeUnit.SECONDS);
+        ByteBuffer back = ByteBuffer.allocate(512);
+        disk.pread(0, back, 0);
+        assertThat(back.array()).isEqualTo(filled(0x5a, 512).array());
+    }
+
+    @Test
+    @DisplayName("X2: a request waits at most the detach timeout, then fails with ENOMEDIUM")
+    void aRequestGivesUpAfterTheDetachTimeout() throws Exception {
+        core.graph.setDetachTimeout(Duration.ofMillis(300));
+        openDisk();
+        core.graph.removeDriver(file);
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> disk.pread(0, ByteBuffer.allocate(512), 0)).isInstanceOfSatisfying(
+                BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM));
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(waited).isBetween(250L, 5000L);
+        assertThatThrownBy(() -> core.graph.setDetachTimeout(Duration.ofSeconds(-1)))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+    }
+
+    @Test
+    @DisplayName("X2: a replacement bound before the old driver is unbound takes the nodes over at once")
+    void aReplacementBoundFirstTakesOverWhenTheOldOneLeaves() throws Exception {
+        openDisk();
+        FileDriver replacement = new FileDriver();
+        core.graph.addDriver(replacement, "org.blocklayer.driver.file", "2.0.0");
+        assertThat(disk.file().node().driver()).isSameAs(file);
+        core.graph.removeDriver(file);
+        assertThat(disk.file().node().driver()).isSameAs(replacement);
+        assertThat(disk.getLength()).isEqualTo(1 << 20);
+    }
+}
