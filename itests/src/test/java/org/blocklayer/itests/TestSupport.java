@@ -31,7 +31,7 @@ import org.osgi.framework.BundleContext;
  * from the reactor build), the injected graph, and a scratch directory for image files.
  *
  * <p>The reactor bundles are not in {@code ~/.m2} during {@code verify}: failsafe passes their jar paths as the
- * system properties {@code blocklayer.bundle.{api,core,file,raw}}. The container runs in the test JVM (native
+ * system properties {@code blocklayer.bundle.{api,core,posix,file,raw}}. The container runs in the test JVM (native
  * container), which carries {@code blocklayer.jvm.flags}; core's continuations also need {@code jdk.internal.vm}
  * boot-delegated.
  */
@@ -39,6 +39,8 @@ public abstract class TestSupport {
 
     public static final String API = "blocklayer.bundle.api";
     public static final String CORE = "blocklayer.bundle.core";
+    /** The FFM bindings the file driver imports; a library bundle, not hot-deployed. */
+    public static final String POSIX = "blocklayer.bundle.posix";
     public static final String FILE_DRIVER = "blocklayer.bundle.file";
     public static final String RAW_DRIVER = "blocklayer.bundle.raw";
 
@@ -60,6 +62,7 @@ public abstract class TestSupport {
                 mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
                 reactorBundle(API),
                 reactorBundle(CORE),
+                reactorBundle(POSIX),
                 reactorBundle(RAW_DRIVER),
                 when(deployFileDriverAtStart()).useOptions(reactorBundle(FILE_DRIVER)),
                 systemProperty("org.ops4j.pax.url.mvn.localRepository")

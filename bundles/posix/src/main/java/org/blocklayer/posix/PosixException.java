@@ -4,6 +4,7 @@ import java.io.IOException;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.error.IoErrors;
 import org.blocklayer.posix.internal.Libc;
 
 /**
@@ -43,6 +44,14 @@ public final class PosixException extends IOException {
     /** A BlockException with this errno and {@code what} in front of strerror's text, as drivers report. */
     public BlockException toBlockException(String what) {
         return new BlockException(errno(), what + ": " + reason(), this);
+    }
+
+    /**
+     * A BlockException for a failure that crossed {@code ThreadPool.run}: this class's exact errno when {@code e} is
+     * one, else {@link IoErrors}' reading of a JDK exception.
+     */
+    public static BlockException toBlockException(String what, IOException e) {
+        return e instanceof PosixException pe ? pe.toBlockException(what) : IoErrors.toBlockException(what, e);
     }
 
     /** strerror(3)'s text for any errno number. */

@@ -10,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 
 import org.blocklayer.api.error.Errno;
+import org.blocklayer.posix.testing.LoopDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,6 +84,7 @@ class LoopDeviceIoctlTest {
 
             assertThatThrownBy(() -> Posix.pread(fd, block, 100))
                     .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            assertThat(AlignedIo.probeAlignment(fd)).as("BLKSSZGET, as raw_probe_alignment asks first").isEqualTo(512);
         }
     }
 

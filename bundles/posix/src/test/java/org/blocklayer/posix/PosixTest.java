@@ -13,6 +13,7 @@ import java.util.Arrays;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
+import org.blocklayer.posix.testing.OpenFds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

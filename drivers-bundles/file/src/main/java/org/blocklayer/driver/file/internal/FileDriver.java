@@ -9,10 +9,10 @@ import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.error.IoErrors;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
-import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.ProtocolOptions;
 import org.osgi.service.component.annotations.Component;
 
 /** Protocol driver {@code file} for regular files: QEMU's {@code bdrv_file} (block/file-posix.c). */
@@ -36,22 +36,14 @@ public final class FileDriver implements BlockDriver {
         return true;
     }
 
-    /** {@code raw_open} → {@code raw_open_common}. */
+    /**
+     * {@code raw_open} → {@code raw_open_common}. Options: {@code filename} (required), {@code aio=threads},
+     * {@code cache.direct=on|off} (O_DIRECT; also taken from the NOCACHE open flag).
+     */
     @Override
     @GlobalStateCode
     public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
-        String filename = options.takeString("filename");
-        if (filename == null) {
-            throw new BlockException(Errno.EINVAL, "The 'file' block driver requires a file name");
-        }
-        AioMode.take(options);
-        if ((flags & OpenFlags.NOCACHE) != 0) {
-            // O_DIRECT needs aligned buffers and offsets that nothing bounces for yet; ignoring it would
-            // silently use the page cache the user asked to bypass.
-            throw new BlockException(Errno.ENOTSUP,
-                    "cache.direct=on is not supported by the 'file' driver yet ('" + filename + "')");
-        }
-        bs.setOpaque(FileOpener.open(filename, (flags & OpenFlags.RDWR) != 0));
+        bs.setOpaque(FileOpener.open(ProtocolOptions.take(NAME, options, flags)));
     }
 
     /** {@code raw_close}. */
@@ -73,7 +65,7 @@ public final class FileDriver implements BlockDriver {
         try {
             return state.channel().size();
         } catch (IOException e) {
-            throw IoErrors.toBlockException(what("Could not get the length of", bs, state), e);
+            throw PosixException.toBlockException(what("Could not get the length of", bs, state), e);
         }
     }
 
@@ -85,11 +77,13 @@ public final class FileDriver implements BlockDriver {
         FileState state = state(bs);
         checkOffset(offset, bs, state, "Could not read from");
         try {
-            bs.aioContext().threadPool().run(() -> PositionalIo.read(state.channel(), offset, buf));
+            bs.aioContext().threadPool().run(() -> {
+                state.read(offset, buf);
+                return null;
+            });
         } catch (IOException e) {
-            throw IoErrors.toBlockException(what("Could not read from", bs, state), e);
+            throw PosixException.toBlockException(what("Could not read from", bs, state), e);
         }
-        PositionalIo.zeroFill(buf);
     }
 
     /** {@code raw_co_pwritev}. */
@@ -105,11 +99,11 @@ public final class FileDriver implements BlockDriver {
                     + Errno.EBADF.description() + " (the file was opened read-only)");
         }
         int wanted = buf.remaining();
-        int written;
+        long written;
         try {
-            written = bs.aioContext().threadPool().run(() -> PositionalIo.write(state.channel(), offset, buf));
+            written = bs.aioContext().threadPool().run(() -> state.write(offset, buf));
         } catch (IOException e) {
-            throw IoErrors.toBlockException(what("Could not write to", bs, state), e);
+            throw PosixException.toBlockException(what("Could not write to", bs, state), e);
         }
         if (written < wanted) {
             // handle_aiocb_rw turns a short write into -EINVAL.
@@ -143,7 +137,7 @@ public final class FileDriver implements BlockDriver {
                 return null;
             });
         } catch (IOException e) {
-            throw IoErrors.toBlockException(what("Could not resize", bs, state), e);
+            throw PosixException.toBlockException(what("Could not resize", bs, state), e);
         }
     }
 
@@ -159,7 +153,7 @@ public final class FileDriver implements BlockDriver {
                 return null;
             });
         } catch (IOException e) {
-            throw IoErrors.toBlockException(what("Could not flush", bs, state), e);
+            throw PosixException.toBlockException(what("Could not flush", bs, state), e);
         }
     }
 

@@ -12,7 +12,11 @@ import java.nio.file.attribute.BasicFileAttributes;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.error.IoErrors;
+import org.blocklayer.posix.AlignedIo;
+import org.blocklayer.posix.Fd;
+import org.blocklayer.posix.Posix;
+import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.ProtocolOptions;
 
 /** Opens the regular file behind a node, as QEMU's {@code raw_open_common} (block/file-posix.c) does. */
 final class FileOpener {
@@ -20,17 +24,58 @@ final class FileOpener {
     private FileOpener() {
     }
 
-    /** {@code raw_open_common} for the {@code file} driver: the file must exist and be a regular file. */
-    static FileState open(String filename, boolean writable) throws BlockException {
+    /**
+     * {@code raw_open_common} for the {@code file} driver: the file must exist and be a regular file. With
+     * {@code cache.direct} it is opened a second time, O_DIRECT, for reads and writes (see {@link FileState}).
+     */
+    static FileState open(ProtocolOptions options) throws BlockException {
+        String filename = options.filename();
+        boolean writable = options.writable();
         Path path = toPath(filename);
         // QEMU opens first and fstats after; we stat first because open(2) of a FIFO blocks the main loop until
         // a writer shows up. The file can still be swapped in between; that is the user's own race.
         requireRegularFile(filename, path);
+        FileChannel channel;
         try {
-            FileChannel channel = writable ? FileChannel.open(path, READ, WRITE) : FileChannel.open(path, READ);
-            return new FileState(filename, channel, writable);
+            channel = writable ? FileChannel.open(path, READ, WRITE) : FileChannel.open(path, READ);
         } catch (IOException e) {
             throw openError(filename, e);
+        }
+        try {
+            return new FileState(filename, channel, writable,
+                    options.direct() ? openDirect(filename, writable) : null);
+        } catch (BlockException | RuntimeException e) {
+            try {
+                channel.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * open(2) with O_DIRECT, then {@code raw_probe_alignment}: the file system's logical block size, found by the
+     * smallest read O_DIRECT accepts.
+     */
+    private static AlignedIo openDirect(String filename, boolean writable) throws BlockException {
+        Fd fd;
+        try {
+            fd = Posix.open(filename, (writable ? Posix.O_RDWR : Posix.O_RDONLY) | Posix.O_DIRECT);
+        } catch (PosixException e) {
+            if (e.errno() == Errno.EINVAL) {
+                // qemu_open's words: the same file opened without O_DIRECT a moment ago, so O_DIRECT is the
+                // reason (tmpfs before Linux 6.6, procfs, some FUSE file systems).
+                throw new BlockException(Errno.EINVAL,
+                        "Could not open '" + filename + "': filesystem does not support O_DIRECT", e);
+            }
+            throw openError(filename, e);
+        }
+        try {
+            return new AlignedIo(fd, AlignedIo.probeAlignment(fd));
+        } catch (PosixException e) {
+            fd.close();
+            throw e.toBlockException("Could not open '" + filename + "'");
         }
     }
 
@@ -65,7 +110,7 @@ final class FileOpener {
     }
 
     private static BlockException openError(String filename, IOException e) {
-        BlockException error = IoErrors.toBlockException("Could not open '" + filename + "'", e);
+        BlockException error = PosixException.toBlockException("Could not open '" + filename + "'", e);
         // raw_open_common reports EROFS as EACCES, the errno callers test to retry read-only.
         return error.errno() == Errno.EROFS ? new BlockException(Errno.EACCES, error.getMessage(), e) : error;
     }

@@ -1,16 +1,40 @@
 package org.blocklayer.driver.file.internal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+
+import org.blocklayer.posix.AlignedIo;
 
 /**
  * The per-node state of the {@code file} driver, QEMU's {@code BDRVRawState} reduced to what regular files need.
  *
  * @param filename the filename as the user gave it, for messages
- * @param channel  the open file ({@code s->fd})
+ * @param channel  the open file ({@code s->fd}); with O_DIRECT it still serves length, flush and truncate, which
+ *                 act on the file, whatever descriptor asks
  * @param writable whether the file was opened read-write ({@code O_RDWR})
+ * @param direct   with {@code cache.direct=on}, the same file opened O_DIRECT, which carries every read and write;
+ *                 else null
  */
-record FileState(String filename, FileChannel channel, boolean writable) {
+record FileState(String filename, FileChannel channel, boolean writable, AlignedIo direct) {
+
+    /**
+     * Fills all of {@code buf} from {@code offset}; past the end of the file the rest is zeros, as QEMU's
+     * handle_aiocb_rw pads a short read. Blocking: on a worker thread.
+     */
+    void read(long offset, ByteBuffer buf) throws IOException {
+        if (direct != null) {
+            direct.read(offset, buf);
+            return;
+        }
+        PositionalIo.read(channel, offset, buf);
+        PositionalIo.zeroFill(buf);
+    }
+
+    /** Writes all of {@code buf} at {@code offset}; fewer bytes only when the system took nothing more. Blocking. */
+    long write(long offset, ByteBuffer buf) throws IOException {
+        return direct != null ? direct.write(offset, buf) : PositionalIo.write(channel, offset, buf);
+    }
 
     /** {@code raw_close}: never throws, since close must not fail and there is nobody to tell. */
     void close() {
@@ -18,6 +42,9 @@ record FileState(String filename, FileChannel channel, boolean writable) {
             channel.close();
         } catch (IOException e) {
             // close(2) errors on a regular file carry nothing the block layer could act on.
+        }
+        if (direct != null) {
+            direct.fd().close();
         }
     }
 }

@@ -62,9 +62,9 @@ class FileDriverTest {
     }
 
     @Test
-    void openTakesFilenameAndAioButLeavesOptionsItDoesNotImplement() throws Exception {
+    void openTakesFilenameAioAndCacheDirectButLeavesOptionsItDoesNotImplement() throws Exception {
         BlockOptions options = new BlockOptions().put("filename", image(512, (byte) 0).toString())
-                .put("aio", "threads").put("locking", "off");
+                .put("aio", "threads").put("cache.direct", "off").put("locking", "off");
 
         driver.open(bs, options, 0);
 
@@ -206,14 +206,6 @@ class FileDriverTest {
         assertThatThrownBy(() -> driver.open(bs, new BlockOptions().put("filename", filename).put("aio", "io_uring"), 0))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
                 .hasMessage("aio=io_uring was specified, but is not supported in this build.");
-    }
-
-    @Test
-    void directIoIsRefusedRatherThanIgnored() throws Exception {
-        Path path = image(512, (byte) 0);
-
-        assertThatThrownBy(() -> open(path, OpenFlags.NOCACHE))
-                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTSUP));
     }
 
     @Test

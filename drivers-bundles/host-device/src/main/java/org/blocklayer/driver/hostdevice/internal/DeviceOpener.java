@@ -2,17 +2,16 @@ package org.blocklayer.driver.hostdevice.internal;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
+import org.blocklayer.posix.AlignedIo;
 import org.blocklayer.posix.Fd;
 import org.blocklayer.posix.FileStat;
 import org.blocklayer.posix.Ioctls;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.ProtocolOptions;
 
 /** Opens the block device behind a node, as QEMU's {@code hdev_open} → {@code raw_open_common} does. */
 final class DeviceOpener {
-
-    /** O_DIRECT alignment when the device does not say (QEMU's MAX_BLOCKSIZE fallback). */
-    static final int FALLBACK_ALIGNMENT = 4096;
 
     private DeviceOpener() {
     }
@@ -21,7 +20,10 @@ final class DeviceOpener {
      * {@code raw_open_common(..., device=true)} for Linux block devices. Unlike QEMU, which accepts any character
      * or block device here, only block devices pass: character devices belong to the scsi-generic driver.
      */
-    static DeviceState open(String filename, boolean writable, boolean direct) throws BlockException {
+    static DeviceState open(ProtocolOptions options) throws BlockException {
+        String filename = options.filename();
+        boolean writable = options.writable();
+        boolean direct = options.direct();
         if (filename.isEmpty()) {
             throw new BlockException(Errno.ENOENT, "Could not open '': " + Errno.ENOENT.description());
         }
@@ -42,7 +44,8 @@ final class DeviceOpener {
             if (writable) {
                 checkWritable(fd);
             }
-            return new DeviceState(filename, fd, writable, direct, direct ? logicalBlockSize(fd) : 1);
+            return new DeviceState(filename, new AlignedIo(fd, direct ? AlignedIo.probeAlignment(fd) : 1), writable,
+                    direct);
         } catch (PosixException e) {
             fd.close();
             throw e.toBlockException("Could not open '" + filename + "'");
@@ -82,16 +85,6 @@ final class DeviceOpener {
             throw new BlockException(Errno.EACCES,
                     "The device is not writable: " + Errno.EACCES.description() + " ('" + fd.path()
                             + "' is a read-only block device)");
-        }
-    }
-
-    /** {@code probe_logical_blocksize}: BLKSSZGET, else the safe fallback. */
-    private static int logicalBlockSize(Fd fd) {
-        try {
-            int size = Posix.ioctlGetInt(fd, Ioctls.BLKSSZGET);
-            return size > 0 && Integer.bitCount(size) == 1 ? size : FALLBACK_ALIGNMENT;
-        } catch (PosixException e) {
-            return FALLBACK_ALIGNMENT;
         }
     }
 }

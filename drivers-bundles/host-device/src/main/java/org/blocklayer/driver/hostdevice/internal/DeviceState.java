@@ -1,32 +1,31 @@
 package org.blocklayer.driver.hostdevice.internal;
 
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-
+import org.blocklayer.posix.AlignedIo;
 import org.blocklayer.posix.Fd;
 
 /**
  * The per-node state of the {@code host_device} driver, QEMU's {@code BDRVRawState} reduced to what block devices
  * need.
  *
- * @param filename  the path as the user gave it, for messages
- * @param fd        the open device ({@code s->fd})
- * @param writable  opened O_RDWR
- * @param direct    opened O_DIRECT ({@code cache.direct=on})
- * @param alignment the request alignment: the logical block size (BLKSSZGET) with O_DIRECT, else 1
- *                  ({@code bs->bl.request_alignment})
- * @param rmw       with O_DIRECT, a write that covers part of a block rewrites the whole block: such writes take the
- *                  write side, every other write the read side, so no write lands between a read-modify-write's
- *                  read and its write. Held on worker threads only, never on a context's thread.
+ * @param filename the path as the user gave it, for messages
+ * @param io       reads and writes on the open device ({@code s->fd}); its alignment is the logical block size
+ *                 with O_DIRECT, else 1 ({@code bs->bl.request_alignment})
+ * @param writable opened O_RDWR
+ * @param direct   opened O_DIRECT ({@code cache.direct=on})
  */
-record DeviceState(String filename, Fd fd, boolean writable, boolean direct, int alignment, ReadWriteLock rmw) {
+record DeviceState(String filename, AlignedIo io, boolean writable, boolean direct) {
 
-    DeviceState(String filename, Fd fd, boolean writable, boolean direct, int alignment) {
-        this(filename, fd, writable, direct, alignment, new ReentrantReadWriteLock());
+    /** The open device. */
+    Fd fd() {
+        return io.fd();
+    }
+
+    int alignment() {
+        return io.alignment();
     }
 
     /** {@code raw_close}: closes the descriptor once, after any call still running on it. */
     void close() {
-        fd.close();
+        io.fd().close();
     }
 }

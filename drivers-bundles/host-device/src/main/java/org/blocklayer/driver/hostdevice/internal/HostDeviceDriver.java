@@ -9,12 +9,11 @@ import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.error.IoErrors;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
-import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.ProtocolOptions;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -43,8 +42,8 @@ public final class HostDeviceDriver implements BlockDriver {
     @Override
     public int probeDevice(String filename) {
         try {
-            return org.blocklayer.posix.Posix.stat(filename).isBlockDevice() ? 100 : 0;
-        } catch (org.blocklayer.posix.PosixException e) {
+            return Posix.stat(filename).isBlockDevice() ? 100 : 0;
+        } catch (PosixException e) {
             return 0;
         }
     }
@@ -62,16 +61,7 @@ public final class HostDeviceDriver implements BlockDriver {
     @Override
     @GlobalStateCode
     public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
-        String filename = options.takeString("filename");
-        if (filename == null) {
-            throw new BlockException(Errno.EINVAL, "The '" + NAME + "' block driver requires a file name");
-        }
-        AioMode.take(options);
-        // QEMU's block.c turns cache.direct into BDRV_O_NOCACHE before the driver runs; core does not (yet), so
-        // the option is honoured here, and the flag too once core sets it.
-        Boolean cacheDirect = options.takeBool("cache.direct");
-        boolean direct = cacheDirect != null ? cacheDirect : (flags & OpenFlags.NOCACHE) != 0;
-        bs.setOpaque(DeviceOpener.open(filename, (flags & OpenFlags.RDWR) != 0, direct));
+        bs.setOpaque(DeviceOpener.open(ProtocolOptions.take(NAME, options, flags)));
     }
 
     /** {@code raw_close}. */
@@ -106,11 +96,11 @@ public final class HostDeviceDriver implements BlockDriver {
         checkOffset(offset, bs, state, "Could not read from");
         try {
             bs.aioContext().threadPool().run(() -> {
-                DeviceIo.read(state, offset, buf);
+                state.io().read(offset, buf);
                 return null;
             });
         } catch (IOException e) {
-            throw error(what("Could not read from", bs, state), e);
+            throw PosixException.toBlockException(what("Could not read from", bs, state), e);
         }
     }
 
@@ -129,9 +119,9 @@ public final class HostDeviceDriver implements BlockDriver {
         int wanted = buf.remaining();
         long written;
         try {
-            written = bs.aioContext().threadPool().run(() -> DeviceIo.write(state, offset, buf));
+            written = bs.aioContext().threadPool().run(() -> state.io().write(offset, buf));
         } catch (IOException e) {
-            throw error(what("Could not write to", bs, state), e);
+            throw PosixException.toBlockException(what("Could not write to", bs, state), e);
         }
         if (written < wanted) {
             // handle_aiocb_rw turns a short write into -EINVAL.
@@ -152,7 +142,7 @@ public final class HostDeviceDriver implements BlockDriver {
                 return null;
             });
         } catch (IOException e) {
-            throw error(what("Could not flush", bs, state), e);
+            throw PosixException.toBlockException(what("Could not flush", bs, state), e);
         }
     }
 
@@ -187,10 +177,6 @@ public final class HostDeviceDriver implements BlockDriver {
         if (offset < 0) {
             throw new BlockException(Errno.EINVAL, what(action, bs, state) + ": negative offset " + offset);
         }
-    }
-
-    private static BlockException error(String what, IOException e) {
-        return e instanceof PosixException pe ? pe.toBlockException(what) : IoErrors.toBlockException(what, e);
     }
 
     /** The start of every I/O message: what failed, on which node, through which driver and device. */

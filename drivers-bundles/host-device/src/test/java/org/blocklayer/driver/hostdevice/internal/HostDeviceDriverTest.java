@@ -15,6 +15,8 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.posix.testing.LoopDevice;
+import org.blocklayer.posix.testing.OpenFds;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -19,6 +19,7 @@ import org.blocklayer.core.internal.graph.Graph;
 import org.blocklayer.core.internal.lock.GraphRwLock;
 import org.blocklayer.driver.file.internal.FileDriver;
 import org.blocklayer.driver.raw.internal.RawDriver;
+import org.blocklayer.posix.testing.LoopDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

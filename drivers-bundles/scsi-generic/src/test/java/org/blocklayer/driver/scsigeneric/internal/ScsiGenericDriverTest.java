@@ -14,6 +14,8 @@ import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.ScsiId;
+import org.blocklayer.posix.testing.LoopDevice;
+import org.blocklayer.posix.testing.OpenFds;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package org.blocklayer.driver.scsigeneric.internal;
+package org.blocklayer.posix.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,11 +11,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real Linux loop device over a backing file, made with losetup(8) and detached by {@link #close()}. Creating one
- * needs root; where the machine cannot, the test is skipped with the reason printed, never silently.
+ * needs root; where the machine cannot, the test is skipped with the reason printed, never silently. Shared with the
+ * drivers' tests through posix's test jar.
  */
-final class LoopDevice implements AutoCloseable {
-    final Path backing;
-    final String device;
+public final class LoopDevice implements AutoCloseable {
+    public final Path backing;
+    public final String device;
 
     private LoopDevice(Path backing, String device) {
         this.backing = backing;
@@ -23,7 +24,7 @@ final class LoopDevice implements AutoCloseable {
     }
 
     /** {@code losetup -f --show [-r] FILE}; skips the calling test when this machine cannot make loop devices. */
-    static LoopDevice attach(Path backing, boolean readOnly) throws IOException, InterruptedException {
+    public static LoopDevice attach(Path backing, boolean readOnly) throws IOException, InterruptedException {
         String why = null;
         if (!"root".equals(System.getProperty("user.name"))) {
             why = "loop devices need root, tests run as " + System.getProperty("user.name");
@@ -48,7 +49,7 @@ final class LoopDevice implements AutoCloseable {
     }
 
     /** {@code losetup -c}: the loop device takes the backing file's new size. */
-    void refreshSize() throws IOException, InterruptedException {
+    public void refreshSize() throws IOException, InterruptedException {
         Result r = run(List.of("losetup", "-c", device));
         if (r.status != 0) {
             throw new IOException("losetup -c " + device + " failed: " + r.output);
@@ -69,10 +70,11 @@ final class LoopDevice implements AutoCloseable {
         throw new IOException("losetup -d " + device + " failed: " + r.output);
     }
 
-    record Result(int status, String output) {
+    public record Result(int status, String output) {
     }
 
-    static Result run(List<String> command) throws IOException, InterruptedException {
+    /** Runs {@code command}, its stderr merged into its output; status 127 when it cannot start. */
+    public static Result run(List<String> command) throws IOException, InterruptedException {
         Process p;
         try {
             p = new ProcessBuilder(command).redirectErrorStream(true).start();

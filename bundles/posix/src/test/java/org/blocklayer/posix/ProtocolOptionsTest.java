@@ -1,0 +1,62 @@
+package org.blocklayer.posix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.OpenFlags;
+import org.junit.jupiter.api.Test;
+
+class ProtocolOptionsTest {
+
+    private static BlockOptions withFile() {
+        return new BlockOptions().put("filename", "/x");
+    }
+
+    private static void einval(Throwable e) {
+        assertThat(e).isInstanceOfSatisfying(BlockException.class, b -> assertThat(b.errno()).isEqualTo(Errno.EINVAL));
+    }
+
+    @Test
+    void takesFilenameAioAndCacheDirectAndLeavesTheRest() throws Exception {
+        BlockOptions options = withFile().put("aio", "threads").put("cache.direct", "on").put("locking", "off");
+
+        assertThat(ProtocolOptions.take("file", options, OpenFlags.RDWR))
+                .isEqualTo(new ProtocolOptions("/x", true, true));
+        assertThat(options.keys()).containsExactly("locking");
+    }
+
+    @Test
+    void theNocacheFlagMeansDirectUnlessCacheDirectSaysOtherwise() throws Exception {
+        assertThat(ProtocolOptions.take("file", withFile(), OpenFlags.NOCACHE).direct()).isTrue();
+        assertThat(ProtocolOptions.take("file", withFile(), 0).direct()).isFalse();
+        assertThat(ProtocolOptions.take("file", withFile().put("cache.direct", "off"), OpenFlags.NOCACHE).direct())
+                .isFalse();
+        assertThat(ProtocolOptions.take("file", withFile(), OpenFlags.NOCACHE).writable()).isFalse();
+    }
+
+    @Test
+    void aMissingFilenameIsEinvalNamingTheDriver() {
+        assertThatThrownBy(() -> ProtocolOptions.take("host_device", new BlockOptions(), 0))
+                .satisfies(ProtocolOptionsTest::einval)
+                .hasMessage("The 'host_device' block driver requires a file name");
+    }
+
+    @Test
+    void aioNativeAndIoUringAreKnownButNotBuiltInQemusWords() {
+        for (String aio : new String[] {"native", "io_uring"}) {
+            assertThatThrownBy(() -> ProtocolOptions.take("file", withFile().put("aio", aio), 0))
+                    .satisfies(ProtocolOptionsTest::einval)
+                    .hasMessage("aio=" + aio + " was specified, but is not supported in this build.");
+        }
+    }
+
+    @Test
+    void anyOtherAioIsEinvalNamingTheValue() {
+        assertThatThrownBy(() -> ProtocolOptions.take("file", withFile().put("aio", "bogus"), 0))
+                .satisfies(ProtocolOptionsTest::einval)
+                .hasMessage("Invalid parameter value for 'aio': 'bogus' (expected threads, native or io_uring)");
+    }
+}
