@@ -7,6 +7,12 @@ package org.blocklayer.api.graph;
  * @param kind    "protocol" or "format"
  * @param bundle  symbolic name of the bundle that registered it
  * @param version that bundle's version
+ * @param nodes   how many nodes use the driver now
  */
-public record DriverInfo(String name, String kind, String bundle, String version) {
+public record DriverInfo(String name, String kind, String bundle, String version, int nodes) {
+
+    /** A driver no node uses. */
+    public DriverInfo(String name, String kind, String bundle, String version) {
+        this(name, kind, bundle, version, 0);
+    }
 }

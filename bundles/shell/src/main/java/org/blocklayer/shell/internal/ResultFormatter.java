@@ -40,7 +40,7 @@ public final class ResultFormatter implements Converter {
             };
             case DriverInfo d -> switch (checked(level)) {
                 case INSPECT -> "name: " + d.name() + "\nkind: " + d.kind() + "\nbundle: " + d.bundle()
-                        + "\nversion: " + d.version();
+                        + "\nversion: " + d.version() + "\nnodes: " + d.nodes();
                 case LINE -> Table.line(driverRow(d));
                 default -> d.name();
             };
@@ -123,7 +123,8 @@ public final class ResultFormatter implements Converter {
     }
 
     private static String[] driverRow(DriverInfo d) {
-        return new String[] {d.name(), d.kind(), d.bundle(), d.version()};
+        return new String[] {d.name(), d.kind(), d.bundle(), d.version(), d.nodes() + (d.nodes() == 1 ? " node"
+                : " nodes")};
     }
 
     private static String table(Stream<String[]> rows) {

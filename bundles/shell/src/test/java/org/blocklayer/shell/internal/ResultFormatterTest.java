@@ -100,14 +100,14 @@ class ResultFormatterTest {
     @Test
     void driversIsOneAlignedLinePerDriver() {
         var drivers = new DriverList(List.of(
-                new DriverInfo("file", "protocol", "org.blocklayer.driver.file", "0.1.0.SNAPSHOT"),
-                new DriverInfo("raw", "format", "org.blocklayer.driver.raw", "0.1.0.SNAPSHOT"),
+                new DriverInfo("file", "protocol", "org.blocklayer.driver.file", "0.1.0.SNAPSHOT", 2),
+                new DriverInfo("raw", "format", "org.blocklayer.driver.raw", "0.1.0.SNAPSHOT", 1),
                 new DriverInfo("host_device", "protocol", "org.blocklayer.driver.hostdevice", "1.2.3")));
 
         assertThat(formatter.format(drivers, INSPECT, null)).hasToString("""
-                file         protocol  org.blocklayer.driver.file        0.1.0.SNAPSHOT
-                raw          format    org.blocklayer.driver.raw         0.1.0.SNAPSHOT
-                host_device  protocol  org.blocklayer.driver.hostdevice  1.2.3""");
+                file         protocol  org.blocklayer.driver.file        0.1.0.SNAPSHOT  2 nodes
+                raw          format    org.blocklayer.driver.raw         0.1.0.SNAPSHOT  1 node
+                host_device  protocol  org.blocklayer.driver.hostdevice  1.2.3           0 nodes""");
         assertThat(formatter.format(drivers, PART, null)).hasToString("file, raw, host_device");
     }
 

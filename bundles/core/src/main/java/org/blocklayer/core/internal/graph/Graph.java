@@ -354,7 +354,14 @@ public final class Graph implements BlockGraph {
 
     @Override
     public List<DriverInfo> drivers() {
-        return drivers.infos();
+        try {
+            return scheduler.inMainLoop(() -> drivers.infos().stream().map(d -> new DriverInfo(d.name(), d.kind(),
+                    d.bundle(), d.version(), (int) nodes.values().stream()
+                            .filter(bs -> bs.driver() != null && bs.driver().formatName().equals(d.name())).count()))
+                    .toList());
+        } catch (BlockException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
