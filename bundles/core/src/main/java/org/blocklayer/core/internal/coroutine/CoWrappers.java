@@ -14,8 +14,8 @@ import org.blocklayer.api.lock.GraphLock;
  * graph read lock around the body, the inline path takes none (B26).</li>
  * </ul>
  * Outside a coroutine the body runs in a new coroutine entered in {@code ctx} (the first argument's context, B25),
- * and the caller polls until it is done (B23, B27). A thread that is no event loop is first handed to the main
- * loop, as QMP commands are. Results and exceptions reach the caller unchanged.
+ * and the caller polls until it is done (B23, B27). A thread that is no event loop hands the coroutine to the
+ * context and blocks until it is done. Results and exceptions reach the caller unchanged.
  */
 public final class CoWrappers {
     private CoWrappers() {
@@ -59,7 +59,7 @@ public final class CoWrappers {
             throws BlockException {
         Scheduler scheduler = ctx.scheduler();
         if (EventLoop.currentOrNull() == null) {
-            return scheduler.inMainLoop(() -> poll(ctx, lock, gate, body));
+            return fromOutside(ctx, lock, gate, body);
         }
         Call<T> call = new Call<>();
         Coroutine co = Coroutine.create(() -> {
@@ -84,6 +84,52 @@ public final class CoWrappers {
         ctx.coEnter(co);
         scheduler.aioWait().waitWhile(ctx, () -> call.inProgress);
         return call.get();
+    }
+
+    /**
+     * A thread that is no event loop (a shell session, an application) cannot poll a context; it hands the coroutine
+     * to the context's thread and blocks until the coroutine completes its future. It must not poll from inside a
+     * main-loop task either: concurrent callers would nest their waits and finish last-in, first-out.
+     */
+    private static <T> T fromOutside(EventLoop ctx, GraphLock lock, CoFn<Void> gate, CoFn<T> body)
+            throws BlockException {
+        java.util.concurrent.CompletableFuture<T> done = new java.util.concurrent.CompletableFuture<>();
+        Coroutine co = Coroutine.create(() -> {
+            try {
+                if (gate != null) {
+                    gate.call();
+                }
+                if (lock == null) {
+                    done.complete(body.call());
+                } else {
+                    try (GraphLock.Reader r = lock.coRdlock()) {
+                        done.complete(body.call());
+                    }
+                }
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        });
+        // Entered from a bottom half: on the context's thread, outside any coroutine, under the context lock.
+        ctx.schedule(() -> ctx.coEnter(co));
+        try {
+            return done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a coroutine in " + ctx, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof BlockException be) {
+                throw be;
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(cause);
+        }
     }
 
     /** The state a wrapper shares with its coroutine ({@code BdrvPollCo}). */
