@@ -2,9 +2,6 @@ package org.blocklayer.shell.internal;
 
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.util.List;
-
-import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.graph.BlockGraph;
@@ -18,7 +15,7 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = Function.class, property = {"osgi.command.scope=block",
         "osgi.command.function=detach-timeout"})
-public final class DetachTimeoutCommand implements Function {
+public final class DetachTimeoutCommand extends DashedCommand {
     static final String HELP = "detach-timeout - show or set how long I/O waits for a driver that went away to come"
             + " back before it fails with ENOMEDIUM\n   scope: block\n   parameters:\n"
             + "      [SECONDS]   the new timeout in seconds (decimals allowed, 0: fail at once); none: show it";
@@ -28,15 +25,12 @@ public final class DetachTimeoutCommand implements Function {
 
     @Activate
     public DetachTimeoutCommand(@Reference BlockGraph graph) {
+        super(HELP);
         this.graph = graph;
     }
 
     @Override
-    public Object execute(CommandSession session, List<Object> arguments) throws CommandException {
-        String[] args = arguments.stream().map(String::valueOf).toArray(String[]::new);
-        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            return HELP;
-        }
+    Object run(String[] args) throws CommandException {
         String[] words = USAGE.words(args);
         if (words.length > 1) {
             throw USAGE.error("unexpected argument '" + words[1] + "'");

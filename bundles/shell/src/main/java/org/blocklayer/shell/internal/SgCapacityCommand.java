@@ -1,8 +1,5 @@
 package org.blocklayer.shell.internal;
 
-import java.util.List;
-
-import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.graph.BlockGraph;
@@ -16,7 +13,7 @@ import org.osgi.service.component.annotations.Reference;
  * cannot be called {@code sg-capacity}; {@code block:sg-capacity --help} prints its help.
  */
 @Component(service = Function.class, property = {"osgi.command.scope=block", "osgi.command.function=sg-capacity"})
-public final class SgCapacityCommand implements Function {
+public final class SgCapacityCommand extends DashedCommand {
     static final String HELP = "sg-capacity - ask a node's driver for its length directly (READ CAPACITY(16), then"
             + " (10), over SG_IO for scsi-generic), bypassing the cached length that refresh keeps for sg nodes\n"
             + "   scope: block\n   parameters:\n      NODE   the node name";
@@ -26,15 +23,12 @@ public final class SgCapacityCommand implements Function {
 
     @Activate
     public SgCapacityCommand(@Reference BlockGraph graph) {
+        super(HELP);
         this.graph = graph;
     }
 
     @Override
-    public Object execute(CommandSession session, List<Object> arguments) throws CommandException {
-        String[] args = arguments.stream().map(String::valueOf).toArray(String[]::new);
-        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            return HELP;
-        }
+    Object run(String[] args) throws CommandException {
         String name = USAGE.one("NODE", args);
         try {
             return new LengthResult(name, graph.driverLength(name));

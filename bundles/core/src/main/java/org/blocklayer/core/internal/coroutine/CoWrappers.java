@@ -118,17 +118,7 @@ public final class CoWrappers {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a coroutine in " + ctx, e);
         } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof BlockException be) {
-                throw be;
-            }
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(cause);
+            throw Rethrow.as(e.getCause(), BlockException.class);
         }
     }
 
@@ -142,16 +132,7 @@ public final class CoWrappers {
             if (failure == null) {
                 return result;
             }
-            if (failure instanceof BlockException e) {
-                throw e;
-            }
-            if (failure instanceof RuntimeException e) {
-                throw e;
-            }
-            if (failure instanceof Error e) {
-                throw e;
-            }
-            throw new IllegalStateException(failure);
+            throw Rethrow.as(failure, BlockException.class);
         }
     }
 }

@@ -67,16 +67,7 @@ final class WorkerPool implements ThreadPool {
             if (failure == null) {
                 return value;
             }
-            if (failure instanceof IOException e) {
-                throw e;
-            }
-            if (failure instanceof RuntimeException e) {
-                throw e;
-            }
-            if (failure instanceof Error e) {
-                throw e;
-            }
-            throw new IllegalStateException(failure);
+            throw Rethrow.as(failure, IOException.class);
         }
     }
 }
