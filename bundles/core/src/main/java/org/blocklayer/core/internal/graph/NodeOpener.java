@@ -21,6 +21,9 @@ final class NodeOpener {
     static final String DEFAULT_FORMAT = "raw";
     /** The protocol for a plain path. */
     static final String DEFAULT_PROTOCOL = "file";
+    /** The options every node takes, which block.c consumes before the driver sees the rest. */
+    private static final List<String> CORE_KEYS = List.of("driver", "node-name", "read-only", "cache.direct",
+            "cache.no-flush", ContextChange.PIN_OPTION);
 
     private final Graph graph;
 
@@ -75,7 +78,8 @@ final class NodeOpener {
             throw e;
         }
         bs.setFilename(protocolFilename != null ? protocolFilename
-                : bs.file() != null ? bs.file().node().filename() : null);
+                : bs.file() != null ? bs.file().node().filename()
+                : drv.protocolName() != null ? describe(given) : null);
         return bs;
     }
 
@@ -127,8 +131,7 @@ final class NodeOpener {
     @GlobalStateCode
     void reopenDriver(BlockDriverState bs, BlockDriver driver) throws BlockException {
         BlockOptions options = bs.options();
-        for (String coreKey : List.of("driver", "node-name", "read-only", "cache.direct", "cache.no-flush",
-                ContextChange.PIN_OPTION)) {
+        for (String coreKey : CORE_KEYS) {
             options.takeString(coreKey);
         }
         bs.setReattaching(true);
@@ -229,6 +232,18 @@ final class NodeOpener {
         }
         BlockDriver device = graph.driverRegistry().probeDevice(filename);
         return device != null ? device : graph.driverRegistry().require(DEFAULT_PROTOCOL);
+    }
+
+    /**
+     * What stands for the filename of a protocol node opened without one (nbd's server.* options): its options as
+     * given, without the ones every node has, as QEMU falls back to describing a node by its options.
+     */
+    private static String describe(BlockOptions given) {
+        BlockOptions shown = given.copy();
+        for (String key : CORE_KEYS) {
+            shown.takeString(key);
+        }
+        return shown.isEmpty() ? null : shown.toString();
     }
 
     private static int flag(int flags, int bit, Boolean on) {
