@@ -11,6 +11,7 @@ import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.Coroutine;
+import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.graph.Graph;
 import org.blocklayer.core.internal.lock.GraphRwLock;
@@ -29,6 +30,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * The per-call cost of {@code BlockNode.getLength()} on a raw-over-file node (the seed's path, DESIGN §8), in plain
@@ -40,6 +42,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * runs in one {@code callInMainLoop}, so the hop there is spread over the batch.</li>
  * <li>{@code wrapperForeign}: the same wrapper from a thread that is no event loop: each call hops to the main loop
  * and back (DESIGN §8 step 2).</li>
+ * <li>{@code wrapperIothread}: the same wrapper on a node moved to an iothread, called from the main loop holding
+ * the node's AioContext lock as {@code BlockGraph.getLength(name)} does: each call schedules its coroutine in the
+ * iothread and the main loop polls (dropping that lock) until it is done (B25, B28). Needs the graph's
+ * {@code setAioContext}; without it setup fails and {@code itests/bench/run} leaves this one out.</li>
  * <li>{@code directCoroutine}: {@code coGetLength} inside a coroutine that already holds the read lock, as a driver
  * calls its child (B22): no coroutine, no lock, no poll per call.</li>
  * </ul>
@@ -49,12 +55,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
         "--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
 @State(Scope.Benchmark)
 public class GetLengthBench {
 
     static final int BATCH = 1000;
+    /** Two thread handoffs per call: fewer calls per batch keep an invocation in milliseconds. */
+    static final int IO_BATCH = 100;
     static final long IMAGE_SIZE = 65537;
     static final long EXPECTED_LENGTH = 66048;
 
@@ -63,9 +71,13 @@ public class GetLengthBench {
     private Graph graph;
     private Path image;
     private BlockNode node;
+    private Path ioImage;
+    private BlockNode ioNode;
+    private EventLoop io;
+    private ContextMover mover;
 
     @Setup(Level.Trial)
-    public void open() throws Exception {
+    public void open(BenchmarkParams params) throws Exception {
         scheduler = new Scheduler();
         graphLock = new GraphRwLock(scheduler);
         graph = new Graph(scheduler, graphLock);
@@ -80,10 +92,38 @@ public class GetLengthBench {
             throw new IllegalStateException("unexpected length of " + node + ": " + node.getLength());
         }
         System.err.println("coroutine backend: " + Coroutine.backendName());
+        if (params.getBenchmark().endsWith(".wrapperIothread")) {
+            openInIothread();
+        }
+    }
+
+    /** The node of {@code wrapperIothread}, moved to an iothread; only that benchmark pays for it. */
+    private void openInIothread() throws Exception {
+        mover = ContextMover.of(graph, scheduler);
+        if (!mover.canMove()) {
+            throw new UnsupportedOperationException("getlength.wrapper.iothread skipped: " + mover.whyNot());
+        }
+        io = mover.createIothread("bench-io");
+        ioImage = Files.createTempFile("blocklayer-bench-io", ".raw");
+        try (RandomAccessFile f = new RandomAccessFile(ioImage.toFile(), "rw")) {
+            f.setLength(IMAGE_SIZE);
+        }
+        ioNode = graph.open(ioImage.toString(), new BlockOptions().put("node-name", "bench-io"), OpenFlags.RDWR);
+        mover.move(ioNode, io);
+        if (ioNode.aioContext() != io || iothread() != EXPECTED_LENGTH * IO_BATCH) {
+            throw new IllegalStateException("node " + ioNode + " is in " + ioNode.aioContext() + ", not " + io);
+        }
     }
 
     @TearDown(Level.Trial)
     public void close() throws Exception {
+        if (ioNode != null) {
+            graph.close("bench-io");
+            mover.destroyIothread(io);
+        }
+        if (ioImage != null) {
+            Files.deleteIfExists(ioImage);
+        }
         graph.close("bench");
         scheduler.close();
         Files.deleteIfExists(image);
@@ -104,6 +144,28 @@ public class GetLengthBench {
     @Benchmark
     public long wrapperForeign() throws BlockException {
         return node.getLength();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(IO_BATCH)
+    public long wrapperIothread() throws Exception {
+        return iothread();
+    }
+
+    private long iothread() throws Exception {
+        return scheduler.callInMainLoop(() -> {
+            EventLoop ctx = (EventLoop) ioNode.aioContext();
+            ctx.acquire();
+            try {
+                long sum = 0;
+                for (int i = 0; i < IO_BATCH; i++) {
+                    sum += ioNode.getLength();
+                }
+                return sum;
+            } finally {
+                ctx.release();
+            }
+        });
     }
 
     @Benchmark

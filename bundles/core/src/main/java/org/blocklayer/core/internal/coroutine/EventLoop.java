@@ -24,6 +24,12 @@ public final class EventLoop implements AioContext {
     private final String name;
     private final Scheduler scheduler;
     private final Queue<Runnable> bottomHalves = new ConcurrentLinkedQueue<>();
+    /**
+     * Work that runs only between two top-level iterations of the loop, never inside a nested poll: QEMU runs
+     * monitor commands in the iohandler context, which AIO_WAIT_WHILE does not poll, so one command never runs in
+     * the middle of another's wait.
+     */
+    private final Queue<Runnable> topLevel = new ConcurrentLinkedQueue<>();
     private final AioContextLock lock = new AioContextLock();
     private final AtomicBoolean notified = new AtomicBoolean();
     private final ReaderCount graphReaders = new ReaderCount();
@@ -78,6 +84,12 @@ public final class EventLoop implements AioContext {
     @Override
     public void schedule(Runnable bottomHalf) {
         bottomHalves.add(bottomHalf);
+        kick();
+    }
+
+    /** Queues {@code work} to run at the loop's top level, after the current iteration (see {@code topLevel}). */
+    public void scheduleTopLevel(Runnable work) {
+        topLevel.add(work);
         kick();
     }
 
@@ -270,6 +282,16 @@ public final class EventLoop implements AioContext {
         return progress;
     }
 
+    private void runTopLevel() {
+        for (int n = topLevel.size(); n > 0; n--) {
+            Runnable work = topLevel.poll();
+            if (work == null) {
+                break;
+            }
+            work.run();
+        }
+    }
+
     /** {@code aio_context_acquire}. */
     public void acquire() {
         lock.acquire();
@@ -313,14 +335,17 @@ public final class EventLoop implements AioContext {
     private void loop() {
         while (!stopping) {
             try {
-                poll(true);
+                // A nested poll may have used up the kick that announced top-level work: never block on it.
+                poll(topLevel.isEmpty());
+                runTopLevel();
             } catch (Throwable t) {
                 // A bottom half that throws must not take the event loop down with it.
                 scheduler.reportUncaught(this, t);
             }
         }
-        // Drain what was queued before the stop so no caller waits forever on a bottom half that never ran.
+        // Drain what was queued before the stop so no caller waits forever on work that never ran.
         runBottomHalves();
+        runTopLevel();
         try {
             selector.close();
         } catch (IOException e) {

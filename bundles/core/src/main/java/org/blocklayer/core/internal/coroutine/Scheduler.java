@@ -149,7 +149,8 @@ public final class Scheduler implements CoroutineScheduler {
             throw new IllegalStateException("callInMainLoop from a coroutine would block its context's thread");
         }
         CompletableFuture<T> answer = new CompletableFuture<>();
-        mainLoop.schedule(() -> {
+        // At the top level only: a call must never run inside another call's nested wait.
+        mainLoop.scheduleTopLevel(() -> {
             try {
                 answer.complete(work.call());
             } catch (Throwable t) {

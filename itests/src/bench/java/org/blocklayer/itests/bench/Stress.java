@@ -1,0 +1,746 @@
+package org.blocklayer.itests.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.NodeInfo;
+import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.core.internal.coroutine.CoMutex;
+import org.blocklayer.core.internal.coroutine.Coroutine;
+import org.blocklayer.core.internal.coroutine.EventLoop;
+import org.blocklayer.core.internal.coroutine.Scheduler;
+import org.blocklayer.core.internal.graph.Graph;
+import org.blocklayer.core.internal.lock.GraphRwLock;
+import org.blocklayer.driver.file.internal.FileDriver;
+import org.blocklayer.driver.raw.internal.RawDriver;
+
+/**
+ * The randomized stress run of issue 3: core built directly (no OSGi), two iothreads, several threads doing random
+ * operations for a bounded time, invariants checked as it goes and at the end, a watchdog against hangs.
+ *
+ * <p>Usage: {@code Stress [--minutes M] [--threads T] [--slots S] [--seed N] [--serial-main] [--skip OP,...]};
+ * {@code itests/bench/run stress} builds and runs it. {@code --serial-main} lets only one of the run's threads at a
+ * time call global-state code in the main loop (open, close, node list, {@code BlockGraph.getLength}, moves, the
+ * write lock, wrappers called in the main loop), so that none of those calls runs nested inside another one's
+ * wait; requests from foreign threads stay concurrent. {@code --skip} leaves operations out (names as in the
+ * progress lines, e.g. {@code length_home,move}), to tell one failure from another.
+ *
+ * <p>Prints the per-operation counts, {@code figure stress.ops N ops}, {@code figure stress.minutes M min} (how long
+ * it ran: less than asked when it stopped early after {@value #MAX_FAILURES} failures) and {@code stress: OK}
+ * (exit 0) or {@code stress: FAILED <why>} (exit 1).
+ */
+public final class Stress {
+    private static final long HANG_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final int MAX_FAILURES = 20;
+    /** Threads the JVM (or the JDK's virtual-thread scheduler) may start on its own; never a leak of ours. */
+    private static final Pattern JVM_THREADS = Pattern.compile("Attach Listener|Common-Cleaner|process reaper.*"
+            + "|ForkJoinPool.*|VirtualThread-.*|Read-Poller|Write-Poller|JFR.*|Notification Thread"
+            + "|Signal Dispatcher|Reference Handler|Finalizer|DestroyJavaVM|stress-.*");
+
+    /** Every operation the run picks from, with its weight. */
+    enum Op {
+        OPEN_CLOSE(3), LENGTH_FOREIGN(3), LENGTH_GRAPH(2), LENGTH_MAIN(2), LENGTH_HOME(2), LENGTH_IOTHREAD(3),
+        READ_FOREIGN(3), WRITE_FOREIGN(3), READ_MAIN(1), WRITE_MAIN(1), READ_IOTHREAD(3), WRITE_IOTHREAD(3),
+        FLUSH(1), WRLOCK(2), MOVE(3), COMUTEX(2), COROUTINES(1);
+
+        final int weight;
+
+        Op(int weight) {
+            this.weight = weight;
+        }
+    }
+
+    private final double minutes;
+    private final int threads;
+    /** With --serial-main: held around every global-state call of the run; else null. */
+    private final ReentrantLock serialMain;
+    private final long seed;
+    private final StressSlot[] slots;
+    private final Path dir;
+
+    private final Scheduler scheduler;
+    private final GraphRwLock lock;
+    private final Graph graph;
+    private final ContextMover mover;
+    private final List<EventLoop> iothreads = new ArrayList<>();
+    private final List<Op> menu = new ArrayList<>();
+
+    private final Map<Op, LongAdder> done = new EnumMap<>(Op.class);
+    private final LongAdder skipped = new LongAdder();
+    private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
+    private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    private volatile boolean stopping;
+    private final long started = System.nanoTime();
+
+    private final CoMutex mutex = new CoMutex();
+    /** Guarded by {@link #mutex}: incremented across a yield, so a broken mutex loses increments. */
+    private long mutexCounter;
+    private final LongAdder mutexOps = new LongAdder();
+    private final LongAdder coroutinesCreated = new LongAdder();
+    private final LongAdder coroutinesTerminated = new LongAdder();
+    private final ConcurrentLinkedQueue<String> coroutinesNotTerminated = new ConcurrentLinkedQueue<>();
+
+    private Stress(double minutes, int threads, int slotCount, long seed, boolean serialMain, Set<Op> skip)
+            throws Exception {
+        this.minutes = minutes;
+        this.threads = threads;
+        this.serialMain = serialMain ? new ReentrantLock(true) : null;
+        this.seed = seed;
+        this.slots = new StressSlot[slotCount];
+        for (int i = 0; i < slotCount; i++) {
+            slots[i] = new StressSlot(i);
+        }
+        this.dir = Files.createTempDirectory("blocklayer-stress");
+        scheduler = new Scheduler();
+        lock = new GraphRwLock(scheduler);
+        graph = new Graph(scheduler, lock);
+        graph.addDriver(new FileDriver(), "file", "0");
+        graph.addDriver(new RawDriver(), "raw", "0");
+        mover = ContextMover.of(graph, scheduler);
+        iothreads.add(mover.createIothread("stress-io1"));
+        iothreads.add(mover.createIothread("stress-io2"));
+        for (Op op : Op.values()) {
+            done.put(op, new LongAdder());
+            if ((op != Op.MOVE || mover.canMove()) && !skip.contains(op)) {
+                for (int i = 0; i < op.weight; i++) {
+                    menu.add(op);
+                }
+            }
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        double minutes = 10;
+        int threads = 4;
+        int slots = 8;
+        long seed = System.nanoTime();
+        boolean serialMain = false;
+        Set<Op> skip = java.util.EnumSet.noneOf(Op.class);
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--minutes" -> minutes = Double.parseDouble(args[++i]);
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--slots" -> slots = Integer.parseInt(args[++i]);
+                case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--serial-main" -> serialMain = true;
+                case "--skip" -> {
+                    for (String name : args[++i].split(",")) {
+                        skip.add(Op.valueOf(name.trim().toUpperCase()));
+                    }
+                }
+                default -> {
+                    System.err.println("usage: Stress [--minutes M] [--threads T] [--slots S] [--seed N]"
+                            + " [--serial-main] [--skip OP,...]");
+                    System.exit(2);
+                }
+            }
+        }
+        Set<String> before = threadNames();
+        Stress run = new Stress(minutes, threads, slots, seed, serialMain, skip);
+        String why = run.run(before);
+        System.out.println("counts " + run.counts());
+        System.out.println("figure stress.ops " + run.total() + " ops");
+        System.out.println("figure stress.minutes " + run.elapsedMinutes() + " min");
+        System.out.println(why == null ? "stress: OK" : "stress: FAILED " + why);
+        System.out.flush();
+        System.exit(why == null ? 0 : 1);
+    }
+
+    /** The whole run; null when every check passed, else why not. */
+    private String run(Set<String> threadsBefore) throws Exception {
+        System.err.printf("stress: %.1f min, %d threads, %d slots, seed %d, coroutine backend %s, iothreads %s,"
+                + " node moves %s, main-loop calls %s, operations %s%n", minutes, threads, slots.length, seed,
+                Coroutine.backendName(), iothreads.stream().map(EventLoop::name).toList(),
+                mover.canMove() ? "on" : "off (" + mover.whyNot() + ")",
+                serialMain == null ? "concurrent" : "serialized (--serial-main)",
+                menu.stream().distinct().map(op -> op.name().toLowerCase()).toList());
+        StressWatchdog watchdog = new StressWatchdog(lastProgress, HANG_NANOS, this::hung);
+        watchdog.start();
+        // Stopped from outside (the run script's timeout, ^C): the temp files go anyway.
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(this::deleteTempFiles));
+        long end = System.nanoTime() + (long) (minutes * 60e9);
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Random random = new Random(seed + t);
+            workers.add(Thread.ofPlatform().name("stress-worker-" + t).start(() -> work(random, end)));
+        }
+        long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (Thread w : workers) {
+            while (!w.join(java.time.Duration.ofSeconds(1))) {
+                if (System.nanoTime() > nextReport) {
+                    report();
+                    nextReport += TimeUnit.SECONDS.toNanos(10);
+                }
+            }
+        }
+        report();
+        finish(threadsBefore);
+        watchdog.stop();
+        if (failures.isEmpty()) {
+            return null;
+        }
+        System.err.println("stress: " + failures.size() + " failure(s):");
+        failures.forEach(f -> System.err.println("  " + f));
+        String first = failures.peek().lines().findFirst().orElse("?");
+        return first + (failures.size() > 1 ? " (+" + (failures.size() - 1) + " more)" : "");
+    }
+
+    private void work(Random random, long end) {
+        while (!stopping && System.nanoTime() < end) {
+            Op op = menu.get(random.nextInt(menu.size()));
+            try {
+                if (perform(op, random)) {
+                    done.get(op).increment();
+                } else {
+                    skipped.increment();
+                }
+                lastProgress.set(System.nanoTime());
+            } catch (Throwable t) {
+                fail(op + " failed: " + t + "\n" + stack(t));
+            }
+        }
+    }
+
+    /** One operation; false when it found nothing to work on (a slot busy or empty). */
+    private boolean perform(Op op, Random random) throws Exception {
+        switch (op) {
+            case WRLOCK -> {
+                writeLock(random);
+                return true;
+            }
+            case COMUTEX -> {
+                mutexStep(random);
+                return true;
+            }
+            case COROUTINES -> {
+                coroutines(random);
+                return true;
+            }
+            case OPEN_CLOSE -> {
+                StressSlot slot = slots[random.nextInt(slots.length)];
+                if (!slot.use.writeLock().tryLock()) {
+                    return false;
+                }
+                try {
+                    if (slot.isOpen()) {
+                        close(slot);
+                    } else {
+                        open(slot, random);
+                    }
+                } finally {
+                    slot.use.writeLock().unlock();
+                }
+                return true;
+            }
+            default -> {
+                StressSlot slot = slots[random.nextInt(slots.length)];
+                if (!slot.use.readLock().tryLock()) {
+                    return false;
+                }
+                try {
+                    if (!slot.isOpen()) {
+                        return false;
+                    }
+                    return onNode(op, slot, random);
+                } finally {
+                    slot.use.readLock().unlock();
+                }
+            }
+        }
+    }
+
+    private boolean onNode(Op op, StressSlot slot, Random random) throws Exception {
+        BlockNode node = slot.node;
+        switch (op) {
+            case LENGTH_FOREIGN -> checkLength(slot, node.getLength(), "getLength from a foreign thread");
+            case LENGTH_GRAPH -> checkLength(slot, global(() -> graph.getLength(slot.name)),
+                    "BlockGraph.getLength");
+            case LENGTH_MAIN -> checkLength(slot, inMainWithContextLock(node, node::getLength),
+                    "getLength in the main loop");
+            case LENGTH_HOME -> {
+                Long length = inHomeContext(node);
+                if (length == null) {
+                    return false;
+                }
+                checkLength(slot, length, "getLength in the node's own context, outside a coroutine");
+            }
+            case LENGTH_IOTHREAD -> {
+                long[] lengths = inCoroutine(randomIothread(random), () -> {
+                    try (GraphLock.Reader r = lock.coRdlock()) {
+                        return new long[] {node.coGetLength(), node.getLength(), node.file().node().coGetLength()};
+                    }
+                });
+                checkLength(slot, lengths[0], "coGetLength in an iothread coroutine");
+                checkLength(slot, lengths[1], "getLength (inline) in an iothread coroutine");
+                if (lengths[2] != slot.fileLength) {
+                    fail(slot.describe() + ": file child length " + lengths[2] + ", expected " + slot.fileLength);
+                }
+            }
+            case READ_FOREIGN, READ_MAIN, READ_IOTHREAD, WRITE_FOREIGN, WRITE_MAIN, WRITE_IOTHREAD ->
+                    io(op, slot, random);
+            case FLUSH -> node.flush();
+            case MOVE -> {
+                EventLoop target = random.nextInt(3) == 0 ? scheduler.mainLoop() : randomIothread(random);
+                global(() -> scheduler.callInMainLoop(() -> {
+                    mover.move(node, target);
+                    if (node.aioContext() != target) {
+                        fail(slot.describe() + ": moved to " + target + " but is in " + node.aioContext());
+                    }
+                    return null;
+                }));
+            }
+            default -> throw new IllegalStateException(op.toString());
+        }
+        return true;
+    }
+
+    private void io(Op op, StressSlot slot, Random random) throws Exception {
+        BlockNode node = slot.node;
+        int c = random.nextInt(slot.chunkCount());
+        long[] range = slot.range(c, random);
+        long at = range[0];
+        int bytes = (int) range[1];
+        boolean write = op.name().startsWith("WRITE");
+        byte[] data = new byte[bytes];
+        random.nextBytes(data);
+        ByteBuffer buf = write ? ByteBuffer.wrap(data) : ByteBuffer.allocate(bytes);
+        ReentrantLock chunk = slot.chunk(c);
+        chunk.lock();
+        try {
+            switch (op) {
+                case READ_FOREIGN -> node.pread(at, buf, 0);
+                case WRITE_FOREIGN -> node.pwrite(at, buf, 0);
+                case READ_MAIN -> inMainWithContextLock(node, () -> {
+                    node.pread(at, buf, 0);
+                    return null;
+                });
+                case WRITE_MAIN -> inMainWithContextLock(node, () -> {
+                    node.pwrite(at, buf, 0);
+                    return null;
+                });
+                case READ_IOTHREAD, WRITE_IOTHREAD -> inCoroutine(randomIothread(random), () -> {
+                    try (GraphLock.Reader r = lock.coRdlock()) {
+                        if (write) {
+                            node.coPwritev(at, buf, 0);
+                        } else {
+                            node.coPreadv(at, buf, 0);
+                        }
+                    }
+                    return null;
+                });
+                default -> throw new IllegalStateException(op.toString());
+            }
+            if (write) {
+                slot.wrote(at, data);
+            } else {
+                buf.flip();
+                String diff = buf.remaining() != bytes ? slot.describe() + ": read " + buf.remaining() + " of "
+                        + bytes + " B at " + at : slot.mismatch(at, buf);
+                if (diff != null) {
+                    fail(op + ": " + diff);
+                }
+            }
+        } finally {
+            chunk.unlock();
+        }
+    }
+
+    private void open(StressSlot slot, Random random) throws Exception {
+        BlockOptions options = slot.prepare(dir, random);
+        boolean inMain = random.nextBoolean();
+        BlockNode node;
+        try {
+            node = global(() -> inMain
+                    ? scheduler.callInMainLoop(() -> graph.open(slot.file.toString(), options, OpenFlags.RDWR))
+                    : graph.open(slot.file.toString(), options, OpenFlags.RDWR));
+        } catch (Exception e) {
+            slot.closed();
+            throw e;
+        }
+        slot.opened(node);
+        checkLength(slot, node.getLength(), "getLength after open");
+        long child = node.file().node().getLength();
+        if (child != slot.fileLength || StressSlot.roundUp(Files.size(slot.file)) != slot.fileLength) {
+            fail(slot.describe() + ": file child length " + child + ", file size " + Files.size(slot.file)
+                    + ", expected both to round up to " + slot.fileLength);
+        }
+        if (mover.canMove() && random.nextBoolean()) {
+            EventLoop target = randomIothread(random);
+            global(() -> {
+                mover.move(node, target);
+                return null;
+            });
+        }
+    }
+
+    private void close(StressSlot slot) throws Exception {
+        BlockNode node = slot.node;
+        checkLength(slot, node.getLength(), "getLength before close");
+        if (StressSlot.roundUp(Files.size(slot.file)) != slot.fileLength) {
+            fail(slot.describe() + ": file size " + Files.size(slot.file) + " no longer rounds up to "
+                    + slot.fileLength);
+        }
+        global(() -> {
+            graph.close(slot.name);
+            return null;
+        });
+        try {
+            long length = node.getLength();
+            fail(slot.describe() + ": closed node still answers getLength " + length);
+        } catch (BlockException e) {
+            if (e.errno() != Errno.ENOMEDIUM) {
+                fail(slot.describe() + ": closed node: " + e.describe() + ", expected ENOMEDIUM");
+            }
+        }
+        for (NodeInfo info : global(graph::nodes)) {
+            if (info.node().equals(slot.name) || info.node().equals(slot.childName)) {
+                fail(slot.describe() + ": node " + info.node() + " still in the graph after close");
+            }
+        }
+        String diff = slot.fileMismatch();
+        if (diff != null) {
+            fail(diff);
+        }
+        slot.closed();
+    }
+
+    /** The write lock in the main loop: no reader may be counted while it is held. */
+    private void writeLock(Random random) throws Exception {
+        long pause = random.nextInt(500_000);
+        global(() -> scheduler.callInMainLoop(() -> {
+            try (GraphLock.Writer w = lock.wrlock()) {
+                long readers = lock.readerCount();
+                if (readers != 0 || !lock.hasWriter()) {
+                    fail("write lock held with " + readers + " reader(s) counted, hasWriter " + lock.hasWriter());
+                }
+                LockSupport.parkNanos(pause);
+            }
+            return null;
+        }));
+    }
+
+    /** A coroutine in a random context increments a counter under the shared CoMutex, yielding in between. */
+    private void mutexStep(Random random) throws Exception {
+        EventLoop ctx = random.nextInt(3) == 0 ? scheduler.mainLoop() : randomIothread(random);
+        boolean sleep = random.nextBoolean();
+        inCoroutine(ctx, () -> {
+            mutex.lock();
+            try {
+                long v = mutexCounter;
+                if (sleep) {
+                    Coroutine.sleep(0);
+                }
+                mutexCounter = v + 1;
+            } finally {
+                mutex.unlock();
+            }
+            return null;
+        });
+        mutexOps.increment();
+    }
+
+    /** A coroutine that creates, enters and re-enters nested coroutines that yield once. */
+    private void coroutines(Random random) throws Exception {
+        int n = 1 + random.nextInt(16);
+        inCoroutine(randomIothread(random), () -> {
+            List<Coroutine> children = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Coroutine co = Coroutine.create(Coroutine::yield_);
+                coroutinesCreated.increment();
+                co.enter();
+                children.add(co);
+            }
+            for (Coroutine co : children) {
+                co.enter();
+                if (co.isTerminated()) {
+                    coroutinesTerminated.increment();
+                } else {
+                    coroutinesNotTerminated.add("nested coroutine alive after its second entry");
+                }
+            }
+            return null;
+        });
+    }
+
+    // ---- where things run ----
+
+    private EventLoop randomIothread(Random random) {
+        return iothreads.get(random.nextInt(iothreads.size()));
+    }
+
+    /** {@code work} in the main loop holding the node's AioContext lock, as BlockGraph.getLength does. */
+    private <T> T inMainWithContextLock(BlockNode node, CoTask.Body<T> work) throws Exception {
+        return global(() -> scheduler.callInMainLoop(() -> {
+            EventLoop ctx = (EventLoop) node.aioContext();
+            ctx.acquire();
+            try {
+                return work.call();
+            } finally {
+                ctx.release();
+            }
+        }));
+    }
+
+    /** A call whose main-loop part is global-state code: one at a time with --serial-main. */
+    private <T> T global(CoTask.Body<T> call) throws Exception {
+        if (serialMain == null) {
+            return call.call();
+        }
+        serialMain.lock();
+        try {
+            return call.call();
+        } finally {
+            serialMain.unlock();
+        }
+    }
+
+    /**
+     * {@code getLength} from a bottom half of the node's own context, outside a coroutine (the wrapper polls its own
+     * context, B30); null when the node moved away before the bottom half ran.
+     */
+    private Long inHomeContext(BlockNode node) throws Exception {
+        EventLoop ctx = (EventLoop) node.aioContext();
+        CompletableFuture<Long> answer = new CompletableFuture<>();
+        ctx.schedule(() -> {
+            ctx.acquire();
+            try {
+                answer.complete(node.aioContext() == ctx ? node.getLength() : null);
+            } catch (Throwable t) {
+                answer.completeExceptionally(t);
+            } finally {
+                ctx.release();
+            }
+        });
+        return await(answer);
+    }
+
+    /**
+     * Runs {@code body} in a new coroutine scheduled in {@code ctx} and waits for it. Counts the coroutine, and
+     * checks in a bottom half of the context it ended in (which runs after the coroutine returned) that it ended.
+     */
+    private <T> T inCoroutine(EventLoop ctx, CoTask.Body<T> body) throws Exception {
+        CompletableFuture<T> outcome = new CompletableFuture<>();
+        Coroutine[] self = new Coroutine[1];
+        self[0] = Coroutine.create(() -> {
+            try {
+                T result = body.call();
+                EventLoop.currentOrNull().schedule(() -> verifyTerminated(self[0], outcome, result, null));
+            } catch (Throwable t) {
+                EventLoop here = EventLoop.currentOrNull();
+                if (here == null) {
+                    outcome.completeExceptionally(t);
+                } else {
+                    here.schedule(() -> verifyTerminated(self[0], outcome, null, t));
+                }
+            }
+        });
+        coroutinesCreated.increment();
+        ctx.scheduleCoroutine(self[0]);
+        return await(outcome);
+    }
+
+    private <T> void verifyTerminated(Coroutine co, CompletableFuture<T> outcome, T result, Throwable failure) {
+        if (co.isTerminated()) {
+            coroutinesTerminated.increment();
+        } else {
+            coroutinesNotTerminated.add("coroutine in " + co.context() + " alive after its body returned");
+        }
+        if (failure != null) {
+            outcome.completeExceptionally(failure);
+        } else {
+            outcome.complete(result);
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> f) throws Exception {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+
+    // ---- checks ----
+
+    private void checkLength(StressSlot slot, long length, String how) {
+        if (length != slot.length) {
+            fail(slot.describe() + ": " + how + " = " + length + ", expected " + slot.length);
+        }
+    }
+
+    private void fail(String why) {
+        failures.add(why);
+        if (failures.size() <= 3) {
+            System.err.println("stress: failure: " + why);
+        }
+        if (failures.size() >= MAX_FAILURES) {
+            stopping = true;
+        }
+    }
+
+    /** After the workers: everything closed, nothing counted, nothing left running. */
+    private void finish(Set<String> threadsBefore) throws Exception {
+        stopping = true;
+        for (StressSlot slot : slots) {
+            lastProgress.set(System.nanoTime());
+            if (slot.isOpen()) {
+                try {
+                    close(slot);
+                } catch (BlockException e) {
+                    fail("closing " + slot.describe() + " at the end: " + e.describe());
+                }
+            }
+        }
+        List<NodeInfo> left = graph.nodes();
+        if (!left.isEmpty()) {
+            fail("nodes left in the graph: " + left.stream().map(NodeInfo::node).toList());
+        }
+        // A barrier through every context, so the termination checks queued there have run.
+        for (EventLoop ctx : scheduler.contexts()) {
+            CompletableFuture<Void> barrier = new CompletableFuture<>();
+            ctx.schedule(() -> barrier.complete(null));
+            barrier.get(30, TimeUnit.SECONDS);
+        }
+        long readers = lock.readerCount();
+        if (readers != 0 || lock.hasWriter()) {
+            fail("graph lock when idle: reader count " + readers + ", hasWriter " + lock.hasWriter());
+        }
+        if (coroutinesCreated.sum() != coroutinesTerminated.sum() || !coroutinesNotTerminated.isEmpty()) {
+            fail("coroutines created " + coroutinesCreated.sum() + ", seen terminated " + coroutinesTerminated.sum()
+                    + coroutinesNotTerminated.stream().limit(3).toList());
+        }
+        if (mutexCounter != mutexOps.sum() || mutex.isLocked()) {
+            fail("CoMutex: counter " + mutexCounter + " after " + mutexOps.sum() + " increments, locked "
+                    + mutex.isLocked());
+        }
+        for (EventLoop io : iothreads) {
+            mover.destroyIothread(io);
+        }
+        readers = lock.readerCount();
+        if (readers != 0) {
+            fail("graph reader count after the iothreads stopped: " + readers);
+        }
+        scheduler.close();
+        lastProgress.set(System.nanoTime());
+        Set<String> leaked = Set.of();
+        for (long give = System.nanoTime() + TimeUnit.SECONDS.toNanos(15); System.nanoTime() < give; ) {
+            leaked = new TreeSet<>(threadNames());
+            leaked.removeAll(threadsBefore);
+            leaked.removeIf(n -> JVM_THREADS.matcher(n).matches());
+            if (leaked.isEmpty()) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        if (!leaked.isEmpty()) {
+            fail("threads still alive after the scheduler closed: " + leaked);
+        }
+        try (var files = Files.list(dir)) {
+            List<Path> rest = files.toList();
+            if (!rest.isEmpty()) {
+                fail("temp files left: " + rest);
+            }
+            for (Path p : rest) {
+                Files.deleteIfExists(p);
+            }
+        }
+        Files.deleteIfExists(dir);
+        System.err.println("stress: coroutines created by the run " + coroutinesCreated.sum() + ", terminated "
+                + coroutinesTerminated.sum() + " (the co-wrappers' own coroutines are not counted: core does not"
+                + " expose a count)");
+    }
+
+    /** How long the run has been going, in minutes with two decimals: less than asked when it stopped early. */
+    private String elapsedMinutes() {
+        return String.format(java.util.Locale.ROOT, "%.2f", (System.nanoTime() - started) / 60e9);
+    }
+
+    private long total() {
+        return done.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    private void report() {
+        long open = java.util.Arrays.stream(slots).filter(StressSlot::isOpen).count();
+        System.err.println("stress: ops " + total() + ", skipped " + skipped.sum() + ", failures " + failures.size()
+                + ", open nodes " + open + " | " + counts());
+    }
+
+    /** Per-operation counts: {@code open_close=N length_foreign=N ...}. */
+    private String counts() {
+        StringBuilder s = new StringBuilder();
+        done.forEach((op, n) -> s.append(s.isEmpty() ? "" : " ").append(op.name().toLowerCase()).append('=')
+                .append(n.sum()));
+        return s.toString();
+    }
+
+    // ---- the end of a hung run ----
+
+    /** What the watchdog prints before it halts the JVM. */
+    private void hung(long seconds) {
+        report();
+        failures.forEach(f -> System.err.println("  earlier failure: " + f));
+        System.out.println("counts " + counts());
+        System.out.println("figure stress.ops " + total() + " ops");
+        System.out.println("figure stress.minutes " + elapsedMinutes() + " min");
+        System.out.println("stress: FAILED hang: no operation completed for " + seconds + " s (thread dump on stderr)");
+        System.out.flush();
+        deleteTempFiles();
+    }
+
+    /** Best effort, for a run that ends without closing its nodes: unlinking an open file is fine on Linux. */
+    private void deleteTempFiles() {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("stress: could not delete " + dir + ": " + e);
+        }
+    }
+
+    private static Set<String> threadNames() {
+        Set<String> names = new TreeSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            names.add(t.getName());
+        }
+        return names;
+    }
+
+    private static String stack(Throwable t) {
+        StringWriter s = new StringWriter();
+        t.printStackTrace(new PrintWriter(s));
+        return s.toString().lines().limit(25).reduce("", (a, b) -> a + "    " + b + "\n");
+    }
+}

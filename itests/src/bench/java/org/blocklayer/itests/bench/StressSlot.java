@@ -1,0 +1,164 @@
+package org.blocklayer.itests.bench;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.graph.BlockOptions;
+
+/**
+ * One place in the stress run where a raw-over-file node lives: its temp file, the window raw shows of it
+ * ({@code offset}/{@code size}), and a shadow copy of the bytes the node must read back.
+ *
+ * <p>Who may do what: opening and closing take {@link #use}'s write lock; every other operation holds its read lock,
+ * so a node is never closed under a request. Requests on one byte range serialize on that range's chunk lock so the
+ * shadow always says what a read must return; different chunks of one node run concurrently.
+ */
+final class StressSlot {
+    static final int SECTOR = BlockNode.SECTOR_SIZE;
+    static final int CHUNK = 4096;
+
+    final int index;
+    final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
+    private int generation;
+
+    // Set while open; written under use's write lock, read under its read lock.
+    BlockNode node;
+    String name;
+    String childName;
+    Path file;
+    long offset;
+    Long size;
+    /** The file node's length: the file's size when opened, rounded up to 512. */
+    long fileLength;
+    /** The raw node's length: {@code size}, else {@code fileLength - offset}. */
+    long length;
+    private byte[] shadow;
+    private ReentrantLock[] chunks;
+
+    StressSlot(int index) {
+        this.index = index;
+    }
+
+    boolean isOpen() {
+        return node != null;
+    }
+
+    /** Makes a temp file of random size and content and picks the window; returns the options to open it with. */
+    BlockOptions prepare(Path dir, Random random) throws IOException {
+        int fileSize = 512 + random.nextInt(256 * 1024);
+        if (random.nextInt(4) == 0) {
+            fileSize &= ~(SECTOR - 1);
+        }
+        byte[] content = new byte[fileSize];
+        random.nextBytes(content);
+        file = Files.createTempFile(dir, "slot" + index + "-", ".img");
+        Files.write(file, content);
+        fileLength = roundUp(fileSize);
+        offset = random.nextInt(3) == 0 ? SECTOR * (long) random.nextInt((int) (fileLength / SECTOR / 2) + 1) : 0;
+        long room = fileLength - offset;
+        size = random.nextInt(3) == 0 ? SECTOR * (1 + (long) random.nextInt((int) (room / SECTOR))) : null;
+        length = size != null ? size : room;
+        shadow = new byte[(int) length];
+        System.arraycopy(content, (int) Math.min(offset, fileSize), shadow, 0,
+                (int) Math.max(0, Math.min(length, fileSize - offset)));
+        chunks = new ReentrantLock[(int) ((length + CHUNK - 1) / CHUNK)];
+        Arrays.setAll(chunks, i -> new ReentrantLock());
+        name = "s" + index + "g" + (++generation);
+        BlockOptions options = new BlockOptions().put("node-name", name);
+        if (offset != 0 || random.nextBoolean()) {
+            options.put("offset", Long.toString(offset));
+        }
+        if (size != null) {
+            options.put("size", Long.toString(size));
+        }
+        return options;
+    }
+
+    void opened(BlockNode node) {
+        this.node = node;
+        this.childName = node.file() == null ? null : node.file().node().nodeName();
+    }
+
+    void closed() throws IOException {
+        node = null;
+        shadow = null;
+        chunks = null;
+        Files.deleteIfExists(file);
+    }
+
+    String describe() {
+        return "node '" + name + "' (file " + fileLength + " B, offset " + offset + ", size " + size + ")";
+    }
+
+    int chunkCount() {
+        return chunks.length;
+    }
+
+    ReentrantLock chunk(int c) {
+        return chunks[c];
+    }
+
+    /** A random byte range inside chunk {@code c}: {offset, length}. */
+    long[] range(int c, Random random) {
+        long start = (long) c * CHUNK;
+        long end = Math.min(start + CHUNK, length);
+        long from = start + random.nextInt((int) (end - start));
+        long bytes = 1 + random.nextInt((int) (end - from));
+        return new long[] {from, bytes};
+    }
+
+    /** After a write: the shadow takes the bytes. Caller holds the chunk lock. */
+    void wrote(long at, byte[] data) {
+        System.arraycopy(data, 0, shadow, (int) at, data.length);
+    }
+
+    /** Null when {@code read} (flipped, as filled) matches the shadow at {@code at}, else what differs. */
+    String mismatch(long at, ByteBuffer read) {
+        int n = read.remaining();
+        for (int i = 0; i < n; i++) {
+            if (read.get(read.position() + i) != shadow[(int) at + i]) {
+                return describe() + ": read " + n + " B at " + at + " differs at +" + i + ": got "
+                        + hex(read, i) + ", wrote " + HexFormat.of().formatHex(shadow, (int) at + i,
+                        (int) Math.min(shadow.length, at + i + 16));
+            }
+        }
+        return null;
+    }
+
+    /** Null when the file on disk holds the shadow in the window (bytes past its end count as zeros). */
+    String fileMismatch() throws IOException {
+        ByteBuffer onDisk = ByteBuffer.allocate((int) length);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (onDisk.hasRemaining()) {
+                if (ch.read(onDisk, offset + onDisk.position()) < 0) {
+                    break;
+                }
+            }
+        }
+        onDisk.clear();
+        String diff = mismatch(0, onDisk);
+        return diff == null ? null : "file on disk after close: " + diff;
+    }
+
+    static long roundUp(long bytes) {
+        return (bytes + SECTOR - 1) / SECTOR * SECTOR;
+    }
+
+    private static String hex(ByteBuffer b, int from) {
+        StringBuilder s = new StringBuilder();
+        for (int i = from; i < Math.min(b.remaining(), from + 16); i++) {
+            s.append(String.format("%02x", b.get(b.position() + i)));
+        }
+        return s.toString();
+    }
+}
