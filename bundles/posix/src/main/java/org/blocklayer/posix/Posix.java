@@ -105,35 +105,33 @@ public final class Posix {
      * the end of the file, 0 past it.
      */
     public static long pread(Fd fd, MemorySegment dst, long offset) throws PosixException {
-        requireNative(dst);
-        int n = fd.acquire("pread");
-        try (Syscall call = begin("pread", fd.path())) {
-            for (;;) {
-                long done = Libc.pread(call.capture(), n, dst, dst.byteSize(), offset);
-                if (done >= 0) {
-                    return done;
-                }
-                if (call.errno() != EINTR) {
-                    throw PosixException.of(call.errno(), "pread", fd.path());
-                }
-            }
-        } finally {
-            fd.release();
-        }
+        return transfer("pread", Libc::pread, fd, dst, offset);
     }
 
     /** One pwrite(2) of {@code src} (a native segment, all of it) at {@code offset}: returns the bytes written. */
     public static long pwrite(Fd fd, MemorySegment src, long offset) throws PosixException {
-        requireNative(src);
-        int n = fd.acquire("pwrite");
-        try (Syscall call = begin("pwrite", fd.path())) {
+        return transfer("pwrite", Libc::pwrite, fd, src, offset);
+    }
+
+    /** The signature pread(2) and pwrite(2) share. */
+    @FunctionalInterface
+    private interface Transfer {
+        long call(MemorySegment capture, int fd, MemorySegment buf, long count, long offset);
+    }
+
+    /** One pread or pwrite of all of {@code buf}, restarted on EINTR. */
+    private static long transfer(String name, Transfer libc, Fd fd, MemorySegment buf, long offset)
+            throws PosixException {
+        requireNative(buf);
+        int n = fd.acquire(name);
+        try (Syscall call = begin(name, fd.path())) {
             for (;;) {
-                long done = Libc.pwrite(call.capture(), n, src, src.byteSize(), offset);
+                long done = libc.call(call.capture(), n, buf, buf.byteSize(), offset);
                 if (done >= 0) {
                     return done;
                 }
                 if (call.errno() != EINTR) {
-                    throw PosixException.of(call.errno(), "pwrite", fd.path());
+                    throw PosixException.of(call.errno(), name, fd.path());
                 }
             }
         } finally {
@@ -157,26 +155,26 @@ public final class Posix {
 
     /** ioctl(2) with a value argument; returns what the ioctl returned (never negative). */
     public static int ioctl(Fd fd, long request, long arg) throws PosixException {
-        String what = "ioctl(" + Ioctls.name(request) + ")";
-        int n = fd.acquire(what);
-        try (Syscall call = begin(what, fd.path())) {
-            int ret = Libc.ioctl(call.capture(), n, request, arg);
-            if (ret < 0) {
-                throw PosixException.of(call.errno(), what, fd.path());
-            }
-            return ret;
-        } finally {
-            fd.release();
-        }
+        return ioctlCall(fd, request, (capture, n) -> Libc.ioctl(capture, n, request, arg));
     }
 
     /** ioctl(2) with a pointer argument: {@code arg} is read and/or written as the request defines. */
     public static int ioctl(Fd fd, long request, MemorySegment arg) throws PosixException {
         requireNative(arg);
+        return ioctlCall(fd, request, (capture, n) -> Libc.ioctl(capture, n, request, arg));
+    }
+
+    /** One ioctl(2) on descriptor {@code fd}, its argument bound. */
+    @FunctionalInterface
+    private interface IoctlCall {
+        int call(MemorySegment capture, int fd);
+    }
+
+    private static int ioctlCall(Fd fd, long request, IoctlCall libc) throws PosixException {
         String what = "ioctl(" + Ioctls.name(request) + ")";
         int n = fd.acquire(what);
         try (Syscall call = begin(what, fd.path())) {
-            int ret = Libc.ioctl(call.capture(), n, request, arg);
+            int ret = libc.call(call.capture(), n);
             if (ret < 0) {
                 throw PosixException.of(call.errno(), what, fd.path());
             }

@@ -12,6 +12,7 @@ import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.ProtocolIo;
 import org.blocklayer.posix.ProtocolOptions;
 import org.osgi.service.component.annotations.Component;
 
@@ -20,6 +21,8 @@ import org.osgi.service.component.annotations.Component;
 public final class FileDriver implements BlockDriver {
 
     static final String NAME = "file";
+
+    private static final ProtocolIo IO = new ProtocolIo(NAME, "file");
 
     @Override
     public String formatName() {
@@ -50,10 +53,7 @@ public final class FileDriver implements BlockDriver {
     @Override
     @GlobalStateCode
     public void close(BlockNode bs) {
-        FileState state = bs.opaque(FileState.class);
-        if (state != null) {
-            state.close();
-        }
+        ProtocolIo.close(bs, FileState.class, FileState::close);
     }
 
     /** {@code raw_co_getlength}: fstat of the open file, cheap enough to stay on the context thread. */
@@ -61,12 +61,7 @@ public final class FileDriver implements BlockDriver {
     @CoroutineFn
     @GraphRdlock
     public long coGetLength(BlockNode bs) throws BlockException {
-        FileState state = state(bs);
-        try {
-            return state.channel().size();
-        } catch (IOException e) {
-            throw PosixException.toBlockException(what("Could not get the length of", bs, state), e);
-        }
+        return IO.getLength(bs, state(bs));
     }
 
     /** {@code raw_co_preadv}: a read past the end of the file reads zeros. */
@@ -74,42 +69,15 @@ public final class FileDriver implements BlockDriver {
     @CoroutineFn
     @GraphRdlock
     public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
-        FileState state = state(bs);
-        checkOffset(offset, bs, state, "Could not read from");
-        try {
-            bs.aioContext().threadPool().run(() -> {
-                state.read(offset, buf);
-                return null;
-            });
-        } catch (IOException e) {
-            throw PosixException.toBlockException(what("Could not read from", bs, state), e);
-        }
+        IO.preadv(bs, state(bs), offset, buf);
     }
 
-    /** {@code raw_co_pwritev}. */
+    /** {@code raw_co_pwritev}; past the end the file grows. */
     @Override
     @CoroutineFn
     @GraphRdlock
     public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
-        FileState state = state(bs);
-        checkOffset(offset, bs, state, "Could not write to");
-        if (!state.writable()) {
-            // FileChannel would throw an unchecked NonWritableChannelException; write(2) on an O_RDONLY fd is EBADF.
-            throw new BlockException(Errno.EBADF, what("Could not write to", bs, state) + ": "
-                    + Errno.EBADF.description() + " (the file was opened read-only)");
-        }
-        int wanted = buf.remaining();
-        long written;
-        try {
-            written = bs.aioContext().threadPool().run(() -> state.write(offset, buf));
-        } catch (IOException e) {
-            throw PosixException.toBlockException(what("Could not write to", bs, state), e);
-        }
-        if (written < wanted) {
-            // handle_aiocb_rw turns a short write into -EINVAL.
-            throw new BlockException(Errno.EINVAL, what("Could not write to", bs, state) + ": short write ("
-                    + written + " of " + wanted + " bytes)");
-        }
+        IO.pwritev(bs, state(bs), offset, buf);
     }
 
     /**
@@ -121,10 +89,7 @@ public final class FileDriver implements BlockDriver {
     @GraphRdlock
     public void coTruncate(BlockNode bs, long offset) throws BlockException {
         FileState state = state(bs);
-        if (!state.writable()) {
-            throw new BlockException(Errno.EBADF, what("Could not resize", bs, state) + ": "
-                    + Errno.EBADF.description() + " (the file was opened read-only)");
-        }
+        IO.requireWritable("Could not resize", bs, state);
         try {
             bs.aioContext().threadPool().run(() -> {
                 var channel = state.channel();
@@ -137,7 +102,7 @@ public final class FileDriver implements BlockDriver {
                 return null;
             });
         } catch (IOException e) {
-            throw PosixException.toBlockException(what("Could not resize", bs, state), e);
+            throw PosixException.toBlockException(IO.what("Could not resize", bs, state.filename()), e);
         }
     }
 
@@ -146,15 +111,7 @@ public final class FileDriver implements BlockDriver {
     @CoroutineFn
     @GraphRdlock
     public void coFlush(BlockNode bs) throws BlockException {
-        FileState state = state(bs);
-        try {
-            bs.aioContext().threadPool().run(() -> {
-                state.channel().force(false);
-                return null;
-            });
-        } catch (IOException e) {
-            throw PosixException.toBlockException(what("Could not flush", bs, state), e);
-        }
+        IO.flush(bs, state(bs));
     }
 
     private static FileState state(BlockNode bs) throws BlockException {
@@ -163,17 +120,5 @@ public final class FileDriver implements BlockDriver {
             throw new BlockException(Errno.EBADF, "Node '" + bs.nodeName() + "' (driver file) is not open");
         }
         return state;
-    }
-
-    private static void checkOffset(long offset, BlockNode bs, FileState state, String action)
-            throws BlockException {
-        if (offset < 0) {
-            throw new BlockException(Errno.EINVAL, what(action, bs, state) + ": negative offset " + offset);
-        }
-    }
-
-    /** The start of every I/O message: what failed, on which node, through which driver and file. */
-    private static String what(String action, BlockNode bs, FileState state) {
-        return action + " node '" + bs.nodeName() + "' (driver file, " + state.filename() + ")";
     }
 }

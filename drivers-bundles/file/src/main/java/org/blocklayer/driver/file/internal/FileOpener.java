@@ -16,6 +16,7 @@ import org.blocklayer.posix.AlignedIo;
 import org.blocklayer.posix.Fd;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.ProtocolOpen;
 import org.blocklayer.posix.ProtocolOptions;
 
 /** Opens the regular file behind a node, as QEMU's {@code raw_open_common} (block/file-posix.c) does. */
@@ -39,7 +40,7 @@ final class FileOpener {
         try {
             channel = writable ? FileChannel.open(path, READ, WRITE) : FileChannel.open(path, READ);
         } catch (IOException e) {
-            throw openError(filename, e);
+            throw ProtocolOpen.error(filename, e);
         }
         try {
             return new FileState(filename, channel, writable,
@@ -69,7 +70,7 @@ final class FileOpener {
                 throw new BlockException(Errno.EINVAL,
                         "Could not open '" + filename + "': filesystem does not support O_DIRECT", e);
             }
-            throw openError(filename, e);
+            throw ProtocolOpen.error(filename, e);
         }
         try {
             return new AlignedIo(fd, AlignedIo.probeAlignment(fd));
@@ -96,7 +97,7 @@ final class FileOpener {
         try {
             attributes = Files.readAttributes(path, BasicFileAttributes.class);
         } catch (IOException e) {
-            throw openError(filename, e);
+            throw ProtocolOpen.error(filename, e);
         }
         if (attributes.isDirectory()) {
             // QEMU 7.2 opens a directory read-only and fails later with "'file' driver requires ... to be a
@@ -107,12 +108,6 @@ final class FileOpener {
             throw new BlockException(Errno.EINVAL,
                     "'" + filename + "' is not a regular file; use driver host_device for block devices");
         }
-    }
-
-    private static BlockException openError(String filename, IOException e) {
-        BlockException error = PosixException.toBlockException("Could not open '" + filename + "'", e);
-        // raw_open_common reports EROFS as EACCES, the errno callers test to retry read-only.
-        return error.errno() == Errno.EROFS ? new BlockException(Errno.EACCES, error.getMessage(), e) : error;
     }
 
     private static BlockException couldNotOpen(String filename, Errno errno) {

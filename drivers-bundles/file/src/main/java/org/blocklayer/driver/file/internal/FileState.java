@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 import org.blocklayer.posix.AlignedIo;
+import org.blocklayer.posix.ProtocolFile;
 
 /**
  * The per-node state of the {@code file} driver, QEMU's {@code BDRVRawState} reduced to what regular files need.
@@ -16,13 +17,20 @@ import org.blocklayer.posix.AlignedIo;
  * @param direct   with {@code cache.direct=on}, the same file opened O_DIRECT, which carries every read and write;
  *                 else null
  */
-record FileState(String filename, FileChannel channel, boolean writable, AlignedIo direct) {
+record FileState(String filename, FileChannel channel, boolean writable, AlignedIo direct) implements ProtocolFile {
+
+    /** fstat of the open file, whatever descriptor does the I/O. */
+    @Override
+    public long length() throws IOException {
+        return channel.size();
+    }
 
     /**
      * Fills all of {@code buf} from {@code offset}; past the end of the file the rest is zeros, as QEMU's
      * handle_aiocb_rw pads a short read. Blocking: on a worker thread.
      */
-    void read(long offset, ByteBuffer buf) throws IOException {
+    @Override
+    public void read(long offset, ByteBuffer buf) throws IOException {
         if (direct != null) {
             direct.read(offset, buf);
             return;
@@ -32,8 +40,15 @@ record FileState(String filename, FileChannel channel, boolean writable, Aligned
     }
 
     /** Writes all of {@code buf} at {@code offset}; fewer bytes only when the system took nothing more. Blocking. */
-    long write(long offset, ByteBuffer buf) throws IOException {
+    @Override
+    public long write(long offset, ByteBuffer buf) throws IOException {
         return direct != null ? direct.write(offset, buf) : PositionalIo.write(channel, offset, buf);
+    }
+
+    /** fdatasync through the channel: it acts on the file, whichever descriptor wrote. */
+    @Override
+    public void flush() throws IOException {
+        channel.force(false);
     }
 
     /** {@code raw_close}: never throws, since close must not fail and there is nobody to tell. */

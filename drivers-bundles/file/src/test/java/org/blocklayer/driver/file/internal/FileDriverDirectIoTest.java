@@ -16,6 +16,7 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.testing.FakeNode;
 import org.blocklayer.posix.AlignedIo;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.testing.DiskDir;

@@ -8,6 +8,7 @@ import org.blocklayer.posix.FileStat;
 import org.blocklayer.posix.Ioctls;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.ProtocolOpen;
 import org.blocklayer.posix.ProtocolOptions;
 
 /** Opens the block device behind a node, as QEMU's {@code hdev_open} → {@code raw_open_common} does. */
@@ -24,43 +25,14 @@ final class DeviceOpener {
         String filename = options.filename();
         boolean writable = options.writable();
         boolean direct = options.direct();
-        if (filename.isEmpty()) {
-            throw new BlockException(Errno.ENOENT, "Could not open '': " + Errno.ENOENT.description());
-        }
-        // stat before open: open(2) of a FIFO or a tty would block the main loop; the fstat after open catches a
-        // file swapped in between.
-        requireBlockDevice(filename, stat(filename));
         int flags = (writable ? Posix.O_RDWR : Posix.O_RDONLY) | (direct ? Posix.O_DIRECT : 0);
-        Fd fd;
-        try {
-            fd = Posix.open(filename, flags);
-        } catch (PosixException e) {
-            BlockException error = e.toBlockException("Could not open '" + filename + "'");
-            // raw_open_common reports EROFS as EACCES, the errno callers test to retry read-only.
-            throw error.errno() == Errno.EROFS ? new BlockException(Errno.EACCES, error.getMessage(), e) : error;
-        }
-        try {
-            requireBlockDevice(filename, Posix.fstat(fd));
+        return ProtocolOpen.device(filename, flags, DeviceOpener::requireBlockDevice, fd -> {
             if (writable) {
                 checkWritable(fd);
             }
             return new DeviceState(filename, new AlignedIo(fd, direct ? AlignedIo.probeAlignment(fd) : 1), writable,
                     direct);
-        } catch (PosixException e) {
-            fd.close();
-            throw e.toBlockException("Could not open '" + filename + "'");
-        } catch (BlockException | RuntimeException e) {
-            fd.close();
-            throw e;
-        }
-    }
-
-    private static FileStat stat(String filename) throws BlockException {
-        try {
-            return Posix.stat(filename);
-        } catch (PosixException e) {
-            throw e.toBlockException("Could not open '" + filename + "'");
-        }
+        });
     }
 
     private static void requireBlockDevice(String filename, FileStat st) throws BlockException {

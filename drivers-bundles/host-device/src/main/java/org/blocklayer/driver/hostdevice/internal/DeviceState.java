@@ -1,7 +1,12 @@
 package org.blocklayer.driver.hostdevice.internal;
 
+import java.nio.ByteBuffer;
+
 import org.blocklayer.posix.AlignedIo;
 import org.blocklayer.posix.Fd;
+import org.blocklayer.posix.Posix;
+import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.ProtocolFile;
 
 /**
  * The per-node state of the {@code host_device} driver, QEMU's {@code BDRVRawState} reduced to what block devices
@@ -13,7 +18,7 @@ import org.blocklayer.posix.Fd;
  * @param writable opened O_RDWR
  * @param direct   opened O_DIRECT ({@code cache.direct=on})
  */
-record DeviceState(String filename, AlignedIo io, boolean writable, boolean direct) {
+record DeviceState(String filename, AlignedIo io, boolean writable, boolean direct) implements ProtocolFile {
 
     /** The open device. */
     Fd fd() {
@@ -22,6 +27,28 @@ record DeviceState(String filename, AlignedIo io, boolean writable, boolean dire
 
     int alignment() {
         return io.alignment();
+    }
+
+    /** QEMU's {@code raw_getlength} for a device: {@code lseek(fd, 0, SEEK_END)}. */
+    @Override
+    public long length() throws PosixException {
+        return Posix.seekEnd(fd());
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer buf) throws PosixException {
+        io.read(offset, buf);
+    }
+
+    /** Past the end of the device the kernel answers ENOSPC. */
+    @Override
+    public long write(long offset, ByteBuffer buf) throws PosixException {
+        return io.write(offset, buf);
+    }
+
+    @Override
+    public void flush() throws PosixException {
+        Posix.fdatasync(fd());
     }
 
     /** {@code raw_close}: closes the descriptor once, after any call still running on it. */

@@ -1,6 +1,5 @@
 package org.blocklayer.driver.hostdevice.internal;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 
 import org.blocklayer.api.annotation.CoroutineFn;
@@ -13,6 +12,7 @@ import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.ProtocolIo;
 import org.blocklayer.posix.ProtocolOptions;
 import org.osgi.service.component.annotations.Component;
 
@@ -26,6 +26,8 @@ import org.osgi.service.component.annotations.Component;
 public final class HostDeviceDriver implements BlockDriver {
 
     static final String NAME = "host_device";
+
+    private static final ProtocolIo IO = new ProtocolIo(NAME, "device");
 
     @Override
     public String formatName() {
@@ -68,10 +70,7 @@ public final class HostDeviceDriver implements BlockDriver {
     @Override
     @GlobalStateCode
     public void close(BlockNode bs) {
-        DeviceState state = bs.opaque(DeviceState.class);
-        if (state != null) {
-            state.close();
-        }
+        ProtocolIo.close(bs, DeviceState.class, DeviceState::close);
     }
 
     /** {@code raw_co_getlength}: lseek to the end; one quick syscall, so it stays on the context thread as in QEMU. */
@@ -79,12 +78,7 @@ public final class HostDeviceDriver implements BlockDriver {
     @CoroutineFn
     @GraphRdlock
     public long coGetLength(BlockNode bs) throws BlockException {
-        DeviceState state = state(bs, "Could not get the length of");
-        try {
-            return Posix.seekEnd(state.fd());
-        } catch (PosixException e) {
-            throw e.toBlockException(what("Could not get the length of", bs, state));
-        }
+        return IO.getLength(bs, IO.state(bs, DeviceState.class, "Could not get the length of"));
     }
 
     /** {@code raw_co_preadv}: a read past the end of the device reads zeros. */
@@ -92,16 +86,7 @@ public final class HostDeviceDriver implements BlockDriver {
     @CoroutineFn
     @GraphRdlock
     public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
-        DeviceState state = state(bs, "Could not read from");
-        checkOffset(offset, bs, state, "Could not read from");
-        try {
-            bs.aioContext().threadPool().run(() -> {
-                state.io().read(offset, buf);
-                return null;
-            });
-        } catch (IOException e) {
-            throw PosixException.toBlockException(what("Could not read from", bs, state), e);
-        }
+        IO.preadv(bs, IO.state(bs, DeviceState.class, "Could not read from"), offset, buf);
     }
 
     /** {@code raw_co_pwritev}; past the end of the device the kernel answers ENOSPC. */
@@ -109,25 +94,7 @@ public final class HostDeviceDriver implements BlockDriver {
     @CoroutineFn
     @GraphRdlock
     public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
-        DeviceState state = state(bs, "Could not write to");
-        checkOffset(offset, bs, state, "Could not write to");
-        if (!state.writable()) {
-            // What write(2) on an O_RDONLY descriptor says.
-            throw new BlockException(Errno.EBADF, what("Could not write to", bs, state) + ": "
-                    + Errno.EBADF.description() + " (the device was opened read-only)");
-        }
-        int wanted = buf.remaining();
-        long written;
-        try {
-            written = bs.aioContext().threadPool().run(() -> state.io().write(offset, buf));
-        } catch (IOException e) {
-            throw PosixException.toBlockException(what("Could not write to", bs, state), e);
-        }
-        if (written < wanted) {
-            // handle_aiocb_rw turns a short write into -EINVAL.
-            throw new BlockException(Errno.EINVAL, what("Could not write to", bs, state) + ": short write ("
-                    + written + " of " + wanted + " bytes)");
-        }
+        IO.pwritev(bs, IO.state(bs, DeviceState.class, "Could not write to"), offset, buf);
     }
 
     /** {@code raw_co_flush_to_disk}: fdatasync on a worker thread. */
@@ -135,15 +102,7 @@ public final class HostDeviceDriver implements BlockDriver {
     @CoroutineFn
     @GraphRdlock
     public void coFlush(BlockNode bs) throws BlockException {
-        DeviceState state = state(bs, "Could not flush");
-        try {
-            bs.aioContext().threadPool().run(() -> {
-                Posix.fdatasync(state.fd());
-                return null;
-            });
-        } catch (IOException e) {
-            throw PosixException.toBlockException(what("Could not flush", bs, state), e);
-        }
+        IO.flush(bs, IO.state(bs, DeviceState.class, "Could not flush"));
     }
 
     /**
@@ -157,30 +116,9 @@ public final class HostDeviceDriver implements BlockDriver {
     public void coTruncate(BlockNode bs, long offset) throws BlockException {
         long current = coGetLength(bs);
         if (offset > current) {
-            DeviceState state = state(bs, "Could not resize");
-            throw new BlockException(Errno.EINVAL, what("Could not resize", bs, state)
+            DeviceState state = IO.state(bs, DeviceState.class, "Could not resize");
+            throw new BlockException(Errno.EINVAL, IO.what("Could not resize", bs, state.filename())
                     + ": Cannot grow device files (" + offset + " bytes requested, the device has " + current + ")");
         }
-    }
-
-    private static DeviceState state(BlockNode bs, String action) throws BlockException {
-        DeviceState state = bs.opaque(DeviceState.class);
-        if (state == null) {
-            throw new BlockException(Errno.EBADF,
-                    action + " node '" + bs.nodeName() + "' (driver " + NAME + "): the node is not open");
-        }
-        return state;
-    }
-
-    private static void checkOffset(long offset, BlockNode bs, DeviceState state, String action)
-            throws BlockException {
-        if (offset < 0) {
-            throw new BlockException(Errno.EINVAL, what(action, bs, state) + ": negative offset " + offset);
-        }
-    }
-
-    /** The start of every I/O message: what failed, on which node, through which driver and device. */
-    private static String what(String action, BlockNode bs, DeviceState state) {
-        return action + " node '" + bs.nodeName() + "' (driver " + NAME + ", " + state.filename() + ")";
     }
 }

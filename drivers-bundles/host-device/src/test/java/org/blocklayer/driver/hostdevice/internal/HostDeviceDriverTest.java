@@ -15,6 +15,7 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.testing.FakeNode;
 import org.blocklayer.posix.testing.LoopDevice;
 import org.blocklayer.posix.testing.OpenFds;
 import org.junit.jupiter.api.AfterEach;
@@ -37,7 +38,7 @@ class HostDeviceDriverTest {
     @AfterEach
     void closeAndDetach() throws Exception {
         try {
-            driver.close(fake.node);
+            driver.close(fake);
         } finally {
             if (loop != null) {
                 loop.close();
@@ -64,7 +65,7 @@ class HostDeviceDriverTest {
         for (int i = 0; i < more.length; i += 2) {
             options.put(more[i], more[i + 1]);
         }
-        driver.open(fake.node, options, flags);
+        driver.open(fake, options, flags);
     }
 
     private static void errno(Throwable e, Errno expected) {
@@ -87,9 +88,9 @@ class HostDeviceDriverTest {
     void lengthIsTheBackingFileSizeByLseekWithoutWorkerThread() throws Exception {
         open(device(SIZE + 512, false), 0);
 
-        assertThat(driver.coGetLength(fake.node)).isEqualTo(SIZE + 512);
-        assertThat(fake.poolCalls).isZero();
-        assertThat(fake.sg()).as("a block device is never sg (B18 is the scsi-generic driver's)").isFalse();
+        assertThat(driver.coGetLength(fake)).isEqualTo(SIZE + 512);
+        assertThat(fake.poolCalls()).isZero();
+        assertThat(fake.isSg()).as("a block device is never sg (B18 is the scsi-generic driver's)").isFalse();
     }
 
     @Test
@@ -97,7 +98,7 @@ class HostDeviceDriverTest {
         BlockOptions options = new BlockOptions().put("filename", device(SIZE, false)).put("aio", "threads")
                 .put("cache.direct", "off").put("locking", "off");
 
-        driver.open(fake.node, options, 0);
+        driver.open(fake, options, 0);
 
         assertThat(options.keys()).containsExactly("locking");
     }
@@ -106,13 +107,13 @@ class HostDeviceDriverTest {
     void writeThenReadBackAndFlushReachesTheBackingFile() throws Exception {
         open(device(SIZE, false), OpenFlags.RDWR);
 
-        driver.coPwritev(fake.node, 1000, ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)), 0);
-        driver.coFlush(fake.node);
+        driver.coPwritev(fake, 1000, ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)), 0);
+        driver.coFlush(fake);
         ByteBuffer back = ByteBuffer.allocate(5);
-        driver.coPreadv(fake.node, 1000, back, 0);
+        driver.coPreadv(fake, 1000, back, 0);
 
         assertThat(new String(back.array(), StandardCharsets.US_ASCII)).isEqualTo("hello");
-        assertThat(fake.poolCalls).isEqualTo(3);
+        assertThat(fake.poolCalls()).isEqualTo(3);
         byte[] onDisk = Files.readAllBytes(backing);
         assertThat(new String(onDisk, 1000, 5, StandardCharsets.US_ASCII)).isEqualTo("hello");
         assertThat(Arrays.copyOfRange(onDisk, 0, 1000)).isEqualTo(Arrays.copyOfRange(pattern(SIZE), 0, 1000));
@@ -124,9 +125,9 @@ class HostDeviceDriverTest {
         byte[] expected = Arrays.copyOfRange(pattern(SIZE), 12345, 12345 + 70000);
 
         ByteBuffer heap = ByteBuffer.allocate(70000);
-        driver.coPreadv(fake.node, 12345, heap, 0);
+        driver.coPreadv(fake, 12345, heap, 0);
         ByteBuffer direct = ByteBuffer.allocateDirect(70000);
-        driver.coPreadv(fake.node, 12345, direct, 0);
+        driver.coPreadv(fake, 12345, direct, 0);
 
         assertThat(heap.hasRemaining()).isFalse();
         assertThat(heap.array()).isEqualTo(expected);
@@ -138,14 +139,14 @@ class HostDeviceDriverTest {
     @Test
     void directIoWithUnalignedRequestsGoesThroughTheBounceBufferAndKeepsNeighbours() throws Exception {
         open(device(SIZE, false), OpenFlags.RDWR, "cache.direct", "on");
-        DeviceState state = fake.node.opaque(DeviceState.class);
+        DeviceState state = fake.opaque(DeviceState.class);
         assertThat(state.direct()).isTrue();
         assertThat(state.alignment()).isEqualTo(512);
 
-        driver.coPwritev(fake.node, 1000, ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)), 0);
+        driver.coPwritev(fake, 1000, ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)), 0);
         ByteBuffer back = ByteBuffer.allocate(5);
-        driver.coPreadv(fake.node, 1000, back, 0);
-        driver.coFlush(fake.node);
+        driver.coPreadv(fake, 1000, back, 0);
+        driver.coFlush(fake);
 
         assertThat(new String(back.array(), StandardCharsets.US_ASCII)).isEqualTo("hello");
         byte[] expected = pattern(SIZE);
@@ -160,18 +161,18 @@ class HostDeviceDriverTest {
 
         ByteBuffer aligned = ByteBuffer.allocateDirect(8192 + 4096).alignedSlice(4096).limit(8192);
         aligned.put(0, new byte[8192]);
-        driver.coPwritev(fake.node, 4096, aligned, 0);
+        driver.coPwritev(fake, 4096, aligned, 0);
         Arrays.fill(expected, 4096, 4096 + 8192, (byte) 0);
 
         byte[] big = new byte[(1 << 20) * 2 + 777];
         Arrays.fill(big, (byte) 0x7E);
-        driver.coPwritev(fake.node, 300, ByteBuffer.wrap(big), 0);
+        driver.coPwritev(fake, 300, ByteBuffer.wrap(big), 0);
         System.arraycopy(big, 0, expected, 300, big.length);
 
         ByteBuffer all = ByteBuffer.allocate(SIZE - 3);
-        driver.coPreadv(fake.node, 1, all, 0);
+        driver.coPreadv(fake, 1, all, 0);
         assertThat(Arrays.equals(all.array(), Arrays.copyOfRange(expected, 1, SIZE - 2))).isTrue();
-        driver.coFlush(fake.node);
+        driver.coFlush(fake);
         assertThat(Arrays.equals(Files.readAllBytes(backing), expected)).isTrue();
     }
 
@@ -181,7 +182,7 @@ class HostDeviceDriverTest {
         ByteBuffer buf = ByteBuffer.allocate(1024);
         Arrays.fill(buf.array(), (byte) 0x55);
 
-        driver.coPreadv(fake.node, SIZE - 100, buf, 0);
+        driver.coPreadv(fake, SIZE - 100, buf, 0);
 
         assertThat(buf.hasRemaining()).isFalse();
         assertThat(Arrays.copyOfRange(buf.array(), 0, 100)).isEqualTo(Arrays.copyOfRange(pattern(SIZE), SIZE - 100, SIZE));
@@ -192,7 +193,7 @@ class HostDeviceDriverTest {
     void writePastTheEndOfTheDeviceIsEnospc() throws Exception {
         open(device(SIZE, false), OpenFlags.RDWR);
 
-        assertThatThrownBy(() -> driver.coPwritev(fake.node, SIZE, ByteBuffer.allocate(512), 0))
+        assertThatThrownBy(() -> driver.coPwritev(fake, SIZE, ByteBuffer.allocate(512), 0))
                 .satisfies(e -> errno(e, Errno.ENOSPC))
                 .hasMessage("Could not write to node 'n0' (driver host_device, " + loop.device + "): "
                         + "No space left on device");
@@ -206,7 +207,7 @@ class HostDeviceDriverTest {
                 .satisfies(e -> errno(e, Errno.EINVAL))
                 .hasMessage("'" + file + "' is not a block device (it is a regular file); use driver file for regular"
                         + " files");
-        assertThat(fake.node.opaque(DeviceState.class)).isNull();
+        assertThat(fake.opaque(DeviceState.class)).isNull();
     }
 
     @Test
@@ -234,7 +235,7 @@ class HostDeviceDriverTest {
         assertThatThrownBy(() -> open("", 0))
                 .satisfies(e -> errno(e, Errno.ENOENT))
                 .hasMessage("Could not open '': No such file or directory");
-        assertThatThrownBy(() -> driver.open(fake.node, new BlockOptions(), 0))
+        assertThatThrownBy(() -> driver.open(fake, new BlockOptions(), 0))
                 .satisfies(e -> errno(e, Errno.EINVAL))
                 .hasMessage("The 'host_device' block driver requires a file name");
     }
@@ -253,12 +254,12 @@ class HostDeviceDriverTest {
     void readOnlyNodeRefusesWritesWithEbadf() throws Exception {
         open(device(SIZE, false), 0);
 
-        assertThatThrownBy(() -> driver.coPwritev(fake.node, 0, ByteBuffer.allocate(512), 0))
+        assertThatThrownBy(() -> driver.coPwritev(fake, 0, ByteBuffer.allocate(512), 0))
                 .satisfies(e -> errno(e, Errno.EBADF))
                 .hasMessage("Could not write to node 'n0' (driver host_device, " + loop.device + "): "
                         + "Bad file descriptor (the device was opened read-only)");
-        assertThat(fake.poolCalls).isZero();
-        driver.coFlush(fake.node);
+        assertThat(fake.poolCalls()).isZero();
+        driver.coFlush(fake);
     }
 
     @Test
@@ -273,24 +274,24 @@ class HostDeviceDriverTest {
         assertThat(OpenFds.count()).isLessThanOrEqualTo(fdsBefore);
 
         open(device, 0);
-        assertThat(driver.coGetLength(fake.node)).isEqualTo(SIZE);
+        assertThat(driver.coGetLength(fake)).isEqualTo(SIZE);
     }
 
     @Test
     void deviceResizedUnderneathShowsItsNewLengthToTheDriver() throws Exception {
         open(device(SIZE, false), 0);
-        assertThat(driver.coGetLength(fake.node)).isEqualTo(SIZE);
+        assertThat(driver.coGetLength(fake)).isEqualTo(SIZE);
 
         try (RandomAccessFile f = new RandomAccessFile(backing.toFile(), "rw")) {
             f.setLength(2L * SIZE);
         }
-        assertThat(driver.coGetLength(fake.node)).as("the loop device keeps its size until losetup -c").isEqualTo(SIZE);
+        assertThat(driver.coGetLength(fake)).as("the loop device keeps its size until losetup -c").isEqualTo(SIZE);
         loop.refreshSize();
 
         // What core's refresh picks up; core's cached total_sectors stays until that refresh (B10).
-        assertThat(driver.coGetLength(fake.node)).isEqualTo(2L * SIZE);
+        assertThat(driver.coGetLength(fake)).isEqualTo(2L * SIZE);
         ByteBuffer tail = ByteBuffer.allocate(512);
-        driver.coPreadv(fake.node, 2L * SIZE - 512, tail, 0);
+        driver.coPreadv(fake, 2L * SIZE - 512, tail, 0);
         assertThat(tail.array()).containsOnly((byte) 0);
     }
 
@@ -298,28 +299,28 @@ class HostDeviceDriverTest {
     void truncateCannotGrowAndLeavesTheDeviceAsItIsOtherwise() throws Exception {
         open(device(SIZE, false), OpenFlags.RDWR);
 
-        assertThatThrownBy(() -> driver.coTruncate(fake.node, SIZE + 512))
+        assertThatThrownBy(() -> driver.coTruncate(fake, SIZE + 512))
                 .satisfies(e -> errno(e, Errno.EINVAL))
                 .hasMessage("Could not resize node 'n0' (driver host_device, " + loop.device + "): Cannot grow device"
                         + " files (" + (SIZE + 512) + " bytes requested, the device has " + SIZE + ")");
-        driver.coTruncate(fake.node, SIZE);
-        driver.coTruncate(fake.node, 512);
+        driver.coTruncate(fake, SIZE);
+        driver.coTruncate(fake, 512);
 
-        assertThat(driver.coGetLength(fake.node)).isEqualTo(SIZE);
+        assertThat(driver.coGetLength(fake)).isEqualTo(SIZE);
     }
 
     @Test
     void ioAfterCloseIsEbadfNamingNodeAndDriver() throws Exception {
         String device = device(SIZE, false);
         open(device, 0);
-        driver.close(fake.node);
-        driver.close(fake.node);
+        driver.close(fake);
+        driver.close(fake);
 
-        assertThatThrownBy(() -> driver.coPreadv(fake.node, 0, ByteBuffer.allocate(512), 0))
+        assertThatThrownBy(() -> driver.coPreadv(fake, 0, ByteBuffer.allocate(512), 0))
                 .satisfies(e -> errno(e, Errno.EBADF))
                 .hasMessageStartingWith("Could not read from node 'n0' (driver host_device, " + device + "): "
                         + "Bad file descriptor");
-        assertThatThrownBy(() -> driver.coGetLength(fake.node)).satisfies(e -> errno(e, Errno.EBADF));
+        assertThatThrownBy(() -> driver.coGetLength(fake)).satisfies(e -> errno(e, Errno.EBADF));
     }
 
     @Test
@@ -330,11 +331,11 @@ class HostDeviceDriverTest {
 
         for (int i = 0; i < 50; i++) {
             FakeNode node = new FakeNode("n" + i);
-            driver.open(node.node, new BlockOptions().put("filename", device).put("cache.direct", i % 2 == 0 ? "on" : "off"),
+            driver.open(node, new BlockOptions().put("filename", device).put("cache.direct", i % 2 == 0 ? "on" : "off"),
                     OpenFlags.RDWR);
-            driver.coPreadv(node.node, 7, ByteBuffer.allocate(100), 0);
-            driver.coGetLength(node.node);
-            driver.close(node.node);
+            driver.coPreadv(node, 7, ByteBuffer.allocate(100), 0);
+            driver.coGetLength(node);
+            driver.close(node);
             assertThatThrownBy(() -> open("/dev/null", 0)).isInstanceOf(BlockException.class);
             assertThatThrownBy(() -> open(dir.resolve("nope").toString(), 0)).isInstanceOf(BlockException.class);
         }
@@ -346,6 +347,6 @@ class HostDeviceDriverTest {
 
     @Test
     void closeOfNodeNeverOpenedDoesNothing() {
-        driver.close(new FakeNode("never").node);
+        driver.close(new FakeNode("never"));
     }
 }

@@ -10,6 +10,7 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
+import org.blocklayer.api.testing.FakeNode;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +21,8 @@ class RawDriverTest {
     private final FakeNode file = new FakeNode("f");
 
     RawDriverTest() {
-        bs.child = file;
-        file.length = 66048;
+        bs.setChild(file);
+        file.setLength(66048);
     }
 
     private void open(String options) throws BlockException {
@@ -42,17 +43,17 @@ class RawDriverTest {
     void withoutOffsetOrSizeTheChildIsFiltered() throws BlockException {
         open("file.driver=file,file.filename=/x,offset=0");
 
-        assertThat(bs.openedRoles).containsExactlyInAnyOrder(ChildRole.FILTERED, ChildRole.PRIMARY);
-        assertThat(bs.childOptions.asMap()).isEqualTo(Map.of("driver", "file", "filename", "/x"));
+        assertThat(bs.openedRoles()).containsExactlyInAnyOrder(ChildRole.FILTERED, ChildRole.PRIMARY);
+        assertThat(bs.childOptions().asMap()).isEqualTo(Map.of("driver", "file", "filename", "/x"));
     }
 
     @Test
     void withOffsetOrSizeTheChildHoldsData() throws BlockException {
         open("offset=512");
-        assertThat(bs.openedRoles).containsExactlyInAnyOrder(ChildRole.DATA, ChildRole.PRIMARY);
+        assertThat(bs.openedRoles()).containsExactlyInAnyOrder(ChildRole.DATA, ChildRole.PRIMARY);
 
         open("size=512");
-        assertThat(bs.openedRoles).containsExactlyInAnyOrder(ChildRole.DATA, ChildRole.PRIMARY);
+        assertThat(bs.openedRoles()).containsExactlyInAnyOrder(ChildRole.DATA, ChildRole.PRIMARY);
     }
 
     @Test
@@ -69,11 +70,11 @@ class RawDriverTest {
     @DisplayName("B15: length follows the child minus offset")
     void lengthFollowsTheChildMinusOffset_B15() throws BlockException {
         open("offset=512");
-        file.length = 4096;
+        file.setLength(4096);
 
         assertThat(driver.coGetLength(bs)).isEqualTo(3584);
 
-        file.length = 100;
+        file.setLength(100);
         assertThat(driver.coGetLength(bs)).isZero();
     }
 
@@ -110,7 +111,7 @@ class RawDriverTest {
 
     @Test
     void childLengthFailureAtOpenKeepsItsErrno() {
-        file.lengthError = new BlockException(Errno.EIO, "Could not get the length of node 'f': Input/output error");
+        file.failLength(new BlockException(Errno.EIO, "Could not get the length of node 'f': Input/output error"));
 
         assertThatThrownBy(() -> open(""))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO))
@@ -125,7 +126,7 @@ class RawDriverTest {
         driver.coPwritev(bs, 1536, ByteBuffer.allocate(512), 0);
         driver.coFlush(bs);
 
-        assertThat(file.io).containsExactly("read 1024+512", "write 2560+512", "flush");
+        assertThat(file.io()).containsExactly("read 1024+512", "write 2560+512", "flush");
     }
 
     @Test
@@ -137,7 +138,7 @@ class RawDriverTest {
                 .hasMessageContaining("node 'r' (driver raw)");
         assertThatThrownBy(() -> driver.coPwritev(bs, 1536, ByteBuffer.allocate(1024), 0))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
-        assertThat(file.io).isEmpty();
+        assertThat(file.io()).isEmpty();
     }
 
     @Test
@@ -147,6 +148,6 @@ class RawDriverTest {
 
         driver.coPreadv(bs, 65536, ByteBuffer.allocate(512), 0);
 
-        assertThat(file.io).containsExactly("read 65536+512");
+        assertThat(file.io()).containsExactly("read 65536+512");
     }
 }

@@ -9,11 +9,11 @@ import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.error.IoErrors;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.ProtocolIo;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -26,6 +26,8 @@ import org.osgi.service.component.annotations.Component;
 public final class ScsiGenericDriver implements BlockDriver {
 
     static final String NAME = "scsi-generic";
+
+    private static final ProtocolIo IO = new ProtocolIo(NAME, "device");
 
     @Override
     public String formatName() {
@@ -69,10 +71,7 @@ public final class ScsiGenericDriver implements BlockDriver {
     @Override
     @GlobalStateCode
     public void close(BlockNode bs) {
-        SgState state = bs.opaque(SgState.class);
-        if (state != null) {
-            state.close();
-        }
+        ProtocolIo.close(bs, SgState.class, SgState::close);
     }
 
     /** READ CAPACITY(16), falling back to (10), over SG_IO on a worker thread. Core never calls it (B2). */
@@ -80,13 +79,13 @@ public final class ScsiGenericDriver implements BlockDriver {
     @CoroutineFn
     @GraphRdlock
     public long coGetLength(BlockNode bs) throws BlockException {
-        SgState state = state(bs, "Could not get the length of");
-        String what = what("Could not get the length of", bs, state);
+        SgState state = IO.state(bs, SgState.class, "Could not get the length of");
+        String what = IO.what("Could not get the length of", bs, state.filename());
         try {
             return CapacityProbe.bytes((cdb, length) -> bs.aioContext().threadPool()
                     .run(() -> SgCommand.read(state.fd(), cdb, length)), what);
         } catch (IOException e) {
-            throw e instanceof PosixException pe ? pe.toBlockException(what) : IoErrors.toBlockException(what, e);
+            throw PosixException.toBlockException(what, e);
         }
     }
 
@@ -95,30 +94,19 @@ public final class ScsiGenericDriver implements BlockDriver {
     @CoroutineFn
     @GraphRdlock
     public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
-        SgState state = state(bs, "Could not read from");
-        throw new BlockException(Errno.ENOTSUP, what("Could not read from", bs, state)
-                + ": a SCSI generic device takes SCSI commands, not reads");
+        throw notByRequests(bs, "Could not read from", "reads");
     }
 
     @Override
     @CoroutineFn
     @GraphRdlock
     public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
-        SgState state = state(bs, "Could not write to");
-        throw new BlockException(Errno.ENOTSUP, what("Could not write to", bs, state)
-                + ": a SCSI generic device takes SCSI commands, not writes");
+        throw notByRequests(bs, "Could not write to", "writes");
     }
 
-    private static SgState state(BlockNode bs, String action) throws BlockException {
-        SgState state = bs.opaque(SgState.class);
-        if (state == null) {
-            throw new BlockException(Errno.EBADF,
-                    action + " node '" + bs.nodeName() + "' (driver " + NAME + "): the node is not open");
-        }
-        return state;
-    }
-
-    private static String what(String action, BlockNode bs, SgState state) {
-        return action + " node '" + bs.nodeName() + "' (driver " + NAME + ", " + state.filename() + ")";
+    private static BlockException notByRequests(BlockNode bs, String action, String requests) throws BlockException {
+        SgState state = IO.state(bs, SgState.class, action);
+        return new BlockException(Errno.ENOTSUP, IO.what(action, bs, state.filename())
+                + ": a SCSI generic device takes SCSI commands, not " + requests);
     }
 }

@@ -2,10 +2,10 @@ package org.blocklayer.driver.scsigeneric.internal;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.posix.Fd;
 import org.blocklayer.posix.FileStat;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.ProtocolOpen;
 import org.blocklayer.posix.ScsiId;
 import org.blocklayer.posix.SgIo;
 
@@ -16,39 +16,14 @@ final class SgOpener {
     }
 
     static SgState open(String filename, boolean writable) throws BlockException {
-        if (filename.isEmpty()) {
-            throw new BlockException(Errno.ENOENT, "Could not open '': " + Errno.ENOENT.description());
-        }
-        requireCharDevice(filename, stat(filename));
-        Fd fd;
-        try {
-            // O_NONBLOCK: opening some character devices (a tty waiting for carrier) would block the main loop.
-            // SG_IO itself waits for its command whatever the flag says.
-            fd = Posix.open(filename, (writable ? Posix.O_RDWR : Posix.O_RDONLY) | Posix.O_NONBLOCK);
-        } catch (PosixException e) {
-            BlockException error = e.toBlockException("Could not open '" + filename + "'");
-            throw error.errno() == Errno.EROFS ? new BlockException(Errno.EACCES, error.getMessage(), e) : error;
-        }
-        try {
-            requireCharDevice(filename, Posix.fstat(fd));
+        // O_NONBLOCK: opening some character devices (a tty waiting for carrier) would block the main loop.
+        // SG_IO itself waits for its command whatever the flag says.
+        int flags = (writable ? Posix.O_RDWR : Posix.O_RDONLY) | Posix.O_NONBLOCK;
+        return ProtocolOpen.device(filename, flags, SgOpener::requireCharDevice, fd -> {
             int version = ask(filename, "SG_GET_VERSION_NUM", () -> SgIo.versionNum(fd));
             ScsiId id = ask(filename, "SG_GET_SCSI_ID", () -> SgIo.scsiId(fd));
             return new SgState(filename, fd, version, id);
-        } catch (PosixException e) {
-            fd.close();
-            throw e.toBlockException("Could not open '" + filename + "'");
-        } catch (BlockException | RuntimeException e) {
-            fd.close();
-            throw e;
-        }
-    }
-
-    private static FileStat stat(String filename) throws BlockException {
-        try {
-            return Posix.stat(filename);
-        } catch (PosixException e) {
-            throw e.toBlockException("Could not open '" + filename + "'");
-        }
+        });
     }
 
     /** {@code hdev_is_sg} first asks stat: an sg device is a character device. */

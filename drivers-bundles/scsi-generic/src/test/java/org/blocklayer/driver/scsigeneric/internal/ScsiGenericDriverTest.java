@@ -12,6 +12,7 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.testing.FakeNode;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.ScsiId;
 import org.blocklayer.posix.testing.LoopDevice;
@@ -32,26 +33,18 @@ class ScsiGenericDriverTest {
     @TempDir
     Path dir;
 
-    private LoopDevice loop;
-
     @AfterEach
-    void closeAndDetach() throws Exception {
-        try {
-            driver.close(fake.node);
-        } finally {
-            if (loop != null) {
-                loop.close();
-            }
-        }
+    void closeNode() {
+        driver.close(fake);
     }
 
     private void open(String filename, int flags) throws BlockException {
-        driver.open(fake.node, new BlockOptions().put("filename", filename), flags);
+        driver.open(fake, new BlockOptions().put("filename", filename), flags);
     }
 
     private void nothingWasSetOnTheNode() {
-        assertThat(fake.node.opaque(SgState.class)).isNull();
-        assertThat(fake.sg()).isFalse();
+        assertThat(fake.opaque(SgState.class)).isNull();
+        assertThat(fake.isSg()).isFalse();
         assertThat(fake.totalSectors()).isZero();
     }
 
@@ -74,13 +67,13 @@ class ScsiGenericDriverTest {
         try (RandomAccessFile f = new RandomAccessFile(backing.toFile(), "rw")) {
             f.setLength(1 << 20);
         }
-        loop = LoopDevice.attach(backing, false);
-
-        assertThatThrownBy(() -> open(loop.device, OpenFlags.RDWR))
-                .satisfies(e -> errno(e, Errno.EINVAL))
-                .hasMessage("'" + loop.device + "' is not a SCSI generic device (it is a block device, not a character"
-                        + " device); use driver host_device for block devices");
-        nothingWasSetOnTheNode();
+        try (LoopDevice loop = LoopDevice.attach(backing, false)) {
+            assertThatThrownBy(() -> open(loop.device, OpenFlags.RDWR))
+                    .satisfies(e -> errno(e, Errno.EINVAL))
+                    .hasMessage("'" + loop.device + "' is not a SCSI generic device (it is a block device, not a"
+                            + " character device); use driver host_device for block devices");
+            nothingWasSetOnTheNode();
+        }
     }
 
     @Test
@@ -119,7 +112,7 @@ class ScsiGenericDriverTest {
         assertThatThrownBy(() -> open(missing.toString(), 0))
                 .satisfies(e -> errno(e, Errno.ENOENT))
                 .hasMessage("Could not open '" + missing + "': No such file or directory");
-        assertThatThrownBy(() -> driver.open(fake.node, new BlockOptions(), 0))
+        assertThatThrownBy(() -> driver.open(fake, new BlockOptions(), 0))
                 .satisfies(e -> errno(e, Errno.EINVAL))
                 .hasMessage("The 'scsi-generic' block driver requires a file name");
         nothingWasSetOnTheNode();
@@ -127,7 +120,7 @@ class ScsiGenericDriverTest {
 
     @Test
     void badSizeHintIsRefusedBeforeTheDeviceIsOpened() {
-        assertThatThrownBy(() -> driver.open(fake.node,
+        assertThatThrownBy(() -> driver.open(fake,
                 new BlockOptions().put("filename", "/dev/null").put("size", "lots"), 0))
                 .satisfies(e -> errno(e, Errno.EINVAL))
                 .hasMessageContaining("'size'");
@@ -151,10 +144,10 @@ class ScsiGenericDriverTest {
 
     @Test
     void unopenedNodeAnswersEbadfNamingNodeAndDriver() {
-        assertThatThrownBy(() -> driver.coGetLength(fake.node))
+        assertThatThrownBy(() -> driver.coGetLength(fake))
                 .satisfies(e -> errno(e, Errno.EBADF))
                 .hasMessage("Could not get the length of node 'sg0' (driver scsi-generic): the node is not open");
-        assertThatThrownBy(() -> driver.coPreadv(fake.node, 0, ByteBuffer.allocate(512), 0))
+        assertThatThrownBy(() -> driver.coPreadv(fake, 0, ByteBuffer.allocate(512), 0))
                 .satisfies(e -> errno(e, Errno.EBADF));
     }
 
@@ -163,26 +156,26 @@ class ScsiGenericDriverTest {
         SgState state = new SgState("/dev/null", Posix.open("/dev/null", Posix.O_RDONLY), 30536,
                 new ScsiId(0, 0, 0, 0, 0));
 
-        ScsiGenericDriver.attach(fake.node, state, 1000);
+        ScsiGenericDriver.attach(fake, state, 1000);
 
-        assertThat(fake.sg()).isTrue();
+        assertThat(fake.isSg()).isTrue();
         assertThat(fake.totalSectors()).isEqualTo(2);
-        ScsiGenericDriver.attach(fake.node, state, 0);
+        ScsiGenericDriver.attach(fake, state, 0);
         assertThat(fake.totalSectors()).isZero();
     }
 
     @Test
     void lengthGoesThroughSgIoOnAWorkerThread() throws Exception {
         // /dev/null standing in for an sg device: the kernel refuses SG_IO there, which proves the command was sent.
-        ScsiGenericDriver.attach(fake.node, new SgState("/dev/null", Posix.open("/dev/null", Posix.O_RDONLY), 30536,
+        ScsiGenericDriver.attach(fake, new SgState("/dev/null", Posix.open("/dev/null", Posix.O_RDONLY), 30536,
                 new ScsiId(0, 0, 0, 0, 0)), 0);
 
-        assertThatThrownBy(() -> driver.coGetLength(fake.node))
+        assertThatThrownBy(() -> driver.coGetLength(fake))
                 .satisfies(e -> errno(e, Errno.ENOTTY))
                 .hasMessage("Could not get the length of node 'sg0' (driver scsi-generic, /dev/null): Inappropriate"
                         + " ioctl for device");
-        assertThat(fake.poolCalls).isEqualTo(1);
-        assertThatThrownBy(() -> driver.coPreadv(fake.node, 0, ByteBuffer.allocate(512), 0))
+        assertThat(fake.poolCalls()).isEqualTo(1);
+        assertThatThrownBy(() -> driver.coPreadv(fake, 0, ByteBuffer.allocate(512), 0))
                 .satisfies(e -> errno(e, Errno.ENOTSUP))
                 .hasMessage("Could not read from node 'sg0' (driver scsi-generic, /dev/null): a SCSI generic device"
                         + " takes SCSI commands, not reads");
@@ -190,6 +183,6 @@ class ScsiGenericDriverTest {
 
     @Test
     void closeOfNodeNeverOpenedDoesNothing() {
-        driver.close(new FakeNode("never").node);
+        driver.close(new FakeNode("never"));
     }
 }

@@ -1,0 +1,133 @@
+package org.blocklayer.posix;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.function.Consumer;
+
+import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockNode;
+
+/**
+ * The request paths that QEMU's block/file-posix.c gives every POSIX protocol driver: {@code raw_co_getlength},
+ * {@code raw_co_preadv}, {@code raw_co_pwritev} and {@code raw_co_flush_to_disk} over an open {@link ProtocolFile},
+ * with their checks, the hop to the node's worker pool, and their messages, all of the form
+ * {@code <action> node '<node>' (driver <driver>, <filename>): <reason>}. A driver keeps one, made with its name,
+ * and calls it from its own callbacks once it has found its state.
+ */
+public final class ProtocolIo {
+    private final String driver;
+    private final String kind;
+
+    /**
+     * @param driver the driver's format name, as messages show it
+     * @param kind   what the driver opens, "file" or "device", as the read-only refusal says it
+     */
+    public ProtocolIo(String driver, String kind) {
+        this.driver = driver;
+        this.kind = kind;
+    }
+
+    /**
+     * The driver's state on {@code bs}, or EBADF {@code <action> node '<node>' (driver <driver>): the node is not
+     * open}.
+     */
+    public <S> S state(BlockNode bs, Class<S> type, String action) throws BlockException {
+        S state = bs.opaque(type);
+        if (state == null) {
+            throw new BlockException(Errno.EBADF,
+                    action + " node '" + bs.nodeName() + "' (driver " + driver + "): the node is not open");
+        }
+        return state;
+    }
+
+    /**
+     * {@code raw_close}: hands the driver's state on {@code bs} to {@code close}, when there is one (a node whose
+     * open failed has none). {@code close} must not fail: closing a node cannot.
+     */
+    public static <S> void close(BlockNode bs, Class<S> type, Consumer<? super S> close) {
+        S state = bs.opaque(type);
+        if (state != null) {
+            close.accept(state);
+        }
+    }
+
+    /** The start of every message about a request: what failed, on which node, through which driver and file. */
+    public String what(String action, BlockNode bs, String filename) {
+        return action + " node '" + bs.nodeName() + "' (driver " + driver + ", " + filename + ")";
+    }
+
+    /** {@code raw_co_getlength}: asked on the context thread, as QEMU does; the call is quick. */
+    public long getLength(BlockNode bs, ProtocolFile file) throws BlockException {
+        try {
+            return file.length();
+        } catch (IOException e) {
+            throw PosixException.toBlockException(what("Could not get the length of", bs, file.filename()), e);
+        }
+    }
+
+    /** {@code raw_co_preadv}: a read past the end reads zeros. */
+    @CoroutineFn
+    public void preadv(BlockNode bs, ProtocolFile file, long offset, ByteBuffer buf) throws BlockException {
+        String action = "Could not read from";
+        checkOffset(action, bs, file, offset);
+        try {
+            bs.aioContext().threadPool().run(() -> {
+                file.read(offset, buf);
+                return null;
+            });
+        } catch (IOException e) {
+            throw PosixException.toBlockException(what(action, bs, file.filename()), e);
+        }
+    }
+
+    /** {@code raw_co_pwritev}: refused on a read-only node; a short write is EINVAL, as handle_aiocb_rw makes it. */
+    @CoroutineFn
+    public void pwritev(BlockNode bs, ProtocolFile file, long offset, ByteBuffer buf) throws BlockException {
+        String action = "Could not write to";
+        checkOffset(action, bs, file, offset);
+        requireWritable(action, bs, file);
+        int wanted = buf.remaining();
+        long written;
+        try {
+            written = bs.aioContext().threadPool().run(() -> file.write(offset, buf));
+        } catch (IOException e) {
+            throw PosixException.toBlockException(what(action, bs, file.filename()), e);
+        }
+        if (written < wanted) {
+            throw new BlockException(Errno.EINVAL, what(action, bs, file.filename()) + ": short write (" + written
+                    + " of " + wanted + " bytes)");
+        }
+    }
+
+    /** {@code raw_co_flush_to_disk}: on a worker thread; a read-only node flushes too. */
+    @CoroutineFn
+    public void flush(BlockNode bs, ProtocolFile file) throws BlockException {
+        try {
+            bs.aioContext().threadPool().run(() -> {
+                file.flush();
+                return null;
+            });
+        } catch (IOException e) {
+            throw PosixException.toBlockException(what("Could not flush", bs, file.filename()), e);
+        }
+    }
+
+    /**
+     * EBADF for a change to a node opened read-only, before any system call: what write(2) on an O_RDONLY
+     * descriptor says (and FileChannel would throw an unchecked NonWritableChannelException instead).
+     */
+    public void requireWritable(String action, BlockNode bs, ProtocolFile file) throws BlockException {
+        if (!file.writable()) {
+            throw new BlockException(Errno.EBADF, what(action, bs, file.filename()) + ": "
+                    + Errno.EBADF.description() + " (the " + kind + " was opened read-only)");
+        }
+    }
+
+    private void checkOffset(String action, BlockNode bs, ProtocolFile file, long offset) throws BlockException {
+        if (offset < 0) {
+            throw new BlockException(Errno.EINVAL, what(action, bs, file.filename()) + ": negative offset " + offset);
+        }
+    }
+}
