@@ -1,0 +1,32 @@
+package org.blocklayer.itests.bench;
+
+import org.blocklayer.api.coroutine.CoroutineScheduler;
+import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.core.internal.coroutine.Scheduler;
+import org.blocklayer.core.internal.graph.Graph;
+import org.blocklayer.core.internal.lock.GraphRwLock;
+import org.blocklayer.driver.raw.internal.RawDriver;
+
+/**
+ * Usage: NbdLoad URI BS QD seq|rand WARMUP SECONDS; prints "iops N". Raw over nbd. The nbd driver is loaded by
+ * name (its jar is added to the classpath by the suite script; the bench profile does not depend on it).
+ */
+public final class NbdLoad {
+    public static void main(String[] a) throws Exception {
+        Scheduler s = new Scheduler();
+        GraphRwLock lock = new GraphRwLock(s);
+        Graph g = new Graph(s, lock);
+        BlockDriver nbd = (BlockDriver) Class.forName("org.blocklayer.driver.nbd.internal.NbdDriver")
+                .getConstructor(CoroutineScheduler.class).newInstance(s);
+        g.addDriver(nbd, "nbd", "0");
+        g.addDriver(new RawDriver(), "raw", "0");
+        BlockNode node = g.open(a[0], new BlockOptions().put("node-name", "load").put("driver", "raw"), 0);
+        double iops = ReadLoad.run(s, lock, node, Integer.parseInt(a[1]), Integer.parseInt(a[2]), a[3].equals("seq"),
+                Double.parseDouble(a[4]), Double.parseDouble(a[5]));
+        System.out.printf("iops %.0f%n", iops);
+        System.out.flush();
+        Runtime.getRuntime().halt(0);
+    }
+}
