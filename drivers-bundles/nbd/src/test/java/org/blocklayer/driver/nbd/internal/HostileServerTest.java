@@ -279,6 +279,11 @@ class HostileServerTest {
             return null;
         });
         core.graph.close(bs.nodeName());
+        // The server thread reads the DISC a moment after close returns: wait for it (bounded) before stopping it.
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (seen.size() < 5 && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
         server.close();
         server = null;
         assertThat(seen).extracting(FakeServer.Request::type).containsExactly(Nbd.CMD_WRITE, Nbd.CMD_TRIM,
@@ -317,6 +322,10 @@ class HostileServerTest {
         });
         assertFails(() -> bs.pread(0, ByteBuffer.allocate(512), 0), Errno.ESHUTDOWN, "going down");
         assertFails(() -> bs.pread(0, ByteBuffer.allocate(512), 0), Errno.EIO, "not connected");
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (after.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
         server.close();
         server = null;
         assertThat(after).extracting(FakeServer.Request::type).containsExactly(Nbd.CMD_DISC);
