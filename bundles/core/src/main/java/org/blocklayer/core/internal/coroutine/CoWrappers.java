@@ -1,5 +1,6 @@
 package org.blocklayer.core.internal.coroutine;
 
+import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.lock.GraphLock;
 
@@ -64,16 +65,7 @@ public final class CoWrappers {
         Call<T> call = new Call<>();
         Coroutine co = Coroutine.create(() -> {
             try {
-                if (gate != null) {
-                    gate.call();
-                }
-                if (lock == null) {
-                    call.result = body.call();
-                } else {
-                    try (GraphLock.Reader r = lock.coRdlock()) {
-                        call.result = body.call();
-                    }
-                }
+                call.result = runBody(lock, gate, body);
             } catch (Throwable t) {
                 call.failure = t;
             } finally {
@@ -96,16 +88,7 @@ public final class CoWrappers {
         java.util.concurrent.CompletableFuture<T> done = new java.util.concurrent.CompletableFuture<>();
         Coroutine co = Coroutine.create(() -> {
             try {
-                if (gate != null) {
-                    gate.call();
-                }
-                if (lock == null) {
-                    done.complete(body.call());
-                } else {
-                    try (GraphLock.Reader r = lock.coRdlock()) {
-                        done.complete(body.call());
-                    }
-                }
+                done.complete(runBody(lock, gate, body));
             } catch (Throwable t) {
                 done.completeExceptionally(t);
             }
@@ -119,6 +102,20 @@ public final class CoWrappers {
             throw new IllegalStateException("interrupted while waiting for a coroutine in " + ctx, e);
         } catch (java.util.concurrent.ExecutionException e) {
             throw Rethrow.as(e.getCause(), BlockException.class);
+        }
+    }
+
+    /** What a wrapper's new coroutine runs: the gate without the lock, then the body under the read lock if any. */
+    @CoroutineFn
+    private static <T> T runBody(GraphLock lock, CoFn<Void> gate, CoFn<T> body) throws BlockException {
+        if (gate != null) {
+            gate.call();
+        }
+        if (lock == null) {
+            return body.call();
+        }
+        try (GraphLock.Reader r = lock.coRdlock()) {
+            return body.call();
         }
     }
 
