@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
@@ -33,9 +34,15 @@ class MoveDeadlockTest {
         core.graph.addIothread("io");
         EventLoop io = core.scheduler.contexts().get(1);
         var n = core.graph.open(null, BlockOptions.parse("driver=test,node-name=n"), OpenFlags.RDWR, "io");
+        // The reader holds the move back until the iothread is inside its locked polling loop, so the move
+        // always happens while that lock is held, however slowly the machine schedules the two threads.
+        AtomicBoolean polling = new AtomicBoolean();
         io.scheduleCoroutine(Coroutine.create(() -> {
             try (GraphLock.Reader r = core.lock.coRdlock()) {
-                Coroutine.sleep(TimeUnit.MILLISECONDS.toNanos(300));
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!polling.get() && System.nanoTime() < giveUp) {
+                    Coroutine.sleep(TimeUnit.MILLISECONDS.toNanos(10));
+                }
             }
         }));
         CompletableFuture<Void> move = CompletableFuture.runAsync(() -> {
@@ -51,10 +58,11 @@ class MoveDeadlockTest {
             io.acquire();
             try {
                 int calls = 0;
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (System.nanoTime() < end && n.aioContext() == io) {
                     n.getLength();
                     calls++;
+                    polling.set(true);
                     long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
                     io.scheduleAfter(TimeUnit.MILLISECONDS.toNanos(20), () -> { });
                     core.scheduler.aioWait().waitWhile(io, () -> System.nanoTime() < next);
