@@ -53,6 +53,8 @@ public final class Graph implements BlockGraph {
     private final IoThreads ioThreads;
     /** Every node by name, in creation order; touched only in the main loop. */
     private final Map<String, BlockDriverState> nodes = new LinkedHashMap<>();
+    /** Told after each driver arrives and has taken its nodes back: declared nodes waiting for it retry then. */
+    private final List<Runnable> driverArrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public Graph(@Reference CoroutineScheduler scheduler, @Reference GraphLock graphLock) {
@@ -108,6 +110,16 @@ public final class Graph implements BlockGraph {
             LOG.log(System.Logger.Level.WARNING, "reattaching nodes to driver " + driver.formatName() + ": "
                     + e.describe());
         }
+        driverArrivals.forEach(Runnable::run);
+    }
+
+    /**
+     * Calls {@code listener} on the registering thread after every driver registration, once the graph knows the
+     * driver (so an open retried from the listener finds it). Returns what removes the listener.
+     */
+    public AutoCloseable onDriverArrival(Runnable listener) {
+        driverArrivals.add(listener);
+        return () -> driverArrivals.remove(listener);
     }
 
     /**

@@ -1,0 +1,149 @@
+package org.blocklayer.core.internal.declare;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.core.internal.coroutine.Scheduler;
+import org.blocklayer.core.internal.graph.Graph;
+import org.blocklayer.core.internal.lock.GraphRwLock;
+import org.blocklayer.driver.file.internal.FileDriver;
+import org.blocklayer.driver.raw.internal.RawDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Declared nodes against the real graph with the real file and raw drivers, as Config Admin would drive them. */
+class DeclaredNodeTest {
+    private final Scheduler scheduler = new Scheduler();
+    private final Graph graph = new Graph(scheduler, new GraphRwLock(scheduler));
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void tearDown() {
+        scheduler.close();
+    }
+
+    private String image(String name, long size) throws Exception {
+        Path p = dir.resolve(name);
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        return p.toString();
+    }
+
+    private static Map<String, Object> config(String name, String... keyValues) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("service.pid", "org.blocklayer.node~" + name);
+        p.put("service.factoryPid", "org.blocklayer.node");
+        p.put("blocklayer.file", "file:/deploy/org.blocklayer.node~" + name + ".cfg");
+        for (int i = 0; i < keyValues.length; i += 2) {
+            p.put(keyValues[i], keyValues[i + 1]);
+        }
+        return p;
+    }
+
+    private void drivers() {
+        graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "test");
+        graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "test");
+    }
+
+    @Test
+    @DisplayName("a new configuration opens its node, named after the PID; deleting it closes the node")
+    void aConfigurationOpensAndClosesItsNode() throws Exception {
+        drivers();
+        DeclaredNode declared = new DeclaredNode(graph, config("disk0", "filename", image("a.img", 65537)));
+
+        assertThat(declared.isOpen()).isTrue();
+        assertThat(graph.getLength("disk0")).isEqualTo(66048);
+
+        declared.deactivate();
+        assertThatThrownBy(() -> graph.info("disk0")).isInstanceOfSatisfying(BlockException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
+        assertThat(graph.nodes()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a node whose driver is not deployed yet opens when the driver arrives")
+    void aNodeWaitsForItsDriver() throws Exception {
+        graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "test");
+        DeclaredNode declared = new DeclaredNode(graph, config("late", "driver", "raw", "file.driver", "file",
+                "file.filename", image("b.img", 4096)));
+        assertThat(declared.isOpen()).isFalse();
+        assertThat(graph.nodes()).isEmpty();
+
+        graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "test");
+
+        assertThat(declared.isOpen()).isTrue();
+        assertThat(graph.getLength("late")).isEqualTo(4096);
+        declared.deactivate();
+    }
+
+    @Test
+    @DisplayName("a changed configuration reopens the node with the new options; an unchanged one leaves it be")
+    void aChangedConfigurationReopens() throws Exception {
+        drivers();
+        String img = image("c.img", 1 << 20);
+        DeclaredNode declared = new DeclaredNode(graph, config("c", "driver", "raw", "file.driver", "file",
+                "file.filename", img, "size", "4096"));
+        BlockNode first = graph.node("c");
+        assertThat(graph.getLength("c")).isEqualTo(4096);
+
+        declared.modified(config("c", "driver", "raw", "file.driver", "file", "file.filename", img, "size", "4096"));
+        assertThat(graph.node("c")).isSameAs(first);
+
+        declared.modified(config("c", "driver", "raw", "file.driver", "file", "file.filename", img, "size", "8192"));
+        assertThat(graph.node("c")).isNotSameAs(first);
+        assertThat(graph.getLength("c")).isEqualTo(8192);
+        assertThat(graph.nodes()).hasSize(2); // c and its file child, nothing left of the old pair
+        declared.deactivate();
+    }
+
+    @Test
+    @DisplayName("a broken change keeps the live node as it was; a broken new configuration opens nothing")
+    void brokenConfigurationsDoNoHarm() throws Exception {
+        drivers();
+        String img = image("d.img", 4096);
+        DeclaredNode declared = new DeclaredNode(graph, config("d", "filename", img));
+        BlockNode live = graph.node("d");
+
+        declared.modified(config("d", "filename", img, "read-only", "perhaps"));
+        assertThat(graph.node("d")).isSameAs(live);
+
+        DeclaredNode broken = new DeclaredNode(graph, config("e", "driver", "nosuchdriver"));
+        assertThat(broken.isOpen()).isFalse();
+        assertThat(graph.nodes()).extracting(n -> n.node()).doesNotContain("e");
+        broken.deactivate();
+        declared.deactivate();
+    }
+
+    @Test
+    @DisplayName("a node in use as another node's child is not closed under it; one closed by hand is no error")
+    void closingRespectsUsersAndHandCloses() throws Exception {
+        drivers();
+        DeclaredNode base = new DeclaredNode(graph, config("base", "driver", "file", "filename", image("e.img", 4096)));
+        graph.open(null, BlockOptions.parse("driver=raw,node-name=top,file=base"), OpenFlags.RDWR);
+
+        base.deactivate();
+        assertThat(graph.getLength("base")).isEqualTo(4096);
+
+        graph.close("top");
+        graph.close("base");
+        DeclaredNode again = new DeclaredNode(graph, config("base", "driver", "file", "filename",
+                dir.resolve("e.img").toString()));
+        graph.close("base");
+        again.deactivate();
+        assertThat(graph.nodes()).isEmpty();
+    }
+}
