@@ -18,6 +18,8 @@ import org.osgi.framework.Bundle;
  */
 public final class Main {
 
+    private static final String SLF4J_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
     private Main() {
     }
 
@@ -61,6 +63,11 @@ public final class Main {
         }
         Distribution distribution = Distribution.locate(arguments.deployDir());
         distribution.useLoggingConfig();
+        // Felix Health Checks log through SLF4J's simple binding (bundle/), which reads system properties: warnings
+        // and errors only, on stderr, like the OSGi log below.
+        if (System.getProperty(SLF4J_LEVEL) == null) {
+            System.setProperty(SLF4J_LEVEL, "warn");
+        }
         Map<String, String> properties = FrameworkProperties.load(distribution);
         Duration readyTimeout = FrameworkProperties.readyTimeout(properties);
 
@@ -68,7 +75,8 @@ public final class Main {
             // Ctrl-C or a kill still stops the bundles (closing their nodes) and removes the framework cache.
             Runtime.getRuntime().addShutdownHook(new Thread(boot::close, "blocklayer-shutdown"));
             List<Bundle> installed = boot.install(distribution.bundleJars());
-            try (ReadyWait ready = ReadyWait.watch(boot.context(), distribution.deployJars())) {
+            try (LogToStderr log = LogToStderr.open(boot.context(), errors);
+                 ReadyWait ready = ReadyWait.watch(boot.context(), distribution.deployJars())) {
                 boot.start(StartOrder.atBoot(installed));
                 if (mode == Mode.INTERACTIVE) {
                     return interactive(boot, installed, ready, readyTimeout);

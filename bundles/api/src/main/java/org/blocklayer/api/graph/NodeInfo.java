@@ -15,15 +15,26 @@ package org.blocklayer.api.graph;
  * @param readOnly      whether the node is read-only
  * @param aioContext    the name of the node's AioContext
  * @param goneDriver    when the driver left (X1): its name, until one of that name takes the node back; else null
+ * @param driverVersion the version of the bundle that registered the node's driver (a live upgrade changes it), or
+ *                      null when the medium is gone or the driver came from no bundle
+ * @since 1.1
  */
 public record NodeInfo(String node, String driver, String filename, String fileChild, long totalSectors,
                        long length, String lengthError, boolean sg, boolean variableLength, boolean readOnly,
-                       String aioContext, String goneDriver) {
+                       String aioContext, String goneDriver, String driverVersion) {
+
+    /** A node whose driver's version is not known. */
+    public NodeInfo(String node, String driver, String filename, String fileChild, long totalSectors, long length,
+                    String lengthError, boolean sg, boolean variableLength, boolean readOnly, String aioContext,
+                    String goneDriver) {
+        this(node, driver, filename, fileChild, totalSectors, length, lengthError, sg, variableLength, readOnly,
+                aioContext, goneDriver, null);
+    }
 
     /** A node that has not lost its driver. */
     public NodeInfo(String node, String driver, String filename, String fileChild, long totalSectors, long length,
                     String lengthError, boolean sg, boolean variableLength, boolean readOnly, String aioContext) {
         this(node, driver, filename, fileChild, totalSectors, length, lengthError, sg, variableLength, readOnly,
-                aioContext, null);
+                aioContext, null, null);
     }
 }

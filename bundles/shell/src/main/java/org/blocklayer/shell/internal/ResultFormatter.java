@@ -115,7 +115,8 @@ public final class ResultFormatter implements Converter {
                 + "\nsg: " + n.sg()
                 + "\nvariable-length: " + n.variableLength()
                 + "\nread-only: " + n.readOnly()
-                + "\naio-context: " + n.aioContext();
+                + "\naio-context: " + n.aioContext()
+                + "\ndriver-version: " + orNone(n.driverVersion());
     }
 
     private static String[] nodeRow(NodeInfo n) {

@@ -16,7 +16,7 @@ class ResultFormatterTest {
     private final ResultFormatter formatter = new ResultFormatter();
 
     private static final NodeInfo RAW = new NodeInfo("disk0", "raw", "/tmp/a.img", "#block0", 2048, 1_048_576, null,
-            false, true, false, "main");
+            false, true, false, "main", null, "0.1.1");
     private static final NodeInfo GONE = new NodeInfo("#block3", null, "nbd://h/e", null, 8, -1,
             "Node '#block3' has no medium: driver 'nbd' is gone", false, false, true, "iothread0");
 
@@ -56,7 +56,8 @@ class ResultFormatterTest {
                 sg: false
                 variable-length: true
                 read-only: false
-                aio-context: main""");
+                aio-context: main
+                driver-version: 0.1.1""");
     }
 
     @Test
@@ -71,7 +72,8 @@ class ResultFormatterTest {
                 sg: false
                 variable-length: false
                 read-only: true
-                aio-context: iothread0""");
+                aio-context: iothread0
+                driver-version: -""");
     }
 
     @Test

@@ -26,7 +26,7 @@ interface CoroutineBackend {
 
     /**
      * The backend named by {@link #PROPERTY}, else continuations when {@code jdk.internal.vm} is open to us, else
-     * virtual threads (said once in the log).
+     * virtual threads (said once in the log, see {@link #fallbackWarning}).
      */
     static CoroutineBackend select() {
         String forced = System.getProperty(PROPERTY, "");
@@ -50,11 +50,21 @@ interface CoroutineBackend {
         if (unavailable == null) {
             return new ContinuationBackend();
         }
-        System.getLogger(CoroutineBackend.class.getName()).log(System.Logger.Level.WARNING,
-                "coroutines run on virtual threads, about 100 times slower per switch than continuations, because "
-                        + unavailable + ". For the fast backend start the JVM with --add-exports"
-                        + " java.base/jdk.internal.vm=ALL-UNNAMED and, inside OSGi, set"
-                        + " org.osgi.framework.bootdelegation=jdk.internal.vm");
         return new VirtualThreadBackend();
+    }
+
+    /**
+     * What the log says once when {@link #select} fell back to virtual threads by itself (not when the property
+     * asked for them), or null. The scheduler logs it: selection runs before any Logger is bound.
+     */
+    static String fallbackWarning() {
+        String unavailable = ContinuationProbe.whyUnavailable();
+        if (unavailable == null || !System.getProperty(PROPERTY, "").isEmpty()) {
+            return null;
+        }
+        return "coroutines run on virtual threads, about 100 times slower per switch than continuations, because "
+                + unavailable + ". For the fast backend start the JVM with --add-exports"
+                + " java.base/jdk.internal.vm=ALL-UNNAMED and, inside OSGi, set"
+                + " org.osgi.framework.bootdelegation=jdk.internal.vm";
     }
 }

@@ -10,9 +10,15 @@ import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.coroutine.AioContext;
 import org.blocklayer.api.coroutine.CoroutineScheduler;
 import org.blocklayer.api.error.BlockException;
+import org.blocklayer.core.internal.log.CoreLog;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 
 /**
  * The coroutine scheduler service: owns the main loop (QEMU's main loop with its {@code qemu_aio_context}), the
@@ -21,7 +27,14 @@ import org.osgi.service.component.annotations.Deactivate;
  */
 @Component(service = CoroutineScheduler.class)
 public final class Scheduler implements CoroutineScheduler {
-    private static final System.Logger LOG = System.getLogger(Scheduler.class.getName());
+    /**
+     * The OSGi Logger while a Log Service runs. Dynamic and optional: a Log Service that comes, goes or is updated
+     * must never restart the scheduler, which would take every node with it.
+     */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    private volatile Logger logger;
+    private final CoreLog log = new CoreLog(() -> logger, "org.blocklayer.core");
 
     private final EventLoop mainLoop;
     private final WorkerPool workers = new WorkerPool();
@@ -44,8 +57,17 @@ public final class Scheduler implements CoroutineScheduler {
         mainLoop = new EventLoop("main", this);
         contexts.add(mainLoop);
         mainLoop.start(true);
-        watchdog = new Watchdog(this, watchdogMillis);
-        LOG.log(System.Logger.Level.DEBUG, "coroutine backend: {0}", Coroutine.backendName());
+        watchdog = new Watchdog(this, watchdogMillis, log);
+    }
+
+    /** Under DS, once the Logger is bound: which coroutine backend runs, and why when it is the slow one. */
+    @Activate
+    void activated() {
+        log.debug("coroutine backend: {}", Coroutine.backendName());
+        String fallback = CoroutineBackend.fallbackWarning();
+        if (fallback != null) {
+            log.warn(fallback);
+        }
     }
 
     /** Stalls the watchdog has reported (X5). */
@@ -217,6 +239,6 @@ public final class Scheduler implements CoroutineScheduler {
     }
 
     void reportUncaught(EventLoop loop, Throwable t) {
-        LOG.log(System.Logger.Level.ERROR, "uncaught exception in " + loop, t);
+        log.error("uncaught exception in {}", loop, t);
     }
 }

@@ -7,23 +7,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
+import org.blocklayer.core.internal.log.CoreLog;
+
 /**
  * Reports, once per stall, an AioContext whose thread has not come back to its loop for longer than a threshold
  * (X5), with that thread's stack: the usual cause is a callback or a coroutine that blocks instead of yielding.
  * Vert.x's blocked-thread checker does the same for its event loops.
  */
 final class Watchdog {
-    private static final System.Logger LOG = System.getLogger(Watchdog.class.getName());
-
     private final Scheduler scheduler;
+    private final CoreLog log;
     private final long thresholdNanos;
     private final Map<EventLoop, Long> reported = new ConcurrentHashMap<>();
     private final AtomicLong stalls = new AtomicLong();
     private final Thread thread;
     private volatile boolean stopping;
 
-    Watchdog(Scheduler scheduler, long thresholdMillis) {
+    Watchdog(Scheduler scheduler, long thresholdMillis, CoreLog log) {
         this.scheduler = scheduler;
+        this.log = log;
         this.thresholdNanos = TimeUnit.MILLISECONDS.toNanos(thresholdMillis);
         this.thread = new Thread(this::run, "blocklayer-watchdog");
         thread.setDaemon(true);
@@ -67,8 +69,8 @@ final class Watchdog {
             Thread home = ctx.home();
             String stack = home == null ? "" : Arrays.stream(home.getStackTrace())
                     .map(f -> "\n    at " + f).collect(Collectors.joining());
-            LOG.log(System.Logger.Level.WARNING, "{0} has not returned to its event loop for {1} ms (threshold {2}"
-                    + " ms): a callback or coroutine is blocking its thread{3}", ctx,
+            log.warn("{} has not returned to its event loop for {} ms (threshold {}"
+                    + " ms): a callback or coroutine is blocking its thread{}", ctx,
                     TimeUnit.NANOSECONDS.toMillis(now - since), TimeUnit.NANOSECONDS.toMillis(thresholdNanos), stack);
         }
     }

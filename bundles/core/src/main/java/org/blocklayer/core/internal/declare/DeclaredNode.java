@@ -6,12 +6,17 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockGraph;
 import org.blocklayer.core.internal.graph.Graph;
+import org.blocklayer.core.internal.log.CoreLog;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 
 /**
  * One node declared as a Config Admin factory configuration ({@code org.blocklayer.node~NAME}): QEMU's
@@ -22,7 +27,11 @@ import org.osgi.service.component.annotations.Reference;
 @Component(configurationPid = NodeDeclaration.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {})
 public final class DeclaredNode {
-    private static final System.Logger LOG = System.getLogger(DeclaredNode.class.getName());
+    /** The OSGi Logger while a Log Service runs; optional and dynamic, as the graph's. */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    private volatile Logger logger;
+    private final CoreLog log = new CoreLog(() -> logger, "org.blocklayer.core");
 
     private final BlockGraph graph;
     private final AutoCloseable arrivals;
@@ -57,8 +66,7 @@ public final class DeclaredNode {
         }
         if (opened != null && !closeNow()) {
             // Still in use as someone's child: the node keeps its old options rather than vanish under its user.
-            LOG.log(System.Logger.Level.WARNING, "{0}: changed, but node {1} stays open as it was",
-                    source(next), opened);
+            log.warn("{}: changed, but node {} stays open as it was", source(next), opened);
             return;
         }
         declaration = next;
@@ -94,13 +102,13 @@ public final class DeclaredNode {
                     ? graph.open(d.filename(), d.blockOptions(), d.flags())
                     : graph.open(d.filename(), d.blockOptions(), d.flags(), d.iothread())).nodeName();
             lastFailure = null;
-            LOG.log(System.Logger.Level.INFO, "{0}: node {1} open", d.source(), opened);
+            log.info("{}: node {} open", d.source(), opened);
         } catch (BlockException e) {
             String failure = e.describe();
             if (!failure.equals(lastFailure)) {
                 lastFailure = failure;
-                LOG.log(System.Logger.Level.WARNING, "{0}: cannot open node {1} yet: {2}; trying again when a"
-                        + " driver arrives or the configuration changes", d.source(), name(d), failure);
+                log.warn("{}: cannot open node {} yet: {}; trying again when a driver arrives or the configuration"
+                        + " changes", d.source(), name(d), failure);
             }
         }
     }
@@ -109,11 +117,10 @@ public final class DeclaredNode {
     private boolean closeNow() {
         try {
             graph.close(opened);
-            LOG.log(System.Logger.Level.INFO, "{0}: node {1} closed", source(declaration), opened);
+            log.info("{}: node {} closed", source(declaration), opened);
         } catch (BlockException e) {
             if (e.errno() != Errno.ENOENT) {
-                LOG.log(System.Logger.Level.WARNING, "{0}: cannot close node {1}: {2}", source(declaration),
-                        opened, e.describe());
+                log.warn("{}: cannot close node {}: {}", source(declaration), opened, e.describe());
                 return false;
             }
             // Closed by hand already (block:close): the configuration going away has nothing left to do.
@@ -123,12 +130,11 @@ public final class DeclaredNode {
         return true;
     }
 
-    private static NodeDeclaration read(Map<String, Object> properties) {
+    private NodeDeclaration read(Map<String, Object> properties) {
         try {
             return NodeDeclaration.of(properties);
         } catch (BlockException e) {
-            LOG.log(System.Logger.Level.WARNING, "{0}; ignored until the configuration is fixed",
-                    e.describe());
+            log.warn("{}; ignored until the configuration is fixed", e.describe());
             return null;
         }
     }

@@ -42,6 +42,12 @@ final class DriverRegistry {
         return e == null ? null : e.driver();
     }
 
+    /** The bundle version {@code driver} was registered with, or null when it is not (or no longer) registered. */
+    String version(BlockDriver driver) {
+        Entry e = driver == null ? null : byName.get(driver.formatName());
+        return e != null && e.driver() == driver ? e.version() : null;
+    }
+
     /** {@code bdrv_find_format}, failing as QEMU does for an unknown name. */
     BlockDriver require(String name) throws BlockException {
         BlockDriver d = find(name);

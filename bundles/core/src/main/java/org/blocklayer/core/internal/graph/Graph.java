@@ -1,6 +1,8 @@
 package org.blocklayer.core.internal.graph;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +21,12 @@ import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.DriverInfo;
 import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.core.internal.coroutine.CoFn;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.lock.GraphRwLock;
+import org.blocklayer.core.internal.log.CoreLog;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkUtil;
@@ -32,6 +36,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 
 /**
  * The block graph service ({@code graph_bdrv_states} and the QMP-facing half of block.c). Public methods may be
@@ -39,7 +46,15 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  */
 @Component(service = BlockGraph.class)
 public final class Graph implements BlockGraph {
-    private static final System.Logger LOG = System.getLogger(Graph.class.getName());
+    /**
+     * The OSGi Logger while a Log Service runs. Dynamic and optional, as the Event Admin below: a log or event
+     * service that comes, goes or is updated must never restart the graph, which would close every node.
+     */
+    @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC)
+    private volatile Logger logger;
+    private final CoreLog log = new CoreLog(() -> logger, "org.blocklayer.core");
+    private final NodeEvents events = new NodeEvents();
 
     private final Scheduler scheduler;
     private final GraphRwLock graphLock;
@@ -58,6 +73,12 @@ public final class Graph implements BlockGraph {
 
     @Activate
     public Graph(@Reference CoroutineScheduler scheduler, @Reference GraphLock graphLock) {
+        this(scheduler, graphLock, null);
+    }
+
+    /** A graph that logs to {@code logger} (null: stderr for WARN and above) until DS binds another. */
+    public Graph(CoroutineScheduler scheduler, GraphLock graphLock, Logger logger) {
+        this.logger = logger;
         if (!(scheduler instanceof Scheduler s) || !(graphLock instanceof GraphRwLock l)) {
             throw new IllegalArgumentException("the block graph needs blocklayer core's own scheduler and lock");
         }
@@ -67,6 +88,16 @@ public final class Graph implements BlockGraph {
         this.drain = new Drain(s, nodes.values());
         this.ioThreads = new IoThreads(s, nodes.values());
         l.setDrainHooks(drain::drainAllBeginNoPoll, drain::drainAllEnd);
+    }
+
+    /** Node events go out through this Event Admin; without one they are simply not posted. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindEventAdmin(EventAdmin eventAdmin) {
+        events.use(eventAdmin);
+    }
+
+    void unbindEventAdmin(EventAdmin eventAdmin) {
+        events.forget(eventAdmin);
     }
 
     // ---- the driver whiteboard ----
@@ -100,15 +131,14 @@ public final class Graph implements BlockGraph {
      */
     public void addDriver(BlockDriver driver, String bundle, String version) {
         drivers.add(driver, bundle, version);
-        LOG.log(System.Logger.Level.DEBUG, "driver {0} registered by {1} {2}", driver.formatName(), bundle, version);
+        log.debug("driver {} registered by {} {}", driver.formatName(), bundle, version);
         try {
             scheduler.inMainLoop(() -> {
                 reattach(driver);
                 return null;
             });
         } catch (BlockException e) {
-            LOG.log(System.Logger.Level.WARNING, "reattaching nodes to driver " + driver.formatName() + ": "
-                    + e.describe());
+            log.warn("reattaching nodes to driver {}: {}", driver.formatName(), e.describe());
         }
         driverArrivals.forEach(Runnable::run);
     }
@@ -140,7 +170,7 @@ public final class Graph implements BlockGraph {
                 return null;
             });
         } catch (BlockException e) {
-            LOG.log(System.Logger.Level.WARNING, "detaching driver " + driver.formatName() + ": " + e.describe());
+            log.warn("detaching driver {}: {}", driver.formatName(), e.describe());
         }
     }
 
@@ -161,17 +191,20 @@ public final class Graph implements BlockGraph {
                     return null;
                 });
             } catch (BlockException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "node {0}: flush before detaching driver {1} failed: {2}",
+                log.warn("node {}: flush before detaching driver {} failed: {}",
                         bs.nodeName(), driver.formatName(), e.getMessage());
             }
         }
+        String version = drivers.version(driver);
         try (GraphLock.Writer w = wrlock()) {
             for (BlockDriverState bs : users) {
                 closeDriverQuietly(bs);
                 bs.setGoneDriver(driver.formatName());
-                LOG.log(System.Logger.Level.WARNING, "node {0}: no medium, driver {1} gone", bs.nodeName(),
-                        driver.formatName());
             }
+        }
+        for (BlockDriverState bs : users) {
+            log.warn("node {}: no medium, driver {} gone", bs.nodeName(), driver.formatName());
+            events.detached(bs, driver.formatName(), version, "driver " + driver.formatName() + " gone");
         }
     }
 
@@ -183,10 +216,10 @@ public final class Graph implements BlockGraph {
                 try {
                     opener.reopenDriver(bs, driver);
                     bs.setGoneDriver(null);
-                    LOG.log(System.Logger.Level.INFO, "node {0}: driver {1} is back", bs.nodeName(),
-                            driver.formatName());
+                    log.info("node {}: driver {} is back", bs.nodeName(), driver.formatName());
+                    events.reattached(bs, driver.formatName(), drivers.version(driver));
                 } catch (BlockException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "node {0}: driver {1} is back but cannot reopen it: {2}",
+                    log.warn("node {}: driver {} is back but cannot reopen it: {}",
                             bs.nodeName(), driver.formatName(), e.getMessage());
                 }
             }
@@ -217,14 +250,16 @@ public final class Graph implements BlockGraph {
     public BlockNode open(String filename, BlockOptions options, int flags) throws BlockException {
         BlockOptions copy = options == null ? new BlockOptions() : options.copy();
         // Born in the main loop, as bdrv_new does; it may join the context of a node it references (B42).
-        return scheduler.inMainLoop(() -> opener.open(filename, copy, flags, null, scheduler.mainLoop()));
+        return scheduler.inMainLoop(() -> announcing(() -> opener.open(filename, copy, flags, null,
+                scheduler.mainLoop())));
     }
 
     @Override
     public BlockNode open(String filename, BlockOptions options, int flags, String iothreadOrMain)
             throws BlockException {
         BlockOptions copy = options == null ? new BlockOptions() : options.copy();
-        return scheduler.inMainLoop(() -> {
+        // Announced once in the context asked for: a failed move leaves nothing, so it announces nothing.
+        return scheduler.inMainLoop(() -> announcing(() -> {
             EventLoop ctx = ioThreads.context(iothreadOrMain);
             BlockDriverState bs = opener.open(filename, copy, flags, null, ctx);
             if (bs.aioContext() != ctx) {
@@ -237,7 +272,28 @@ public final class Graph implements BlockGraph {
                 }
             }
             return bs;
-        });
+        }));
+    }
+
+    /**
+     * Runs an open, then announces (OPENED) every node it created, its new children included: each shows in
+     * {@code block:nodes} and may later be reported DETACHED or CLOSED on its own, so each is announced on its own.
+     * Existing nodes it merely references are not; a failed open created nothing and announces nothing. Children
+     * come before their parents (a parent is created, then opens its children): a handler finds a parent's children
+     * announced already.
+     */
+    @GlobalStateCode
+    private BlockDriverState announcing(CoFn<BlockDriverState> open) throws BlockException {
+        Set<BlockDriverState> before = Collections.newSetFromMap(new IdentityHashMap<>());
+        before.addAll(nodes.values());
+        BlockDriverState opened = open.call();
+        for (BlockDriverState bs : List.copyOf(nodes.values()).reversed()) {
+            if (!before.contains(bs)) {
+                BlockDriver d = bs.driver();
+                events.opened(bs, d == null ? null : d.formatName(), drivers.version(d));
+            }
+        }
+        return opened;
     }
 
     @Override
@@ -518,6 +574,8 @@ public final class Graph implements BlockGraph {
         if (bs.unrefCount() > 0) {
             return;
         }
+        String driver = bs.driver() != null ? bs.driver().formatName() : bs.goneDriver();
+        String version = drivers.version(bs.driver());
         try (GraphLock.Writer w = wrlock()) {
             closeDriverQuietly(bs);
         }
@@ -525,6 +583,7 @@ public final class Graph implements BlockGraph {
             unrefChild(bs, edge);
         }
         forget(bs);
+        events.closed(bs, driver, version);
     }
 
     /** {@code bdrv_unref_child}. */
@@ -546,8 +605,7 @@ public final class Graph implements BlockGraph {
         try {
             d.close(bs);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "driver " + d.formatName() + " failed to close node "
-                    + bs.nodeName(), e);
+            log.warn("driver {} failed to close node {}", d.formatName(), bs.nodeName(), e);
         }
         bs.setDriver(null);
         bs.setOpaque(null);
@@ -566,6 +624,7 @@ public final class Graph implements BlockGraph {
         BdrvChild file = bs.file();
         return new NodeInfo(bs.nodeName(), d == null ? null : d.formatName(), bs.filename(),
                 file == null ? null : file.node().nodeName(), bs.totalSectors(), length, lengthError, bs.isSg(),
-                d != null && d.hasVariableLength(), bs.isReadOnly(), bs.aioContext().name(), bs.goneDriver());
+                d != null && d.hasVariableLength(), bs.isReadOnly(), bs.aioContext().name(), bs.goneDriver(),
+                d == null ? null : drivers.version(d));
     }
 }

@@ -8,11 +8,17 @@ import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.lock.GraphRwLock;
 
-/** Core without OSGi: a scheduler with its main loop, the graph lock and the graph. */
+/** Core without OSGi: a scheduler with its main loop, the graph lock, the graph and a recording Event Admin. */
 final class CoreFixture implements AutoCloseable {
     final Scheduler scheduler = new Scheduler();
     final GraphRwLock lock = new GraphRwLock(scheduler);
     final Graph graph = new Graph(scheduler, lock);
+    /** Every node event the graph posts, as a bound Event Admin sees them. */
+    final RecordingEventAdmin events = new RecordingEventAdmin();
+
+    {
+        graph.bindEventAdmin(events);
+    }
 
     TestDriver driver(String name) {
         TestDriver d = new TestDriver(name);

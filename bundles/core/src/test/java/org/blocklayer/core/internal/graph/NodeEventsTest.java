@@ -1,0 +1,170 @@
+package org.blocklayer.core.internal.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.driver.file.internal.FileDriver;
+import org.blocklayer.driver.raw.internal.RawDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.service.event.Event;
+
+/** The node life-cycle events core posts on Event Admin: OPENED, CLOSED, DETACHED, REATTACHED. */
+@Timeout(60)
+class NodeEventsTest {
+    private final CoreFixture core = new CoreFixture();
+    private final FileDriver file = new FileDriver();
+    @TempDir
+    Path dir;
+
+    NodeEventsTest() {
+        core.graph.addDriver(file, "org.blocklayer.driver.file", "1.0.0");
+        core.graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "1.0.0");
+    }
+
+    @AfterEach
+    void tearDown() {
+        core.close();
+    }
+
+    private void openDisk() throws Exception {
+        Path img = dir.resolve("disk.img");
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(1 << 20);
+        }
+        core.graph.open(null, BlockOptions.parse("driver=raw,node-name=disk,file.driver=file,file.filename=" + img
+                + ",file.node-name=proto"), OpenFlags.RDWR);
+    }
+
+    private static Map<String, Object> properties(Event e) {
+        return java.util.Arrays.stream(e.getPropertyNames()).filter(n -> !n.equals("event.topics"))
+                .collect(Collectors.toMap(n -> n, e::getProperty));
+    }
+
+    @Test
+    void anOpenAnnouncesEveryNodeItCreatedChildrenFirst() throws Exception {
+        openDisk();
+
+        assertThat(core.events.summary()).containsExactly("OPENED proto", "OPENED disk");
+        assertThat(properties(core.events.posted.get(0))).containsExactlyInAnyOrderEntriesOf(Map.of("node", "proto",
+                "driver", "file", "driver.version", "1.0.0", "aio-context", "main"));
+        assertThat(properties(core.events.posted.get(1))).containsEntry("driver", "raw");
+    }
+
+    @Test
+    void anOpenOverAnExistingNodeAnnouncesOnlyTheNewOne() throws Exception {
+        openDisk();
+        core.events.clear();
+
+        core.graph.open(null, BlockOptions.parse("driver=raw,node-name=window,file=proto,size=512"), OpenFlags.RDWR);
+
+        assertThat(core.events.summary()).containsExactly("OPENED window");
+    }
+
+    @Test
+    void aFailedOpenPostsNothing() {
+        assertThatThrownBy(() -> core.graph.open(null, BlockOptions.parse("driver=raw,node-name=bad,file.driver="
+                + "file,file.filename=" + dir.resolve("missing.img")), OpenFlags.RDWR))
+                .isInstanceOf(BlockException.class);
+
+        assertThat(core.events.posted).isEmpty();
+    }
+
+    @Test
+    void closingATopNodeReportsTheChildrenItTookWithThenItself() throws Exception {
+        openDisk();
+        core.events.clear();
+
+        core.graph.close("disk");
+
+        assertThat(core.events.summary()).containsExactly("CLOSED proto", "CLOSED disk");
+        assertThat(properties(core.events.posted.get(0))).containsEntry("driver", "file")
+                .containsEntry("driver.version", "1.0.0");
+    }
+
+    @Test
+    void aBusyCloseReportsNothing() throws Exception {
+        openDisk();
+        core.events.clear();
+
+        assertThatThrownBy(() -> core.graph.close("proto")).isInstanceOf(BlockException.class);
+
+        assertThat(core.events.posted).isEmpty();
+    }
+
+    @Test
+    void aLeavingDriverDetachesItsNodesWithAReasonAndAReturningOneReattachesThem() throws Exception {
+        core.graph.setDetachTimeout(Duration.ZERO);
+        openDisk();
+        core.events.clear();
+
+        core.graph.removeDriver(file);
+        assertThat(core.events.summary()).containsExactly("DETACHED proto");
+        assertThat(properties(core.events.posted.get(0))).containsExactlyInAnyOrderEntriesOf(Map.of("node", "proto",
+                "driver", "file", "driver.version", "1.0.0", "aio-context", "main", "reason", "driver file gone"));
+        core.events.clear();
+
+        core.graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "2.0.0");
+        assertThat(core.events.summary()).containsExactly("REATTACHED proto");
+        assertThat(properties(core.events.posted.get(0))).containsEntry("driver.version", "2.0.0");
+    }
+
+    @Test
+    void aDriverThatCannotReopenItsNodeIsNoReattach() throws Exception {
+        core.graph.setDetachTimeout(Duration.ZERO);
+        openDisk();
+        core.graph.removeDriver(file);
+        java.nio.file.Files.delete(dir.resolve("disk.img"));
+        core.events.clear();
+
+        core.graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "2.0.0");
+
+        assertThat(core.events.posted).isEmpty();
+        assertThat(core.graph.info("proto").goneDriver()).isEqualTo("file");
+    }
+
+    @Test
+    void aClosedNodeWithoutMediumStillNamesTheDriverItWaitedFor() throws Exception {
+        core.graph.setDetachTimeout(Duration.ZERO);
+        openDisk();
+        core.graph.removeDriver(file);
+        core.events.clear();
+
+        core.graph.close("disk");
+
+        assertThat(core.events.summary()).containsExactly("CLOSED proto", "CLOSED disk");
+        assertThat(properties(core.events.posted.get(0))).containsEntry("driver", "file")
+                .doesNotContainKey("driver.version");
+    }
+
+    @Test
+    void withoutEventAdminNothingIsPostedAndTheGraphWorks() throws Exception {
+        core.graph.unbindEventAdmin(new RecordingEventAdmin());
+        core.graph.unbindEventAdmin(core.events);
+
+        openDisk();
+        core.graph.close("disk");
+
+        assertThat(core.events.posted).isEmpty();
+    }
+
+    @Test
+    void unbindingAnotherEventAdminKeepsTheBoundOne() throws Exception {
+        core.graph.unbindEventAdmin(new RecordingEventAdmin());
+
+        openDisk();
+
+        assertThat(core.events.summary()).containsExactly("OPENED proto", "OPENED disk");
+    }
+}
