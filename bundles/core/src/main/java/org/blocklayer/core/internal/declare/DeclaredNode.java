@@ -1,6 +1,8 @@
 package org.blocklayer.core.internal.declare;
 
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
@@ -39,8 +41,16 @@ public final class DeclaredNode {
     private NodeDeclaration declaration;
     /** The name of the node this configuration opened, or null while it waits. Guarded by this. */
     private String opened;
-    /** The last failure logged, so that each driver arrival does not repeat the same warning. Guarded by this. */
+    /**
+     * How long a node may wait before the wait is worth a warning. At start-up File Install hands over the .cfg
+     * files and the driver jars in one scan, and a node fails once per driver still starting: those failures are
+     * logged at INFO, and only a node still not open after this long gets a WARN with the last reason.
+     */
+    static final long GRACE_MILLIS = Long.getLong("blocklayer.declared.grace.ms", 5_000);
+    /** The last failure, logged once at INFO and repeated at WARN after the grace. Guarded by this. */
     private String lastFailure;
+    /** Counts attempts to reach a configuration's node; a grace check of an older one stays quiet. Guarded by this. */
+    private long generation;
 
     @Activate
     public DeclaredNode(@Reference BlockGraph graph, Map<String, Object> properties) {
@@ -70,6 +80,8 @@ public final class DeclaredNode {
             return;
         }
         declaration = next;
+        lastFailure = null;
+        generation++;
         openNow();
     }
 
@@ -79,6 +91,7 @@ public final class DeclaredNode {
         if (opened != null) {
             closeNow();
         }
+        declaration = null; // and a pending grace check stays quiet
     }
 
     /** Whether the configuration's node is open now (false while it waits for a driver or cannot open). */
@@ -106,10 +119,20 @@ public final class DeclaredNode {
         } catch (BlockException e) {
             String failure = e.describe();
             if (!failure.equals(lastFailure)) {
-                lastFailure = failure;
-                log.warn("{}: cannot open node {} yet: {}; trying again when a driver arrives or the configuration"
-                        + " changes", d.source(), name(d), failure);
+                log.info("{}: cannot open node {} yet: {}", d.source(), name(d), failure);
             }
+            if (lastFailure == null) {
+                long mine = ++generation;
+                CompletableFuture.delayedExecutor(GRACE_MILLIS, TimeUnit.MILLISECONDS).execute(() -> warnIfWaiting(mine));
+            }
+            lastFailure = failure;
+        }
+    }
+
+    private synchronized void warnIfWaiting(long attempt) {
+        if (attempt == generation && opened == null && lastFailure != null && declaration != null) {
+            log.warn("{}: cannot open node {} yet: {}; trying again when a driver arrives or the configuration"
+                    + " changes", declaration.source(), name(declaration), lastFailure);
         }
     }
 
@@ -127,6 +150,7 @@ public final class DeclaredNode {
         }
         opened = null;
         lastFailure = null;
+        generation++;
         return true;
     }
 
