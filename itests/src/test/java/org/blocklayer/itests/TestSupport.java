@@ -60,6 +60,9 @@ public abstract class TestSupport {
                 mavenBundle("org.osgi", "org.osgi.util.promise").versionAsInProject(),
                 mavenBundle("org.osgi", "org.osgi.service.component").versionAsInProject(),
                 mavenBundle("org.apache.felix", "org.apache.felix.scr").versionAsInProject(),
+                // Core imports the Log Service and Event Admin packages (its Logger and node events): Felix's own.
+                mavenBundle("org.apache.felix", "org.apache.felix.log").versionAsInProject(),
+                mavenBundle("org.apache.felix", "org.apache.felix.eventadmin").versionAsInProject(),
                 reactorBundle(API),
                 reactorBundle(CORE),
                 reactorBundle(POSIX),
