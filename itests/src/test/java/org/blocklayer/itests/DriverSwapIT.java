@@ -377,8 +377,15 @@ public class DriverSwapIT extends TestSupport {
                 }
             }
         }
+        // The live upgrades alone (Bundle.update to a rebuilt jar of a new version): every UPDATE_EVERY-th swap.
+        long[] upgrades = java.util.stream.IntStream.range(0, swaps).filter(k -> k % UPDATE_EVERY == UPDATE_EVERY - 1)
+                .mapToLong(k -> pauses[k]).sorted().toArray();
         Arrays.sort(pauses);
         Arrays.sort(windows);
+        if (upgrades.length > 0) {
+            System.out.printf("figure %s.upgrade.pause.median %.1f ms%n", prefix, millis(median(upgrades)));
+            System.out.printf("figure %s.upgrade.pause.worst %.1f ms%n", prefix, millis(upgrades[upgrades.length - 1]));
+        }
         System.out.printf("figure %s.pause.median %.1f ms%n", prefix, millis(median(pauses)));
         System.out.printf("figure %s.pause.worst %.1f ms%n", prefix, millis(pauses[swaps - 1]));
         System.out.printf("figure %s.window.median %.1f ms%n", prefix, millis(median(windows)));
