@@ -141,6 +141,8 @@ public class KarafFeatureIT {
         try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
             f.setLength(65537);
         }
+        // A declared node, as an operator declares one in Karaf: a node file in deploy/, there at boot.
+        Files.write(karaf.resolve("deploy/org.blocklayer.node~declared.cfg"), List.of("filename=" + image));
         Path out = karaf.resolve("probe.properties");
         writeProbeBundle(karaf.resolve("deploy/blocklayer-karaf-probe.jar"));
 
@@ -192,6 +194,8 @@ public class KarafFeatureIT {
                 && result.getProperty("drivers").contains("org.blocklayer.driver.raw"));
         assertEquals("block:open", "probe", result.getProperty("open"));
         assertEquals("block:length of a 65537-byte file (B6)", "66048", result.getProperty("length"));
+        assertEquals("the node declared in deploy/org.blocklayer.node~declared.cfg is open", "66048",
+                result.getProperty("declared.length"));
         assertEquals("core sees jdk.internal.vm through boot delegation", "boot",
                 result.getProperty("core.jdk.internal.vm"));
         String log = Files.readString(karaf.resolve("data/log/karaf.log"));

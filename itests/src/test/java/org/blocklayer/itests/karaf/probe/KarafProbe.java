@@ -111,6 +111,20 @@ public final class KarafProbe implements BundleActivator {
         result.setProperty("length", format(formatter, length));
         call(commands, "close", new Class<?>[] {String[].class}, (Object) new String[] {"probe"});
 
+        // The declared node: deploy/org.blocklayer.node~declared.cfg, read by blocklayer's File Install support.
+        String declared = "not open within " + WAIT_MS + " ms";
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                declared = format(formatter, call(commands, "length", new Class<?>[] {String[].class},
+                        (Object) new String[] {"declared"}));
+                break;
+            } catch (IllegalStateException e) {
+                declared = "not open: " + e.getMessage();
+                Thread.sleep(200);
+            }
+        }
+        result.setProperty("declared.length", declared);
+
         // What blocklayer needs from the container: boot delegation of jdk.internal.vm, osgi.ee JavaSE 25.
         Bundle core = bundle(context, "org.blocklayer.core");
         try {

@@ -1,6 +1,7 @@
 package org.blocklayer.core.internal.declare;
 
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -33,7 +34,7 @@ public final class DeclaredNode {
     @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
             policy = ReferencePolicy.DYNAMIC)
     private volatile Logger logger;
-    private final CoreLog log = new CoreLog(() -> logger, "org.blocklayer.core");
+    private final CoreLog log;
 
     private final BlockGraph graph;
     private final AutoCloseable arrivals;
@@ -54,6 +55,12 @@ public final class DeclaredNode {
 
     @Activate
     public DeclaredNode(@Reference BlockGraph graph, Map<String, Object> properties) {
+        this(graph, properties, null);
+    }
+
+    /** One not made by DS (see {@link FileInstallNodes}): it logs through {@code logger} when that gives one. */
+    DeclaredNode(BlockGraph graph, Map<String, Object> properties, Supplier<Logger> logger) {
+        this.log = new CoreLog(logger != null ? logger : () -> this.logger, "org.blocklayer.core");
         this.graph = graph;
         // Listen before the first attempt, so that a driver arriving in between is not missed.
         this.arrivals = graph instanceof Graph g ? g.onDriverArrival(this::retry) : () -> { };

@@ -26,7 +26,10 @@ import org.blocklayer.api.graph.OpenFlags;
 public record NodeDeclaration(String source, String nodeName, String filename, Map<String, String> options,
                               boolean readOnly, String iothread) {
 
-    /** The factory PID: File Install turns {@code org.blocklayer.node~NAME.cfg} into a configuration of it. */
+    /**
+     * The factory PID of declared nodes. A named factory configuration of it has PID {@code org.blocklayer.node~NAME};
+     * so has the plain configuration File Install 3.7 makes of a file {@code org.blocklayer.node~NAME.cfg}.
+     */
     public static final String FACTORY_PID = "org.blocklayer.node";
 
     /**
@@ -34,16 +37,13 @@ public record NodeDeclaration(String source, String nodeName, String filename, M
      * felix.fileinstall.filename, component.name, osgi.ds.satisfying.condition.target...); no open option has one.
      */
     private static final List<String> FRAMEWORK_PREFIXES = List.of("service.", "component.", "felix.", "osgi.");
-    /** Where blocklayer's File Install support read the configuration from (a file: URI). */
-    public static final String SOURCE_FILE_KEY = "blocklayer.file";
-    /** That key, and DS's {@code <reference>.target} filter for this component's one reference. */
-    private static final Set<String> FRAMEWORK_KEYS = Set.of(SOURCE_FILE_KEY, "graph.target");
+    /** DS reads a {@code <reference>.target} key as that reference's filter: this component's one reference. */
+    private static final Set<String> FRAMEWORK_KEYS = Set.of("graph.target");
 
     /** Reads a configuration's properties; EINVAL naming the key for a value that cannot be an option. */
     public static NodeDeclaration of(Map<String, ?> properties) throws BlockException {
         String pid = string(properties.get("service.pid"));
-        Object file = properties.containsKey(SOURCE_FILE_KEY) ? properties.get(SOURCE_FILE_KEY)
-                : properties.get("felix.fileinstall.filename");
+        Object file = properties.get("felix.fileinstall.filename");
         String source = file != null ? fileName(string(file)) : pid != null ? "configuration " + pid
                 : "a configuration";
         Map<String, String> options = new TreeMap<>();

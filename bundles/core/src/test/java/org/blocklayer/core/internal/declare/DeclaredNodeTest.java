@@ -47,7 +47,7 @@ class DeclaredNodeTest {
         Map<String, Object> p = new HashMap<>();
         p.put("service.pid", "org.blocklayer.node~" + name);
         p.put("service.factoryPid", "org.blocklayer.node");
-        p.put("blocklayer.file", "file:/deploy/org.blocklayer.node~" + name + ".cfg");
+        p.put("felix.fileinstall.filename", "file:/deploy/org.blocklayer.node~" + name + ".cfg");
         for (int i = 0; i < keyValues.length; i += 2) {
             p.put(keyValues[i], keyValues[i + 1]);
         }

@@ -17,7 +17,7 @@ class NodeDeclarationTest {
     @Test
     void theNodeIsNamedAfterThePidAndFrameworkKeysAreNotOptions() throws Exception {
         NodeDeclaration d = NodeDeclaration.of(Map.of("service.pid", "org.blocklayer.node~disk0",
-                "service.factoryPid", "org.blocklayer.node", "blocklayer.file", "file:" + CFG,
+                "service.factoryPid", "org.blocklayer.node", "felix.fileinstall.filename", "file:" + CFG,
                 "component.name", "x", "component.id", 7L, "osgi.ds.satisfying.condition.target", "(osgi.condition.id=true)",
                 "driver", "raw", "file.driver", "file", "file.filename", "/tmp/a.img", "size", 4096));
 
