@@ -37,6 +37,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
 import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
 import org.osgi.util.tracker.ServiceTracker;
@@ -70,7 +71,16 @@ public class NodeEventsHealthIT extends TestSupport {
     }
 
     @Before
-    public void listen() {
+    public void listen() throws InterruptedException {
+        // Core binds Event Admin dynamically: an open before it is bound posts nothing. Wait for the service, which
+        // SCR hands to core synchronously when it registers.
+        ServiceTracker<EventAdmin, EventAdmin> admins = new ServiceTracker<>(bundleContext, EventAdmin.class, null);
+        admins.open();
+        try {
+            assertNotNull("an Event Admin within " + TIMEOUT_MS + " ms", admins.waitForService(TIMEOUT_MS));
+        } finally {
+            admins.close();
+        }
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(EventConstants.EVENT_TOPIC, "org/blocklayer/node/*");
         handler = bundleContext.registerService(EventHandler.class, events::add, properties);
