@@ -46,8 +46,8 @@ import org.osgi.framework.Bundle;
 
 /**
  * The file and nbd drivers swapped under load (X1, X2): 16 threads write and read back their own regions, 8 of a
- * raw-over-file node and 8 of a raw-over-nbd node served by a real {@code qemu-nbd}, while 100 cycles stop and start
- * the file driver bundle and the nbd driver bundle in turn, 50 times each (every 10th swap of a driver updates it in
+ * raw-over-file node and 8 of a raw-over-nbd node served by a real {@code qemu-nbd}, while 200 cycles stop and start
+ * the file driver bundle and the nbd driver bundle in turn, 100 times each (every 10th swap of a driver updates it in
  * place instead, a live upgrade). Every request succeeds or fails ENOMEDIUM, no acknowledged write is lost (through
  * the nodes, and in both image files), the NBD node reconnects on every reattach, nothing hangs or leaks (threads,
  * fds: sockets too), and the pause a request sees across a swap is measured per node. A second test lets the driver
@@ -71,10 +71,10 @@ public class DriverSwapIT extends TestSupport {
     private static final long NBD_DISK_SIZE = (long) NBD_WORKERS * REGION;
     /**
      * Cycles alternate between the drivers: even cycles swap the file driver, odd ones the nbd driver, so each goes
-     * away and comes back SWAPS_PER_DRIVER times. (Both drivers in every cycle took 239 s in Felix on a loaded
+     * away and comes back SWAPS_PER_DRIVER (100) times. (Both drivers in every cycle took 239 s in Felix on a loaded
      * 2-core machine, about 0.5 s a swap: too long for the suite; see the window figures.)
      */
-    private static final int CYCLES = 100;
+    private static final int CYCLES = 200;
     private static final int SWAPS_PER_DRIVER = CYCLES / 2;
     /**
      * Every UPDATE_EVERY-th swap of a driver is a {@code Bundle.update()} with a rebuilt jar of a new version (0.1.1,
