@@ -430,8 +430,9 @@ public class DriverSwapIT extends TestSupport {
             assertTrue(e.getMessage(), e.getMessage().contains("'file' gone"));
             assertTrue("waited the detach timeout (500 ms) before failing, not " + elapsedMs + " ms",
                     elapsedMs >= 450);
+            // A hang guard well below the 30 s default detach timeout, generous for a loaded CI machine.
             assertTrue("failed within a bounded time after the 500 ms timeout, not " + elapsedMs + " ms",
-                    elapsedMs < 2_500);
+                    elapsedMs < 10_000);
             assertEquals("still gone after the timeout", "file", graph.info(fileChild).goneDriver());
 
             fileDriver.start();

@@ -13,12 +13,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A driver jar copied into deploy/ of a running instance is installed and its driver listed; deleted, it goes.
- * File Install polls every 500 ms, so each step should take about a second; the bound is 2 s.
+ * File Install polls every 500 ms, so each step should take about a second; the asserted bound (10 s) only
+ * guards against a hang.
  */
 class HotDeployIT {
 
     private static final Duration BOOT = Duration.ofSeconds(30);
-    private static final Duration BOUND = Duration.ofSeconds(2);
+    // A hang guard, not a performance figure (the figures are printed): generous for a loaded CI machine.
+    private static final Duration BOUND = Duration.ofSeconds(10);
     // Keep polling past the bound, so that a slow run reports how slow instead of only failing.
     private static final Duration GIVE_UP = Duration.ofSeconds(15);
 

@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -69,12 +71,20 @@ class CoLocksTest {
     @DisplayName("B41: co mutex unlock by anon holder asserts")
     void coMutexUnlockByANonHolderAsserts_B41() throws Exception {
         CoMutex mutex = new CoMutex();
+        CompletableFuture<Void> thief = new CompletableFuture<>();
+        // The holder keeps the mutex until the thief has tried, however late the thief gets to run.
         CompletableFuture<Void> holder = spawn(main, () -> {
             mutex.lock();
-            Coroutine.sleep(TimeUnit.MILLISECONDS.toNanos(200));
+            sleepUntil(thief::isDone);
             mutex.unlock();
         });
-        CompletableFuture<Void> thief = spawn(main, mutex::unlock);
+        spawn(main, mutex::unlock).whenComplete((v, t) -> {
+            if (t != null) {
+                thief.completeExceptionally(t);
+            } else {
+                thief.complete(v);
+            }
+        });
         assertThat(thief).failsWithin(5, TimeUnit.SECONDS).withThrowableThat()
                 .withMessageContaining("does not hold it");
         holder.get(5, TimeUnit.SECONDS);
@@ -101,20 +111,23 @@ class CoLocksTest {
     void aReaderQueuesBehindAWaitingWriterAndUnlockWakesTheNextCompatible_B41() throws Exception {
         CoRwLock lock = new CoRwLock();
         List<String> order = new ArrayList<>();
+        AtomicBoolean r2Tried = new AtomicBoolean();
+        // All three run in the main loop in the order they were spawned. r1 keeps its read lock until r2 has
+        // tried to take one, so w is always waiting when r2 arrives, however the threads are scheduled: r1 only
+        // sees the flag once r2 has yielded (queued) or finished (overtook the writer, which fails the order).
         CompletableFuture<Void> r1 = spawn(main, () -> {
             lock.rdlock();
             order.add("r1");
-            Coroutine.sleep(TimeUnit.MILLISECONDS.toNanos(100));
+            sleepUntil(r2Tried::get);
             lock.unlock();
         });
-        Thread.sleep(20);
         CompletableFuture<Void> w = spawn(main, () -> {
             lock.wrlock();
             order.add("w");
             lock.unlock();
         });
-        Thread.sleep(20);
         CompletableFuture<Void> r2 = spawn(main, () -> {
+            r2Tried.set(true);
             lock.rdlock();
             order.add("r2");
             lock.unlock();
@@ -139,14 +152,29 @@ class CoLocksTest {
         while (queue.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        Thread.sleep(50);
+        // The three coroutines were scheduled before next() in the same loop: all three wait when it runs.
         main.schedule(queue::next);
-        Thread.sleep(100);
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (woken.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        // Two round trips through the main loop: a wrongly woken second waiter would have run by then.
+        scheduler.inMainLoop(() -> null);
+        scheduler.inMainLoop(() -> null);
         assertThat(woken).hasValue(1);
+        assertThat(queue.isEmpty()).isFalse();
         main.schedule(queue::restartAll);
         CompletableFuture.allOf(waiters.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
         assertThat(woken).hasValue(3);
         assertThat(queue.isEmpty()).isTrue();
+    }
+
+    /** In a coroutine: sleeps in small steps until {@code done} holds, giving up after 10 s. */
+    private static void sleepUntil(BooleanSupplier done) {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!done.getAsBoolean() && System.nanoTime() < giveUp) {
+            Coroutine.sleep(TimeUnit.MILLISECONDS.toNanos(1));
+        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -26,6 +27,7 @@ class EventLoopTest {
         Pipe pipe = Pipe.open();
         pipe.source().configureBlocking(false);
         CompletableFuture<String> got = new CompletableFuture<>();
+        CountDownLatch registered = new CountDownLatch(1);
         io.schedule(() -> {
             EventLoop.FdHandler[] h = new EventLoop.FdHandler[1];
             h[0] = io.setFdHandler(pipe.source(), () -> {
@@ -38,8 +40,10 @@ class EventLoopTest {
                     got.completeExceptionally(e);
                 }
             }, null);
+            registered.countDown();
         });
-        Thread.sleep(50);
+        // Write only once the handler is set, so it is the readable channel that wakes the loop.
+        assertThat(registered.await(5, TimeUnit.SECONDS)).isTrue();
         pipe.sink().write(ByteBuffer.wrap("hi".getBytes()));
         assertThat(got.get(5, TimeUnit.SECONDS)).isEqualTo("blocklayer-io:hi");
         pipe.sink().close();
@@ -63,15 +67,21 @@ class EventLoopTest {
     void aContextThatDoesNotReturnToItsLoopIsReportedOnce_X5() throws Exception {
         assertThat(scheduler.watchdogStalls()).isZero();
         CompletableFuture<Void> blocked = new CompletableFuture<>();
+        // Blocks until the watchdog has reported (not for a fixed time a slow watchdog thread could miss), then
+        // for another 300 ms, six of its 50 ms checks, any of which would report the same stall again.
         io.schedule(() -> {
             try {
-                Thread.sleep(900);
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (scheduler.watchdogStalls() == 0 && System.nanoTime() < giveUp) {
+                    Thread.sleep(10);
+                }
+                Thread.sleep(300);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             blocked.complete(null);
         });
-        blocked.get(5, TimeUnit.SECONDS);
+        blocked.get(15, TimeUnit.SECONDS);
         Thread.sleep(200);
         assertThat(scheduler.watchdogStalls()).isEqualTo(1);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -29,15 +30,20 @@ class DrainTest {
         core.close();
     }
 
-    /** Counts drain callbacks; reads take 200 ms on a worker so a drain has something to wait for. */
+    /**
+     * Counts drain callbacks; a read waits on a worker until a drain has begun (at most 10 s), so a drain always has
+     * something to wait for, however late it starts.
+     */
     static final class DrainCountingDriver extends TestDriverBase {
         final AtomicInteger begins = new AtomicInteger();
         final AtomicInteger ends = new AtomicInteger();
         final AtomicInteger readsDone = new AtomicInteger();
+        final CountDownLatch drainBegun = new CountDownLatch(1);
 
         @Override
         public void drainBegin(BlockNode bs) {
             begins.incrementAndGet();
+            drainBegun.countDown();
         }
 
         @Override
@@ -49,8 +55,11 @@ class DrainTest {
         public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
             try {
                 bs.aioContext().threadPool().run(() -> {
-                    Thread.onSpinWait();
-                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+                    try {
+                        drainBegun.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                     return null;
                 });
             } catch (java.io.IOException e) {

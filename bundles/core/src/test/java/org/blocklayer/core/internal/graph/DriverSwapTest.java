@@ -102,20 +102,45 @@ class DriverSwapTest {
     void aRequestInTheGapWaitsForTheDriver() throws Exception {
         openDisk();
         core.graph.removeDriver(file);
-        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+        CompletableFuture<Void> write = new CompletableFuture<>();
+        Thread writer = new Thread(() -> {
             try {
                 disk.pwrite(0, filled(0x5a, 512), 0);
-            } catch (BlockException e) {
-                throw new IllegalStateException(e);
+                write.complete(null);
+            } catch (Throwable t) {
+                write.completeExceptionally(t);
             }
-        });
-        Thread.sleep(200);
+        }, "writer");
+        writer.start();
+        // The driver comes back only once the write waits for it, not after a fixed sleep the writer thread may
+        // not even have started in: first the writer hands its coroutine to the main loop and blocks...
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!blockedIn(writer, "CoWrappers") && !write.isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        // ...then a round trip through the main loop's top level: the coroutine was entered before it and, the
+        // driver being away, can only be waiting for it.
+        core.scheduler.inMainLoop(() -> null);
         assertThat(write).isNotDone();
         core.graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "1.1.0");
         write.get(10, TimeUnit.SECONDS);
         ByteBuffer back = ByteBuffer.allocate(512);
         disk.pread(0, back, 0);
         assertThat(back.array()).isEqualTo(filled(0x5a, 512).array());
+    }
+
+    /** True once {@code t} is parked in a method of a class whose simple name is {@code className}. */
+    private static boolean blockedIn(Thread t, String className) {
+        Thread.State state = t.getState();
+        if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {
+            return false;
+        }
+        for (StackTraceElement f : t.getStackTrace()) {
+            if (f.getClassName().endsWith("." + className)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test

@@ -88,13 +88,20 @@ class GraphLockTest {
         CountDownLatch readerHolds = new CountDownLatch(1);
         AtomicBoolean readerDone = new AtomicBoolean();
         AtomicBoolean callbackRead = new AtomicBoolean();
+        AtomicBoolean callbackReadWhileReaderHeld = new AtomicBoolean();
         io.coEnter(Coroutine.create(() -> {
             try (GraphLock.Reader r = core.lock.coRdlock()) {
                 readerHolds.countDown();
+                // Hold the read lock until the callback has read-locked, i.e. while the writer polls for us,
+                // rather than for a fixed time the main loop might not even start its call in.
                 io.threadPool().run(() -> {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+                    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (!callbackRead.get() && System.nanoTime() < giveUp) {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                    }
                     return null;
                 });
+                callbackReadWhileReaderHeld.set(callbackRead.get());
                 readerDone.set(true);
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
@@ -115,7 +122,7 @@ class GraphLockTest {
             }
         });
         assertThat(doneWhenLocked).isTrue();
-        assertThat(callbackRead).isTrue();
+        assertThat(callbackReadWhileReaderHeld).as("the callback read-locked while the writer waited").isTrue();
         assertThat(core.lock.hasWriter()).isFalse();
     }
 

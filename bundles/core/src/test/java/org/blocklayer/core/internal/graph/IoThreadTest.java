@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.blocklayer.api.error.BlockException;
@@ -158,6 +159,7 @@ class IoThreadTest {
         assertThat(proto.lastGetLengthContext).isSameAs(io0);
 
         proto.readDelayMillis = 200;
+        proto.readsWaitForDrain = new CountDownLatch(1);
         CompletableFuture<Void> read = readAsync(a);
         awaitInFlight(a);
         core.graph.drain("a");
@@ -203,6 +205,7 @@ class IoThreadTest {
         core.graph.addIothread("io0");
         BlockDriverState a = core.open("driver=proto,node-name=a");
         proto.readDelayMillis = 300;
+        proto.readsWaitForDrain = new CountDownLatch(1);
         CompletableFuture<Void> read = readAsync(a);
         awaitInFlight(a);
 
@@ -213,6 +216,7 @@ class IoThreadTest {
         assertThat(a.aioContext()).isSameAs(context("io0"));
         read.get(10, TimeUnit.SECONDS);
         proto.readDelayMillis = 0;
+        proto.readsWaitForDrain = null;
         a.pread(0, ByteBuffer.allocate(512), 0);
         assertThat(proto.lastReadContext).isSameAs(context("io0"));
     }
@@ -370,6 +374,7 @@ class IoThreadTest {
         core.graph.addIothread("io0");
         BlockDriverState busy = open("driver=proto,node-name=busy", "io0");
         proto.readDelayMillis = 300;
+        proto.readsWaitForDrain = new CountDownLatch(1);
         CompletableFuture<Void> read = readAsync(busy);
         awaitInFlight(busy);
 

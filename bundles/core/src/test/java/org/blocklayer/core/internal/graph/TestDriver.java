@@ -3,6 +3,7 @@ package org.blocklayer.core.internal.graph;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.EnumSet;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -37,6 +38,11 @@ final class TestDriver implements BlockDriver {
     volatile EventLoop lastReadContext;
     /** How long a read spends on a worker thread, yielding, before it completes. */
     volatile long readDelayMillis;
+    /**
+     * When set, a read waits on its worker until a drain begins on a node of this driver (at most 10 s), then for
+     * {@link #readDelayMillis}: a drain, move or write lock then always finds it in flight, however late it starts.
+     */
+    volatile CountDownLatch readsWaitForDrain;
     /** The byte every read returns. */
     volatile byte pattern = 0x5a;
     final AtomicInteger readsDone = new AtomicInteger();
@@ -104,9 +110,17 @@ final class TestDriver implements BlockDriver {
     @Override
     public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         long delay = readDelayMillis;
-        if (delay > 0) {
+        CountDownLatch gate = readsWaitForDrain;
+        if (delay > 0 || gate != null) {
             try {
                 bs.aioContext().threadPool().run(() -> {
+                    if (gate != null) {
+                        try {
+                            gate.await(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
                     long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
                     for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
                         LockSupport.parkNanos(left);
@@ -127,6 +141,10 @@ final class TestDriver implements BlockDriver {
     @Override
     public void drainBegin(BlockNode bs) {
         drainBegins.incrementAndGet();
+        CountDownLatch gate = readsWaitForDrain;
+        if (gate != null) {
+            gate.countDown();
+        }
     }
 
     static BlockException eio() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
@@ -34,30 +35,71 @@ class TopLevelCallsTest {
         drv.length = 4096;
         EventLoop io = core.scheduler.createIoThread("io");
         CountDownLatch readerHolds = new CountDownLatch(1);
+        // The reader holds the lock until the test lets it go, not for a fixed time: the writer must be waiting
+        // for it and the open must have arrived in the main loop by then, however slowly threads get scheduled.
+        AtomicBoolean letGo = new AtomicBoolean();
+        AtomicBoolean readerReleased = new AtomicBoolean();
         io.schedule(() -> io.coEnter(Coroutine.create(() -> {
             try (GraphLock.Reader r = core.lock.coRdlock()) {
                 readerHolds.countDown();
-                Coroutine.sleep(TimeUnit.MILLISECONDS.toNanos(500));
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!letGo.get() && System.nanoTime() < giveUp) {
+                    Coroutine.sleep(TimeUnit.MILLISECONDS.toNanos(5));
+                }
+                readerReleased.set(true);
             }
         })));
         assertThat(readerHolds.await(5, TimeUnit.SECONDS)).isTrue();
 
-        CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> {
+        CountDownLatch writerWaits = new CountDownLatch(1);
+        CompletableFuture<Boolean> writer = CompletableFuture.supplyAsync(() -> {
             try {
                 return core.scheduler.callInMainLoop(() -> {
-                    long t0 = System.nanoTime();
+                    // From here the main loop stays in this call until the writer has the lock.
+                    writerWaits.countDown();
                     try (GraphLock.Writer w = core.lock.wrlock()) {
-                        return System.nanoTime() - t0;
+                        return readerReleased.get();
                     }
                 });
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
-        Thread.sleep(100);
+        assertThat(writerWaits.await(5, TimeUnit.SECONDS)).isTrue();
         // Before the fix this open ran inside the writer's wait for readers and failed with "nested writer".
-        var node = core.graph.open(null, BlockOptions.parse("driver=test,node-name=n"), OpenFlags.RDWR);
-        assertThat(node.getLength()).isEqualTo(4096);
-        assertThat(writer.get(10, TimeUnit.SECONDS)).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(200));
+        CompletableFuture<Long> open = new CompletableFuture<>();
+        Thread opener = new Thread(() -> {
+            try {
+                open.complete(core.graph.open(null, BlockOptions.parse("driver=test,node-name=n"), OpenFlags.RDWR)
+                        .getLength());
+            } catch (Throwable t) {
+                open.completeExceptionally(t);
+            }
+        }, "opener");
+        opener.start();
+        // Let the reader go only once the open is queued for the main loop, i.e. while the writer still waits.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!waitsInCallInMainLoop(opener) && !open.isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertThat(open).as("the open waits for the writer's call").isNotDone();
+        assertThat(writer).isNotDone();
+        letGo.set(true);
+        assertThat(writer.get(10, TimeUnit.SECONDS)).as("the writer got the lock only after the reader left").isTrue();
+        assertThat(open.get(10, TimeUnit.SECONDS)).isEqualTo(4096);
+    }
+
+    /** True once {@code t} is parked in {@link org.blocklayer.core.internal.coroutine.Scheduler#callInMainLoop}. */
+    private static boolean waitsInCallInMainLoop(Thread t) {
+        Thread.State state = t.getState();
+        if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {
+            return false;
+        }
+        for (StackTraceElement f : t.getStackTrace()) {
+            if (f.getMethodName().equals("callInMainLoop") && f.getClassName().endsWith(".Scheduler")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -199,12 +199,20 @@ class QemuNbdTest {
         BlockNode bs = core.open(unixUri(sock), "", 0);
         BlockNode proto = bs.file().node();
         long pid = peers().lastPid();
+        java.util.concurrent.atomic.AtomicLong readsDone = new java.util.concurrent.atomic.AtomicLong();
         List<CompletableFuture<Void>> reads = core.concurrently(proto.aioContext(), 16, i -> {
             for (int round = 0; round < 100_000; round++) {
                 proto.coPreadv(((long) (i * 97 + round) % 1024) * 65536L, ByteBuffer.allocate(65536), 0);
+                readsDone.incrementAndGet();
             }
         });
-        Thread.sleep(300);
+        // Kill only once the reads are under way (not after a fixed sleep they may not have started in), so the
+        // server dies mid-I/O with requests in flight.
+        long underWay = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (readsDone.get() < 64 && System.nanoTime() < underWay) {
+            Thread.sleep(5);
+        }
+        assertThat(readsDone.get()).as("reads completed before the kill").isGreaterThanOrEqualTo(64);
         Peers.kill9(pid);
         long start = System.nanoTime();
         for (CompletableFuture<Void> f : reads) {
