@@ -54,12 +54,21 @@ class DeclaredNodesIT {
             awaitStderr(launcher, "org.blocklayer.node~early.cfg: cannot open node early yet");
             assertThat(launcher.stderr()).contains("Unknown driver 'file'");
             assertThat(nodeNames(launcher)).doesNotContain("early");
+            // And where an operator looks: the declarations, and health, which would be green without a node check.
+            assertThat(launcher.call("block:declared", BOOT)).singleElement().asString()
+                    .startsWith("early  waiting").contains("org.blocklayer.node~early.cfg").contains("Unknown driver 'file'");
+            assertThat(String.join("\n", launcher.call("hc:exec -n 'blocklayer declared nodes'", BOOT)))
+                    .contains("CRITICAL").contains("node early");
 
             Files.copy(LauncherProcess.driverJar("file"), deploy.resolve(LauncherProcess.driverJar("file").getFileName()));
             assertThat(awaitLength(launcher, "early")).isEqualTo("66048");
+            assertThat(launcher.call("block:declared", BOOT)).singleElement().asString().startsWith("early  open");
+            assertThat(String.join("\n", launcher.call("hc:exec -n 'blocklayer declared nodes'", BOOT)))
+                    .contains("OK").contains("1 declared node, open");
 
             Files.delete(deploy.resolve("org.blocklayer.node~early.cfg"));
             awaitGone(launcher, "early");
+            assertThat(launcher.call("block:declared", BOOT)).isEmpty();
             assertThat(launcher.call("block:nodes", BOOT)).as("the file child went with it").isEmpty();
             launcher.send("exit");
             // No exit status check: a block:length asked while the node was still waiting failed, or did not.

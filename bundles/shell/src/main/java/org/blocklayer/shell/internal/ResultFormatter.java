@@ -4,6 +4,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.apache.felix.service.command.Converter;
+import org.blocklayer.api.graph.DeclarationInfo;
 import org.blocklayer.api.graph.DriverInfo;
 import org.blocklayer.api.graph.NodeInfo;
 import org.osgi.service.component.annotations.Component;
@@ -47,6 +48,10 @@ public final class ResultFormatter implements Converter {
             case DriverList l -> switch (checked(level)) {
                 case INSPECT -> table(l.drivers().stream().map(ResultFormatter::driverRow));
                 default -> l.drivers().stream().map(DriverInfo::name).collect(Collectors.joining(", "));
+            };
+            case DeclarationList l -> switch (checked(level)) {
+                case INSPECT -> table(l.declarations().stream().map(ResultFormatter::declarationRow));
+                default -> l.declarations().stream().map(d -> orNone(d.node())).collect(Collectors.joining(", "));
             };
             case IoResult r -> checked(level, ioReport(r));
             case DumpResult d -> checked(level, hexDump(d));
@@ -121,6 +126,12 @@ public final class ResultFormatter implements Converter {
 
     private static String[] nodeRow(NodeInfo n) {
         return new String[] {n.node(), driver(n), orNone(n.filename()), n.length() < 0 ? NONE : Long.toString(n.length())};
+    }
+
+    /** NODE, open|waiting, FILE, then the reason a waiting one is not open. */
+    private static String[] declarationRow(DeclarationInfo d) {
+        return d.open() ? new String[] {orNone(d.node()), "open", d.source()}
+                : new String[] {orNone(d.node()), "waiting", d.source(), orNone(d.problem())};
     }
 
     private static String[] driverRow(DriverInfo d) {

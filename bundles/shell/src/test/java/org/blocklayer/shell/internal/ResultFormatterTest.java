@@ -127,4 +127,15 @@ class ResultFormatterTest {
         assertThatThrownBy(() -> formatter.format(new OpenResult("a"), 7, null))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void declaredIsOneLinePerDeclarationWithTheReasonForAWaitingOne() {
+        var list = new DeclarationList(List.of(
+                new org.blocklayer.api.graph.DeclarationInfo("/d/org.blocklayer.node~a.cfg", "a", true, null),
+                new org.blocklayer.api.graph.DeclarationInfo("/d/org.blocklayer.node~b.cfg", "b", false,
+                        "Unknown driver 'nbd' (EINVAL)")));
+        assertThat(formatter.format(list, INSPECT, null).toString().lines().map(String::stripTrailing).toList())
+                .containsExactly("a  open     /d/org.blocklayer.node~a.cfg",
+                        "b  waiting  /d/org.blocklayer.node~b.cfg  Unknown driver 'nbd' (EINVAL)");
+    }
 }

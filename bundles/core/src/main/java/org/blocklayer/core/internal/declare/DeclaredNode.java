@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockGraph;
+import org.blocklayer.api.graph.DeclarationInfo;
+import org.blocklayer.api.graph.NodeDeclarations;
 import org.blocklayer.core.internal.graph.Graph;
 import org.blocklayer.core.internal.log.CoreLog;
 import org.osgi.service.component.annotations.Activate;
@@ -37,6 +39,8 @@ public final class DeclaredNode {
     private final CoreLog log;
 
     private final BlockGraph graph;
+    /** Where block:declared and the health check find this declaration; null outside core's own registry. */
+    private final Declarations declarations;
     private final AutoCloseable arrivals;
     /** What the configuration says now; null while it says something unusable. Guarded by this. */
     private NodeDeclaration declaration;
@@ -50,24 +54,43 @@ public final class DeclaredNode {
     static final long GRACE_MILLIS = Long.getLong("blocklayer.declared.grace.ms", 5_000);
     /** The last failure, logged once at INFO and repeated at WARN after the grace. Guarded by this. */
     private String lastFailure;
+    /** Why the configuration last read could not be used, and where it came from; guarded by this. */
+    private String invalid;
+    private String invalidSource = "?";
     /** Counts attempts to reach a configuration's node; a grace check of an older one stays quiet. Guarded by this. */
     private long generation;
 
     @Activate
-    public DeclaredNode(@Reference BlockGraph graph, Map<String, Object> properties) {
-        this(graph, properties, null);
+    public DeclaredNode(@Reference BlockGraph graph, @Reference NodeDeclarations declarations,
+            Map<String, Object> properties) {
+        this(graph, declarations, properties, null);
     }
 
     /** One not made by DS (see {@link FileInstallNodes}): it logs through {@code logger} when that gives one. */
-    DeclaredNode(BlockGraph graph, Map<String, Object> properties, Supplier<Logger> logger) {
+    DeclaredNode(BlockGraph graph, NodeDeclarations declarations, Map<String, Object> properties,
+            Supplier<Logger> logger) {
         this.log = new CoreLog(logger != null ? logger : () -> this.logger, "org.blocklayer.core");
         this.graph = graph;
+        this.declarations = declarations instanceof Declarations d ? d : null;
         // Listen before the first attempt, so that a driver arriving in between is not missed.
         this.arrivals = graph instanceof Graph g ? g.onDriverArrival(this::retry) : () -> { };
         synchronized (this) {
             declaration = read(properties);
+            if (declaration == null) {
+                lastFailure = invalid;
+            }
             openNow();
         }
+        if (this.declarations != null) {
+            this.declarations.add(this);
+        }
+    }
+
+    /** How this declaration stands, for {@link NodeDeclarations}. */
+    synchronized DeclarationInfo info() {
+        NodeDeclaration d = declaration;
+        return new DeclarationInfo(d != null ? d.source() : invalidSource, d != null ? d.nodeName() : null,
+                opened != null, opened != null ? null : lastFailure);
     }
 
     @Modified
@@ -87,13 +110,16 @@ public final class DeclaredNode {
             return;
         }
         declaration = next;
-        lastFailure = null;
+        lastFailure = next == null ? invalid : null;
         generation++;
         openNow();
     }
 
     @Deactivate
     synchronized void deactivate() throws Exception {
+        if (declarations != null) {
+            declarations.remove(this);
+        }
         arrivals.close();
         if (opened != null) {
             closeNow();
@@ -165,6 +191,11 @@ public final class DeclaredNode {
         try {
             return NodeDeclaration.of(properties);
         } catch (BlockException e) {
+            invalid = e.describe();
+            Object pid = properties.get("service.pid");
+            Object file = properties.get("felix.fileinstall.filename");
+            invalidSource = file != null ? NodeDeclaration.fileName(file.toString())
+                    : pid != null ? "configuration " + pid : "a configuration";
             log.warn("{}; ignored until the configuration is fixed", e.describe());
             return null;
         }

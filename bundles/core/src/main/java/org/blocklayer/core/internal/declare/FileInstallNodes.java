@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.blocklayer.api.graph.BlockGraph;
+import org.blocklayer.api.graph.NodeDeclarations;
 import org.blocklayer.core.internal.log.CoreLog;
 import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
@@ -40,14 +41,17 @@ public final class FileInstallNodes implements ConfigurationListener {
     private final CoreLog log = new CoreLog(() -> logger, "org.blocklayer.core");
 
     private final BlockGraph graph;
+    private final NodeDeclarations declarations;
     private final ConfigurationAdmin configAdmin;
     /** By PID; guarded by this. */
     private final Map<String, DeclaredNode> nodes = new HashMap<>();
     private boolean stopped;
 
     @Activate
-    public FileInstallNodes(@Reference BlockGraph graph, @Reference ConfigurationAdmin configAdmin) {
+    public FileInstallNodes(@Reference BlockGraph graph, @Reference NodeDeclarations declarations,
+            @Reference ConfigurationAdmin configAdmin) {
         this.graph = graph;
+        this.declarations = declarations;
         this.configAdmin = configAdmin;
         try {
             Configuration[] existing = configAdmin.listConfigurations(
@@ -106,7 +110,7 @@ public final class FileInstallNodes implements ConfigurationListener {
         }
         DeclaredNode node = nodes.get(pid);
         if (node == null) {
-            nodes.put(pid, new DeclaredNode(graph, map, () -> logger));
+            nodes.put(pid, new DeclaredNode(graph, declarations, map, () -> logger));
         } else {
             node.modified(map);
         }

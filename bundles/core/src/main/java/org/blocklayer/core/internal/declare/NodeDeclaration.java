@@ -91,7 +91,7 @@ public record NodeDeclaration(String source, String nodeName, String filename, M
     }
 
     /** File Install records a URI ({@code file:/srv/deploy/x.cfg}); an operator reads a path. */
-    private static String fileName(String recorded) {
+    static String fileName(String recorded) {
         try {
             return recorded.startsWith("file:") ? java.nio.file.Path.of(java.net.URI.create(recorded)).toString()
                     : recorded;

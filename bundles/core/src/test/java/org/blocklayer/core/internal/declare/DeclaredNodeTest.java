@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DeclaredNodeTest {
     private final Scheduler scheduler = new Scheduler();
     private final Graph graph = new Graph(scheduler, new GraphRwLock(scheduler));
+    private final Declarations declarations = new Declarations();
     @TempDir
     Path dir;
 
@@ -63,7 +64,7 @@ class DeclaredNodeTest {
     @DisplayName("a new configuration opens its node, named after the PID; deleting it closes the node")
     void aConfigurationOpensAndClosesItsNode() throws Exception {
         drivers();
-        DeclaredNode declared = new DeclaredNode(graph, config("disk0", "filename", image("a.img", 65537)));
+        DeclaredNode declared = new DeclaredNode(graph, declarations, config("disk0", "filename", image("a.img", 65537)));
 
         assertThat(declared.isOpen()).isTrue();
         assertThat(graph.getLength("disk0")).isEqualTo(66048);
@@ -78,7 +79,7 @@ class DeclaredNodeTest {
     @DisplayName("a node whose driver is not deployed yet opens when the driver arrives")
     void aNodeWaitsForItsDriver() throws Exception {
         graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "test");
-        DeclaredNode declared = new DeclaredNode(graph, config("late", "driver", "raw", "file.driver", "file",
+        DeclaredNode declared = new DeclaredNode(graph, declarations, config("late", "driver", "raw", "file.driver", "file",
                 "file.filename", image("b.img", 4096)));
         assertThat(declared.isOpen()).isFalse();
         assertThat(graph.nodes()).isEmpty();
@@ -95,7 +96,7 @@ class DeclaredNodeTest {
     void aChangedConfigurationReopens() throws Exception {
         drivers();
         String img = image("c.img", 1 << 20);
-        DeclaredNode declared = new DeclaredNode(graph, config("c", "driver", "raw", "file.driver", "file",
+        DeclaredNode declared = new DeclaredNode(graph, declarations, config("c", "driver", "raw", "file.driver", "file",
                 "file.filename", img, "size", "4096"));
         BlockNode first = graph.node("c");
         assertThat(graph.getLength("c")).isEqualTo(4096);
@@ -115,13 +116,13 @@ class DeclaredNodeTest {
     void brokenConfigurationsDoNoHarm() throws Exception {
         drivers();
         String img = image("d.img", 4096);
-        DeclaredNode declared = new DeclaredNode(graph, config("d", "filename", img));
+        DeclaredNode declared = new DeclaredNode(graph, declarations, config("d", "filename", img));
         BlockNode live = graph.node("d");
 
         declared.modified(config("d", "filename", img, "read-only", "perhaps"));
         assertThat(graph.node("d")).isSameAs(live);
 
-        DeclaredNode broken = new DeclaredNode(graph, config("e", "driver", "nosuchdriver"));
+        DeclaredNode broken = new DeclaredNode(graph, declarations, config("e", "driver", "nosuchdriver"));
         assertThat(broken.isOpen()).isFalse();
         assertThat(graph.nodes()).extracting(n -> n.node()).doesNotContain("e");
         broken.deactivate();
@@ -132,7 +133,7 @@ class DeclaredNodeTest {
     @DisplayName("a node in use as another node's child is not closed under it; one closed by hand is no error")
     void closingRespectsUsersAndHandCloses() throws Exception {
         drivers();
-        DeclaredNode base = new DeclaredNode(graph, config("base", "driver", "file", "filename", image("e.img", 4096)));
+        DeclaredNode base = new DeclaredNode(graph, declarations, config("base", "driver", "file", "filename", image("e.img", 4096)));
         graph.open(null, BlockOptions.parse("driver=raw,node-name=top,file=base"), OpenFlags.RDWR);
 
         base.deactivate();
@@ -140,10 +141,33 @@ class DeclaredNodeTest {
 
         graph.close("top");
         graph.close("base");
-        DeclaredNode again = new DeclaredNode(graph, config("base", "driver", "file", "filename",
+        DeclaredNode again = new DeclaredNode(graph, declarations, config("base", "driver", "file", "filename",
                 dir.resolve("e.img").toString()));
         graph.close("base");
         again.deactivate();
         assertThat(graph.nodes()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("block:declared's source: open ones, waiting ones with their reason, broken ones; gone when deleted")
+    void declarationsReportHowEachNodeStands() throws Exception {
+        graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "test");
+        DeclaredNode waiting = new DeclaredNode(graph, declarations, config("w", "driver", "raw", "file.driver",
+                "file", "file.filename", image("w.img", 4096)));
+        DeclaredNode broken = new DeclaredNode(graph, declarations, config("x", "driver", "raw", "read-only", "no?"));
+
+        assertThat(declarations.declarations()).extracting(d -> d.node() + " " + d.open()).containsExactly(
+                "w false", "null false");
+        assertThat(declarations.declarations().get(0).problem()).contains("Unknown driver 'file'").contains("EINVAL");
+        assertThat(declarations.declarations().get(0).source()).isEqualTo("/deploy/org.blocklayer.node~w.cfg");
+        assertThat(declarations.declarations().get(1).problem()).contains("read-only");
+
+        graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "test");
+        assertThat(declarations.declarations().get(0).open()).isTrue();
+        assertThat(declarations.declarations().get(0).problem()).isNull();
+
+        waiting.deactivate();
+        broken.deactivate();
+        assertThat(declarations.declarations()).isEmpty();
     }
 }

@@ -115,7 +115,7 @@ class FileInstallNodesTest {
         put("org.blocklayer.node~b", "org.blocklayer.node", "filename", image("b.img", 4096));
         put("other.pid", null, "filename", image("c.img", 4096));
 
-        FileInstallNodes nodes = new FileInstallNodes(graph, configAdmin());
+        FileInstallNodes nodes = new FileInstallNodes(graph, new Declarations(), configAdmin());
 
         assertThat(nodeNames()).containsExactly("a");
         assertThat(graph.getLength("a")).isEqualTo(4096);
@@ -126,7 +126,7 @@ class FileInstallNodesTest {
     @Test
     @DisplayName("a file added, changed and deleted opens, reopens and closes its node")
     void eventsDriveTheNode() throws Exception {
-        FileInstallNodes nodes = new FileInstallNodes(graph, configAdmin());
+        FileInstallNodes nodes = new FileInstallNodes(graph, new Declarations(), configAdmin());
         String img = image("d.img", 1 << 20);
 
         put("org.blocklayer.node~d", null, "driver", "raw", "file.driver", "file", "file.filename", img, "size", "4096");
