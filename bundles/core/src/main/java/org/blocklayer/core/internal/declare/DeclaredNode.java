@@ -56,7 +56,7 @@ public final class DeclaredNode {
     private String lastFailure;
     /** Why the configuration last read could not be used, and where it came from; guarded by this. */
     private String invalid;
-    private String invalidSource = "?";
+    private String invalidSource;
     /** Counts attempts to reach a configuration's node; a grace check of an older one stays quiet. Guarded by this. */
     private long generation;
 
@@ -76,9 +76,6 @@ public final class DeclaredNode {
         this.arrivals = graph instanceof Graph g ? g.onDriverArrival(this::retry) : () -> { };
         synchronized (this) {
             declaration = read(properties);
-            if (declaration == null) {
-                lastFailure = invalid;
-            }
             openNow();
         }
         if (this.declarations != null) {
@@ -89,8 +86,10 @@ public final class DeclaredNode {
     /** How this declaration stands, for {@link NodeDeclarations}. */
     synchronized DeclarationInfo info() {
         NodeDeclaration d = declaration;
-        return new DeclarationInfo(d != null ? d.source() : invalidSource, d != null ? d.nodeName() : null,
-                opened != null, opened != null ? null : lastFailure);
+        if (d == null) {
+            return new DeclarationInfo(invalidSource, null, false, invalid);
+        }
+        return new DeclarationInfo(d.source(), d.nodeName(), opened != null, opened != null ? null : lastFailure);
     }
 
     @Modified
@@ -110,7 +109,7 @@ public final class DeclaredNode {
             return;
         }
         declaration = next;
-        lastFailure = next == null ? invalid : null;
+        lastFailure = null;
         generation++;
         openNow();
     }
@@ -192,10 +191,7 @@ public final class DeclaredNode {
             return NodeDeclaration.of(properties);
         } catch (BlockException e) {
             invalid = e.describe();
-            Object pid = properties.get("service.pid");
-            Object file = properties.get("felix.fileinstall.filename");
-            invalidSource = file != null ? NodeDeclaration.fileName(file.toString())
-                    : pid != null ? "configuration " + pid : "a configuration";
+            invalidSource = NodeDeclaration.sourceOf(properties);
             log.warn("{}; ignored until the configuration is fixed", e.describe());
             return null;
         }

@@ -37,15 +37,13 @@ public record NodeDeclaration(String source, String nodeName, String filename, M
      * felix.fileinstall.filename, component.name, osgi.ds.satisfying.condition.target...); no open option has one.
      */
     private static final List<String> FRAMEWORK_PREFIXES = List.of("service.", "component.", "felix.", "osgi.");
-    /** DS reads a {@code <reference>.target} key as that reference's filter: this component's one reference. */
-    private static final Set<String> FRAMEWORK_KEYS = Set.of("graph.target");
+    /** DS reads a {@code <reference>.target} key as that reference's filter: DeclaredNode's references. */
+    private static final Set<String> FRAMEWORK_KEYS = Set.of("graph.target", "declarations.target");
 
     /** Reads a configuration's properties; EINVAL naming the key for a value that cannot be an option. */
     public static NodeDeclaration of(Map<String, ?> properties) throws BlockException {
         String pid = string(properties.get("service.pid"));
-        Object file = properties.get("felix.fileinstall.filename");
-        String source = file != null ? fileName(string(file)) : pid != null ? "configuration " + pid
-                : "a configuration";
+        String source = sourceOf(properties);
         Map<String, String> options = new TreeMap<>();
         for (Map.Entry<String, ?> e : properties.entrySet()) {
             if (!isFrameworkKey(e.getKey())) {
@@ -90,8 +88,15 @@ public record NodeDeclaration(String source, String nodeName, String filename, M
                 && readOnly == other.readOnly && java.util.Objects.equals(iothread, other.iothread);
     }
 
+    /** Where a configuration came from, for messages: its .cfg file, else its PID; also for one {@link #of} refuses. */
+    static String sourceOf(Map<String, ?> properties) {
+        Object file = properties.get("felix.fileinstall.filename");
+        Object pid = properties.get("service.pid");
+        return file != null ? fileName(string(file)) : pid != null ? "configuration " + pid : "a configuration";
+    }
+
     /** File Install records a URI ({@code file:/srv/deploy/x.cfg}); an operator reads a path. */
-    static String fileName(String recorded) {
+    private static String fileName(String recorded) {
         try {
             return recorded.startsWith("file:") ? java.nio.file.Path.of(java.net.URI.create(recorded)).toString()
                     : recorded;
