@@ -3,7 +3,6 @@ package org.blocklayer.core.internal.declare;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,9 +12,8 @@ import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
-import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.graph.Graph;
-import org.blocklayer.core.internal.lock.GraphRwLock;
+import org.blocklayer.core.internal.graph.CoreFixture;
 import org.blocklayer.driver.file.internal.FileDriver;
 import org.blocklayer.driver.raw.internal.RawDriver;
 import org.junit.jupiter.api.AfterEach;
@@ -25,23 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Declared nodes against the real graph with the real file and raw drivers, as Config Admin would drive them. */
 class DeclaredNodeTest {
-    private final Scheduler scheduler = new Scheduler();
-    private final Graph graph = new Graph(scheduler, new GraphRwLock(scheduler));
+    private final CoreFixture core = new CoreFixture();
+    private final Graph graph = core.graph;
     private final Declarations declarations = new Declarations();
     @TempDir
     Path dir;
 
     @AfterEach
     void tearDown() {
-        scheduler.close();
+        core.close();
     }
 
     private String image(String name, long size) throws Exception {
-        Path p = dir.resolve(name);
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(size);
-        }
-        return p.toString();
+        return CoreFixture.sparseFile(dir, name, size).toString();
     }
 
     private static Map<String, Object> config(String name, String... keyValues) {
@@ -56,8 +50,7 @@ class DeclaredNodeTest {
     }
 
     private void drivers() {
-        graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "test");
-        graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "test");
+        core.addFileAndRawDrivers("test");
     }
 
     @Test

@@ -2,7 +2,6 @@ package org.blocklayer.core.internal.declare;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.RandomAccessFile;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,11 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.blocklayer.api.graph.NodeInfo;
-import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.graph.Graph;
-import org.blocklayer.core.internal.lock.GraphRwLock;
-import org.blocklayer.driver.file.internal.FileDriver;
-import org.blocklayer.driver.raw.internal.RawDriver;
+import org.blocklayer.core.internal.graph.CoreFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -30,29 +26,24 @@ import org.osgi.service.cm.ConfigurationEvent;
 
 /** The plain configurations File Install 3.7 makes of org.blocklayer.node~NAME.cfg, against the real graph. */
 class FileInstallNodesTest {
-    private final Scheduler scheduler = new Scheduler();
-    private final Graph graph = new Graph(scheduler, new GraphRwLock(scheduler));
+    private final CoreFixture core = new CoreFixture();
+    private final Graph graph = core.graph;
     /** What the fake Config Admin holds: PID to [factory PID or null, properties]. */
     private final Map<String, Object[]> store = new java.util.LinkedHashMap<>();
     @TempDir
     Path dir;
 
     FileInstallNodesTest() {
-        graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "test");
-        graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "test");
+        core.addFileAndRawDrivers("test");
     }
 
     @AfterEach
     void tearDown() {
-        scheduler.close();
+        core.close();
     }
 
     private String image(String name, long size) throws Exception {
-        Path p = dir.resolve(name);
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(size);
-        }
-        return p.toString();
+        return CoreFixture.sparseFile(dir, name, size).toString();
     }
 
     private void put(String pid, String factoryPid, String... keyValues) {

@@ -1,5 +1,9 @@
 package org.blocklayer.core.internal.graph;
 
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
@@ -7,17 +11,42 @@ import org.blocklayer.core.internal.coroutine.CoFn;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.lock.GraphRwLock;
+import org.blocklayer.driver.file.internal.FileDriver;
+import org.blocklayer.driver.raw.internal.RawDriver;
 
-/** Core without OSGi: a scheduler with its main loop, the graph lock, the graph and a recording Event Admin. */
-final class CoreFixture implements AutoCloseable {
+/**
+ * Core without OSGi: a scheduler with its main loop, the graph lock, the graph and a recording Event Admin. Public
+ * for core's other test packages (declared nodes), which need a real graph too.
+ */
+public final class CoreFixture implements AutoCloseable {
     final Scheduler scheduler = new Scheduler();
     final GraphRwLock lock = new GraphRwLock(scheduler);
-    final Graph graph = new Graph(scheduler, lock);
+    public final Graph graph = new Graph(scheduler, lock);
     /** Every node event the graph posts, as a bound Event Admin sees them. */
     final RecordingEventAdmin events = new RecordingEventAdmin();
 
     {
         graph.bindEventAdmin(events);
+    }
+
+    /**
+     * Registers the real file and raw drivers as bundles of {@code version} would; returns the file driver, which
+     * tests take away and bring back.
+     */
+    public FileDriver addFileAndRawDrivers(String version) {
+        FileDriver file = new FileDriver();
+        graph.addDriver(file, "org.blocklayer.driver.file", version);
+        graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", version);
+        return file;
+    }
+
+    /** A sparse file of exactly {@code size} bytes, {@code dir/name}. */
+    public static Path sparseFile(Path dir, String name, long size) throws IOException {
+        Path p = dir.resolve(name);
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        return p;
     }
 
     TestDriver driver(String name) {

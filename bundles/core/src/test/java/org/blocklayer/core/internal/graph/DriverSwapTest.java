@@ -3,7 +3,6 @@ package org.blocklayer.core.internal.graph;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +16,6 @@ import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.driver.file.internal.FileDriver;
-import org.blocklayer.driver.raw.internal.RawDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -28,15 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class DriverSwapTest {
     private final CoreFixture core = new CoreFixture();
-    private final FileDriver file = new FileDriver();
+    private final FileDriver file = core.addFileAndRawDrivers("1.0.0");
     @TempDir
     Path dir;
     private BlockDriverState disk;
-
-    DriverSwapTest() {
-        core.graph.addDriver(file, "org.blocklayer.driver.file", "1.0.0");
-        core.graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "1.0.0");
-    }
 
     @AfterEach
     void tearDown() {
@@ -44,10 +37,7 @@ class DriverSwapTest {
     }
 
     private void openDisk() throws Exception {
-        Path img = dir.resolve("disk.img");
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(1 << 20);
-        }
+        Path img = CoreFixture.sparseFile(dir, "disk.img", 1 << 20);
         disk = (BlockDriverState) core.graph.open(img.toString(), BlockOptions.parse("node-name=disk"),
                 OpenFlags.RDWR);
     }

@@ -3,7 +3,6 @@ package org.blocklayer.core.internal.graph;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -13,7 +12,6 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.driver.file.internal.FileDriver;
-import org.blocklayer.driver.raw.internal.RawDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,14 +22,9 @@ import org.osgi.service.event.Event;
 @Timeout(60)
 class NodeEventsTest {
     private final CoreFixture core = new CoreFixture();
-    private final FileDriver file = new FileDriver();
+    private final FileDriver file = core.addFileAndRawDrivers("1.0.0");
     @TempDir
     Path dir;
-
-    NodeEventsTest() {
-        core.graph.addDriver(file, "org.blocklayer.driver.file", "1.0.0");
-        core.graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "1.0.0");
-    }
 
     @AfterEach
     void tearDown() {
@@ -39,10 +32,7 @@ class NodeEventsTest {
     }
 
     private void openDisk() throws Exception {
-        Path img = dir.resolve("disk.img");
-        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(1 << 20);
-        }
+        Path img = CoreFixture.sparseFile(dir, "disk.img", 1 << 20);
         core.graph.open(null, BlockOptions.parse("driver=raw,node-name=disk,file.driver=file,file.filename=" + img
                 + ",file.node-name=proto"), OpenFlags.RDWR);
     }

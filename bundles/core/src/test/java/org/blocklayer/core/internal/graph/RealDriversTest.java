@@ -12,8 +12,6 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
-import org.blocklayer.driver.file.internal.FileDriver;
-import org.blocklayer.driver.raw.internal.RawDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -26,8 +24,7 @@ class RealDriversTest {
     Path dir;
 
     RealDriversTest() {
-        core.graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "test");
-        core.graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "test");
+        core.addFileAndRawDrivers("test");
     }
 
     @AfterEach
