@@ -631,43 +631,44 @@ public class DriverSwapIT extends TestSupport {
 
     /** Every block of the workers' regions, read through {@code node}, as last acknowledged (CRC32 per region). */
     private static void verifyThroughNode(Worker[] workers, BlockNode node) throws Exception {
-        ByteBuffer read = ByteBuffer.allocate(BLOCK);
-        for (Worker w : workers) {
-            CRC32 expectedSum = new CRC32();
-            CRC32 nodeSum = new CRC32();
-            for (int block = 0; block < BLOCKS_PER_REGION; block++) {
-                long offset = w.regionStart + (long) block * BLOCK;
-                expectedSum.update(pattern(BLOCK, w.id, w.acked[block], offset));
-                read.clear();
-                node.pread(offset, read, 0);
-                nodeSum.update(read.array());
-            }
-            assertEquals("worker " + w.id + "'s region through the node", expectedSum.getValue(),
-                    nodeSum.getValue());
-        }
+        verifyRegions(workers, "through the node", (offset, read) -> {
+            node.pread(offset, read, 0);
+            return ByteBuffer.wrap(read.array());
+        });
     }
 
     /** Every block of the workers' regions, straight from the image file, as last acknowledged. */
     private static void verifyImage(Worker[] workers, Path image, String what) throws Exception {
-        ByteBuffer read = ByteBuffer.allocate(BLOCK);
         try (FileChannel file = FileChannel.open(image, StandardOpenOption.READ)) {
-            for (Worker w : workers) {
-                CRC32 expectedSum = new CRC32();
-                CRC32 fileSum = new CRC32();
-                for (int block = 0; block < BLOCKS_PER_REGION; block++) {
-                    long offset = w.regionStart + (long) block * BLOCK;
-                    expectedSum.update(pattern(BLOCK, w.id, w.acked[block], offset));
-                    read.clear();
-                    while (read.hasRemaining()) {
-                        if (file.read(read, offset + read.position()) < 0) {
-                            break;
-                        }
+            verifyRegions(workers, "in " + what, (offset, read) -> {
+                while (read.hasRemaining()) {
+                    if (file.read(read, offset + read.position()) < 0) {
+                        break;
                     }
-                    fileSum.update(read.flip());
                 }
-                assertEquals("worker " + w.id + "'s region in " + what, expectedSum.getValue(),
-                        fileSum.getValue());
+                return read.flip();
+            });
+        }
+    }
+
+    /** Reads the block at {@code offset} into {@code buffer} (cleared) and returns the bytes to checksum. */
+    private interface BlockSource {
+        ByteBuffer read(long offset, ByteBuffer buffer) throws Exception;
+    }
+
+    /** Per worker, the CRC32 of its region as {@code source} reads it against that of its last acknowledged writes. */
+    private static void verifyRegions(Worker[] workers, String where, BlockSource source) throws Exception {
+        ByteBuffer read = ByteBuffer.allocate(BLOCK);
+        for (Worker w : workers) {
+            CRC32 expectedSum = new CRC32();
+            CRC32 actualSum = new CRC32();
+            for (int block = 0; block < BLOCKS_PER_REGION; block++) {
+                long offset = w.regionStart + (long) block * BLOCK;
+                expectedSum.update(pattern(BLOCK, w.id, w.acked[block], offset));
+                read.clear();
+                actualSum.update(source.read(offset, read));
             }
+            assertEquals("worker " + w.id + "'s region " + where, expectedSum.getValue(), actualSum.getValue());
         }
     }
 
