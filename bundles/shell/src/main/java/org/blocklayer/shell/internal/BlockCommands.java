@@ -3,12 +3,18 @@ package org.blocklayer.shell.internal;
 import java.util.Arrays;
 import java.util.List;
 
-import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
+import static org.blocklayer.shell.internal.Catalogue.CLOSE;
+import static org.blocklayer.shell.internal.Catalogue.DRIVERS;
+import static org.blocklayer.shell.internal.Catalogue.INFO;
+import static org.blocklayer.shell.internal.Catalogue.IOTHREAD;
+import static org.blocklayer.shell.internal.Catalogue.LENGTH;
+import static org.blocklayer.shell.internal.Catalogue.MOVE;
+import static org.blocklayer.shell.internal.Catalogue.NODES;
+import static org.blocklayer.shell.internal.Catalogue.OPEN;
+
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.graph.BlockGraph;
-import org.blocklayer.api.graph.NodeInfo;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -18,20 +24,14 @@ import org.osgi.service.component.annotations.Reference;
  * {@link ResultFormatter} turns it into text. A failure is thrown as a {@link CommandException}, which the shell
  * prints as the single line {@code error: <message> (<ERRNO>)}.
  *
- * <p>To add a command: a public method with {@code @Descriptor} on it and on every parameter, its name in
- * {@link GogoCommand#function()}, a {@link Usage} when it takes arguments, and its result type in
- * {@link ResultFormatter}.
+ * <p>Every command takes plain words and parses them with its {@link Usage} from the {@link Catalogue}, which also
+ * gives its help ({@code block:open --help}, {@code help open}). To add a command: a public method taking
+ * {@code String...}, its name in {@link GogoCommand#function()}, its {@link Usage} in the {@link Catalogue}, and its
+ * result type in {@link ResultFormatter}.
  */
 @Component(service = BlockCommands.class)
 @GogoCommand(scope = "block", function = {"drivers", "open", "nodes", "info", "length", "close", "iothread", "move"})
 public final class BlockCommands {
-    private static final Usage OPEN = new Usage("open", "[-n NODE] [-r] [--iothread IOTHREAD] FILENAME|OPTIONS");
-    private static final Usage INFO = new Usage("info", "NODE");
-    private static final Usage LENGTH = new Usage("length", "NODE");
-    private static final Usage CLOSE = new Usage("close", "NODE");
-    private static final Usage IOTHREAD = new Usage("iothread", "add ID | del ID | list");
-    private static final Usage MOVE = new Usage("move", "NODE IOTHREAD|main");
-
     private final BlockGraph graph;
 
     @Activate
@@ -39,65 +39,70 @@ public final class BlockCommands {
         this.graph = graph;
     }
 
-    @Descriptor("list the registered block drivers: name, kind (protocol or format), bundle, version")
-    public DriverList drivers() {
+    public Object drivers(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return DRIVERS.help();
+        }
+        DRIVERS.exactly(List.of(), args);
         return new DriverList(graph.drivers());
     }
 
-    @Descriptor("open a node (bdrv_open) and print its name")
-    public OpenResult open(
-            @Descriptor("name the node NODE (default: a generated #blockN)")
-            @Parameter(names = {"-n", "--node-name"}, absentValue = "") String nodeName,
-            @Descriptor("open read-only")
-            @Parameter(names = {"-r", "--read-only"}, absentValue = "false", presentValue = "true") boolean readOnly,
-            @Descriptor("open the node, and the children it opens, in the AioContext of iothread IOTHREAD"
-                    + " (see block:iothread; \"main\" for the main loop)")
-            @Parameter(names = {"--iothread"}, absentValue = "") String iothread,
-            @Descriptor("FILENAME|OPTIONS: a path or URI (/tmp/a.img, file:/tmp/a.img, nbd://host/export), or"
-                    + " blockdev-add style options (driver=raw,file.driver=file,file.filename=/tmp/a.img)")
-            String... target) throws CommandException {
-        String what = OPEN.one("FILENAME|OPTIONS", target);
-        String name = OPEN.flagValue("-n", "NODE", nodeName);
-        String context = OPEN.flagValue("--iothread", "IOTHREAD", iothread);
+    public Object open(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return OPEN.help();
+        }
+        Usage.Parsed p = OPEN.parse(args);
+        String what = p.exactly(List.of("FILENAME|OPTIONS"))[0];
+        String name = p.value("--node-name");
+        String context = p.value("--iothread");
+        boolean readOnly = p.has("--read-only");
         return reported(() -> {
             OpenRequest request = OpenRequest.of(what, name, readOnly);
-            return new OpenResult((context.isEmpty()
+            return new OpenResult((context == null
                     ? graph.open(request.filename(), request.options(), request.flags())
                     : graph.open(request.filename(), request.options(), request.flags(), context)).nodeName());
         });
     }
 
-    @Descriptor("list the nodes: name, driver (or \"no medium\"), filename, length")
-    public NodeList nodes() {
+    public Object nodes(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return NODES.help();
+        }
+        NODES.exactly(List.of(), args);
         return new NodeList(graph.nodes());
     }
 
-    @Descriptor("show a node: driver, file child, filename, sectors, length, sg, variable length, read-only, AioContext")
-    public NodeInfo info(@Descriptor("NODE: the node name") String... node) throws CommandException {
-        String name = INFO.one("NODE", node);
+    public Object info(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return INFO.help();
+        }
+        String name = INFO.one("NODE", args);
         return reported(() -> graph.info(name));
     }
 
-    @Descriptor("print the length of a node in bytes (bdrv_getlength)")
-    public LengthResult length(@Descriptor("NODE: the node name") String... node) throws CommandException {
-        String name = LENGTH.one("NODE", node);
+    public Object length(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return LENGTH.help();
+        }
+        String name = LENGTH.one("NODE", args);
         return reported(() -> new LengthResult(name, graph.getLength(name)));
     }
 
-    @Descriptor("close a node the user opened (bdrv_unref); EBUSY while another node uses it")
-    public void close(@Descriptor("NODE: the node name") String... node) throws CommandException {
-        String name = CLOSE.one("NODE", node);
-        reported(() -> {
+    public Object close(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return CLOSE.help();
+        }
+        String name = CLOSE.one("NODE", args);
+        return reported(() -> {
             graph.close(name);
             return null;
         });
     }
 
-    @Descriptor("manage iothreads, each an AioContext with a thread of its own: add ID starts one (-object iothread),"
-            + " del ID stops one that no node uses any more, list prints their ids")
-    public IothreadList iothread(
-            @Descriptor("add ID | del ID | list; an ID is a letter, then letters, digits, '-', '.', '_'")
-            String... args) throws CommandException {
+    public Object iothread(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return IOTHREAD.help();
+        }
         String[] words = IOTHREAD.words(args);
         if (words.length == 0) {
             throw IOTHREAD.error("missing add, del or list");
@@ -110,31 +115,28 @@ public final class BlockCommands {
             }
             case "add" -> {
                 String id = IOTHREAD.exactly(List.of("ID"), rest)[0];
-                reported(() -> {
+                return reported(() -> {
                     graph.addIothread(id);
                     return null;
                 });
-                return null;
             }
             case "del" -> {
                 String id = IOTHREAD.exactly(List.of("ID"), rest)[0];
-                reported(() -> {
+                return reported(() -> {
                     graph.deleteIothread(id);
                     return null;
                 });
-                return null;
             }
-            default -> throw IOTHREAD.error("unknown subcommand '" + words[0] + "'");
+            default -> throw IOTHREAD.error("unknown subcommand '" + Printable.of(words[0]) + "'");
         }
     }
 
-    @Descriptor("move a node, with every node joined to it by an edge, into an iothread's AioContext or back to the"
-            + " main loop (x-blockdev-set-iothread); EBUSY, with nothing moved, when one of them is pinned")
-    public void move(
-            @Descriptor("NODE IOTHREAD|main: the node name, then an iothread id or main")
-            String... args) throws CommandException {
+    public Object move(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return MOVE.help();
+        }
         String[] words = MOVE.exactly(List.of("NODE", "IOTHREAD|main"), args);
-        reported(() -> {
+        return reported(() -> {
             graph.setAioContext(words[0], words[1]);
             return null;
         });

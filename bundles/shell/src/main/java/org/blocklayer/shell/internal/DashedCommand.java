@@ -8,20 +8,20 @@ import org.apache.felix.service.command.Function;
 /**
  * A {@code block:} command whose name has a dash ({@code sg-capacity}, {@code detach-timeout}): Gogo calls a Java
  * method only by its name, so such a command is a {@link Function}. This base gives it words as arguments and
- * {@code --help}/{@code -h}, answered with its help text.
+ * {@code --help}/{@code -h}, answered with its {@link Usage}'s help text.
  */
 abstract class DashedCommand implements Function {
-    private final String help;
+    private final Usage usage;
 
-    DashedCommand(String help) {
-        this.help = help;
+    DashedCommand(Usage usage) {
+        this.usage = usage;
     }
 
     @Override
     public final Object execute(CommandSession session, List<Object> arguments) throws CommandException {
         String[] args = arguments.stream().map(String::valueOf).toArray(String[]::new);
-        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            return help;
+        if (Usage.asksHelp(args)) {
+            return usage.help();
         }
         return run(args);
     }

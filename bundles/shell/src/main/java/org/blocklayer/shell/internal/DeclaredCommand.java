@@ -1,6 +1,5 @@
 package org.blocklayer.shell.internal;
 
-import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.blocklayer.api.graph.NodeDeclarations;
 import org.osgi.service.component.annotations.Activate;
@@ -18,9 +17,11 @@ public final class DeclaredCommand {
         this.declarations = declarations;
     }
 
-    @Descriptor("list the nodes declared in Config Admin (org.blocklayer.node~NAME.cfg files): node, open or waiting,"
-            + " the file, and why a waiting one is not open")
-    public DeclarationList declared() {
+    public Object declared(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return Catalogue.DECLARED.help();
+        }
+        Catalogue.DECLARED.exactly(java.util.List.of(), args);
         return new DeclarationList(declarations.declarations());
     }
 }

@@ -16,16 +16,13 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = Function.class, property = {"osgi.command.scope=block",
         "osgi.command.function=detach-timeout"})
 public final class DetachTimeoutCommand extends DashedCommand {
-    static final String HELP = "detach-timeout - show or set how long I/O waits for a driver that went away to come"
-            + " back before it fails with ENOMEDIUM\n   scope: block\n   parameters:\n"
-            + "      [SECONDS]   the new timeout in seconds (decimals allowed, 0: fail at once); none: show it";
-    private static final Usage USAGE = new Usage("detach-timeout", "[SECONDS]");
+    private static final Usage USAGE = Catalogue.DETACH_TIMEOUT;
 
     private final BlockGraph graph;
 
     @Activate
     public DetachTimeoutCommand(@Reference BlockGraph graph) {
-        super(HELP);
+        super(USAGE);
         this.graph = graph;
     }
 
@@ -40,7 +37,7 @@ public final class DetachTimeoutCommand extends DashedCommand {
             try {
                 timeout = Duration.ofNanos(new BigDecimal(words[0]).movePointRight(9).longValueExact());
             } catch (NumberFormatException | ArithmeticException e) {
-                throw USAGE.error("SECONDS must be a number of seconds, not '" + words[0] + "'");
+                throw USAGE.error("SECONDS must be a number of seconds, not '" + Printable.of(words[0]) + "'");
             }
             try {
                 graph.setDetachTimeout(timeout);

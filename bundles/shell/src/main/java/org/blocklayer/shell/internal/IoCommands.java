@@ -1,10 +1,17 @@
 package org.blocklayer.shell.internal;
 
+import static org.blocklayer.shell.internal.Catalogue.DUMP;
+import static org.blocklayer.shell.internal.Catalogue.FLUSH;
+import static org.blocklayer.shell.internal.Catalogue.READ;
+import static org.blocklayer.shell.internal.Catalogue.REFRESH;
+import static org.blocklayer.shell.internal.Catalogue.RESIZE;
+import static org.blocklayer.shell.internal.Catalogue.WRITE;
+
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 
-import org.apache.felix.service.command.Descriptor;
-import org.apache.felix.service.command.Parameter;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
@@ -17,8 +24,8 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * qemu-io style commands of scope {@code block}: read (with -P pattern check), write (-P pattern, -z zeroes), flush,
- * resize, refresh, dump. Sizes and offsets take K/M/G/T suffixes. Large requests go in 1 MiB pieces, with progress
- * on the error stream when they take longer than a second.
+ * resize, refresh, dump. Sizes and offsets are numbers as qemu-io reads them. Large requests go in 1 MiB pieces,
+ * after a check of the whole range, with live progress on the terminal when they take longer than a second.
  */
 @Component(service = IoCommands.class)
 @GogoCommand(scope = "block", function = {"read", "write", "flush", "resize", "refresh", "dump"})
@@ -26,79 +33,81 @@ public final class IoCommands {
     static final int CHUNK = 1 << 20;
     /** Beyond this a dump is no longer something to read on a terminal. */
     static final int MAX_DUMP = 1 << 20;
-    private static final Usage READ = new Usage("read", "[-P PATTERN] NODE OFFSET LENGTH");
-    private static final Usage WRITE = new Usage("write", "[-P PATTERN | -z] NODE OFFSET LENGTH");
-    private static final Usage FLUSH = new Usage("flush", "NODE");
-    private static final Usage RESIZE = new Usage("resize", "NODE SIZE");
-    private static final Usage REFRESH = new Usage("refresh", "NODE");
-    private static final Usage DUMP = new Usage("dump", "NODE OFFSET LENGTH");
 
     private final BlockGraph graph;
+    private final PrintStream progress;
 
     @Activate
     public IoCommands(@Reference BlockGraph graph) {
-        this.graph = graph;
+        this(graph, Progress.terminal());
     }
 
-    @Descriptor("read LENGTH bytes at OFFSET (qemu-io read); with -P, check that every byte equals PATTERN")
-    public IoResult read(
-            @Descriptor("the byte every read byte must equal (decimal or 0x hex), as qemu-io's -P")
-            @Parameter(names = {"-P", "--pattern"}, absentValue = "") String pattern,
-            @Descriptor("NODE OFFSET LENGTH: offset and length take K/M/G/T suffixes") String... args)
-            throws CommandException {
-        String[] w = READ.exactly(List.of("NODE", "OFFSET", "LENGTH"), args);
-        Integer expected = pattern(READ, READ.flagValue("-P", "PATTERN", pattern));
+    IoCommands(BlockGraph graph, PrintStream progress) {
+        this.graph = graph;
+        this.progress = progress;
+    }
+
+    public Object read(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return READ.help();
+        }
+        Usage.Parsed p = READ.parse(args);
+        String[] w = p.exactly(List.of("NODE", "OFFSET", "LENGTH"));
+        Integer expected = pattern(READ, p.value("--pattern"));
         long offset = size(READ, "OFFSET", w[1]);
         long length = size(READ, "LENGTH", w[2]);
         return reported(() -> transfer(w[0], offset, length, false, expected));
     }
 
-    @Descriptor("write LENGTH bytes at OFFSET (qemu-io write): the byte PATTERN (default 0xcd, as qemu-io), or zeroes")
-    public IoResult write(
-            @Descriptor("the byte to write (decimal or 0x hex)")
-            @Parameter(names = {"-P", "--pattern"}, absentValue = "") String pattern,
-            @Descriptor("write zeroes")
-            @Parameter(names = {"-z", "--zero"}, absentValue = "false", presentValue = "true") boolean zero,
-            @Descriptor("NODE OFFSET LENGTH: offset and length take K/M/G/T suffixes") String... args)
-            throws CommandException {
-        String[] w = WRITE.exactly(List.of("NODE", "OFFSET", "LENGTH"), args);
-        String p = WRITE.flagValue("-P", "PATTERN", pattern);
-        if (zero && !p.isEmpty()) {
+    public Object write(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return WRITE.help();
+        }
+        Usage.Parsed p = WRITE.parse(args);
+        String[] w = p.exactly(List.of("NODE", "OFFSET", "LENGTH"));
+        boolean zero = p.has("--zero");
+        Integer given = pattern(WRITE, p.value("--pattern"));
+        if (zero && given != null) {
             throw WRITE.error("-P and -z exclude each other");
         }
-        int fill = zero ? 0 : p.isEmpty() ? 0xcd : pattern(WRITE, p);
+        int fill = zero ? 0 : given == null ? 0xcd : given;
         long offset = size(WRITE, "OFFSET", w[1]);
         long length = size(WRITE, "LENGTH", w[2]);
         return reported(() -> transfer(w[0], offset, length, true, fill));
     }
 
-    @Descriptor("flush a node's data to stable storage (bdrv_flush)")
-    public void flush(@Descriptor("NODE: the node name") String... args) throws CommandException {
+    public Object flush(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return FLUSH.help();
+        }
         String name = FLUSH.one("NODE", args);
-        reported(() -> {
+        return reported(() -> {
             graph.node(name).flush();
             return null;
         });
     }
 
-    @Descriptor("resize a node to SIZE bytes (block_resize) and print its new length")
-    public LengthResult resize(@Descriptor("NODE SIZE: SIZE takes K/M/G/T suffixes") String... args)
-            throws CommandException {
+    public Object resize(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return RESIZE.help();
+        }
         String[] w = RESIZE.exactly(List.of("NODE", "SIZE"), args);
         long size = size(RESIZE, "SIZE", w[1]);
         return reported(() -> new LengthResult(w[0], graph.resize(w[0], size)));
     }
 
-    @Descriptor("ask the driver for the length again (bdrv_refresh_total_sectors) and print it; a device resized"
-            + " underneath shows its new size here, while block:length keeps the cached one")
-    public LengthResult refresh(@Descriptor("NODE: the node name") String... args) throws CommandException {
+    public Object refresh(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return REFRESH.help();
+        }
         String name = REFRESH.one("NODE", args);
         return reported(() -> new LengthResult(name, graph.refresh(name)));
     }
 
-    @Descriptor("print LENGTH bytes at OFFSET as a hex dump (as qemu-io read -v); at most 1M")
-    public DumpResult dump(@Descriptor("NODE OFFSET LENGTH: offset and length take K/M/G/T suffixes") String... args)
-            throws CommandException {
+    public Object dump(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return DUMP.help();
+        }
         String[] w = DUMP.exactly(List.of("NODE", "OFFSET", "LENGTH"), args);
         long offset = size(DUMP, "OFFSET", w[1]);
         long length = size(DUMP, "LENGTH", w[2]);
@@ -106,33 +115,51 @@ public final class IoCommands {
             throw DUMP.error("LENGTH " + length + " is over the 1M a dump shows; use block:read");
         }
         return reported(() -> {
+            BlockNode node = graph.node(w[0]);
+            RequestRange.check(graph, w[0], "read", offset, length);
             ByteBuffer buf = ByteBuffer.allocate((int) length);
-            graph.node(w[0]).pread(offset, buf, 0);
+            node.pread(offset, buf, 0);
             return new DumpResult(offset, buf.array());
         });
     }
 
-    /** Reads or writes {@code length} bytes in chunks; checks or writes {@code pattern} (null: no check). */
+    /**
+     * Reads or writes {@code length} bytes in pieces; checks or writes {@code pattern} (null: no check). The whole
+     * range is checked first, as qemu-io's single request is, so that a request past the end moves no byte.
+     */
     private IoResult transfer(String name, long offset, long length, boolean write, Integer pattern)
             throws BlockException {
+        String what = write ? "write" : "read";
         BlockNode node = graph.node(name);
-        Progress progress = new Progress(write ? "write" : "read", length, System.err);
+        RequestRange.check(graph, name, what, offset, length);
+        Progress progress = new Progress(what, length, this.progress);
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(length, 1)));
         long done = 0;
         long ops = 0;
         while (done < length || ops == 0) {
+            if (Thread.interrupted()) {
+                throw cancelled(name, what, done, length);
+            }
             int n = (int) Math.min(buf.capacity(), length - done);
             buf.clear().limit(n);
-            if (write) {
-                java.util.Arrays.fill(buf.array(), 0, n, (byte) (int) pattern);
-                node.pwrite(offset + done, buf, 0);
-            } else {
-                node.pread(offset + done, buf, 0);
-                if (pattern != null && !matches(buf.array(), n, pattern)) {
-                    // qemu-io names the whole request, not the first differing byte, and fails with EINVAL.
-                    throw new BlockException(Errno.EINVAL, "Pattern verification failed at offset " + offset + ", "
-                            + length + " bytes");
+            try {
+                if (write) {
+                    Arrays.fill(buf.array(), 0, n, (byte) (int) pattern);
+                    node.pwrite(offset + done, buf, 0);
+                } else {
+                    node.pread(offset + done, buf, 0);
+                    if (pattern != null && !matches(buf.array(), n, pattern)) {
+                        // qemu-io names the whole request, not the first differing byte, and fails with EINVAL.
+                        throw new BlockException(Errno.EINVAL, "Pattern verification failed at offset " + offset
+                                + ", " + length + " bytes");
+                    }
                 }
+            } catch (BlockException e) {
+                if (e.errno() == Errno.ECANCELED) {
+                    Thread.interrupted();
+                    throw cancelled(name, what, done, length);
+                }
+                throw e;
             }
             done += n;
             ops++;
@@ -141,7 +168,14 @@ public final class IoCommands {
                 break;
             }
         }
+        progress.finish(done);
         return new IoResult(write ? "wrote" : "read", offset, length, ops, progress.elapsedNanos());
+    }
+
+    /** Ctrl-C: the piece in flight has finished (or failed) in its AioContext; nothing after it was started. */
+    private static BlockException cancelled(String name, String what, long done, long length) {
+        return new BlockException(Errno.ECANCELED, "node '" + name + "': " + what + " cancelled after " + done
+                + " of " + length + " bytes");
     }
 
     private static boolean matches(byte[] data, int n, int pattern) {
@@ -154,7 +188,7 @@ public final class IoCommands {
     }
 
     private static Integer pattern(Usage usage, String text) throws CommandException {
-        if (text.isEmpty()) {
+        if (text == null) {
             return null;
         }
         try {
@@ -165,7 +199,7 @@ public final class IoCommands {
             }
             return v;
         } catch (NumberFormatException e) {
-            throw usage.error("PATTERN must be a byte, 0 to 255 or 0x00 to 0xff, not '" + text + "'");
+            throw usage.error("PATTERN must be a byte, 0 to 255 or 0x00 to 0xff, not '" + Printable.of(text) + "'");
         }
     }
 

@@ -19,13 +19,13 @@ record OpenRequest(String filename, BlockOptions options, int flags) {
      * ({@code driver=raw,file.filename=/tmp/a.img}), else a filename or URI ({@code /tmp/a.img},
      * {@code file:/tmp/a}, {@code nbd://host/export}).
      *
-     * @param nodeName the {@code -n} value, "" when absent
+     * @param nodeName the {@code -n} value, null when absent; an empty one is passed on for the graph to refuse
      * @throws BlockException EINVAL for malformed options, or a node name given both ways
      */
     static OpenRequest of(String target, String nodeName, boolean readOnly) throws BlockException {
         boolean isOptions = isOptions(target);
         BlockOptions options = isOptions ? BlockOptions.parse(target) : new BlockOptions();
-        if (!nodeName.isEmpty()) {
+        if (nodeName != null) {
             if (options.has("node-name")) {
                 throw new BlockException(Errno.EINVAL,
                         "Node name given twice: -n '" + nodeName + "' and node-name='" + options.get("node-name") + "'");

@@ -14,16 +14,13 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = Function.class, property = {"osgi.command.scope=block", "osgi.command.function=sg-capacity"})
 public final class SgCapacityCommand extends DashedCommand {
-    static final String HELP = "sg-capacity - ask a node's driver for its length directly (READ CAPACITY(16), then"
-            + " (10), over SG_IO for scsi-generic), bypassing the cached length that refresh keeps for sg nodes\n"
-            + "   scope: block\n   parameters:\n      NODE   the node name";
-    private static final Usage USAGE = new Usage("sg-capacity", "NODE");
+    private static final Usage USAGE = Catalogue.SG_CAPACITY;
 
     private final BlockGraph graph;
 
     @Activate
     public SgCapacityCommand(@Reference BlockGraph graph) {
-        super(HELP);
+        super(USAGE);
         this.graph = graph;
     }
 

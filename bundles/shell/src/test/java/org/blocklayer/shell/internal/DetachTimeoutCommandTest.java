@@ -15,7 +15,7 @@ class DetachTimeoutCommandTest {
         assertThat(command.execute(null, List.of())).isEqualTo("30");
         assertThat(command.execute(null, List.of("0.5"))).isEqualTo("0.5");
         assertThat(command.execute(null, List.of("0"))).isEqualTo("0");
-        assertThat(command.execute(null, List.of("--help"))).asString().startsWith("detach-timeout - ");
+        assertThat(command.execute(null, List.of("--help"))).asString().startsWith("block:detach-timeout - ");
     }
 
     @Test

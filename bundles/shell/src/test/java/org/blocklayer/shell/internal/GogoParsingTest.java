@@ -6,16 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.util.Arrays;
 import java.util.List;
 
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
-import org.apache.felix.service.command.Descriptor;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
@@ -238,27 +234,54 @@ class GogoParsingTest {
         assertThat(graph.opens).isEmpty();
     }
 
-    @Test
-    void aValueFlagGivenLastWithoutValueIsRejectedByGogoItself() {
-        // Gogo's @Parameter matching fails before the command runs; its message is Gogo's, not ours.
-        assertThatThrownBy(() -> run("block:open /tmp/a.img -n"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("Cannot coerce open(");
+    @ParameterizedTest
+    @ValueSource(strings = {"block:open /tmp/a.img -n", "block:open -n", "block:open /tmp/a.img --iothread"})
+    void aValueFlagGivenLastWithoutValueIsTheCommandsOwnUsageError(String line) {
+        // Before: Gogo failed to match a Java method ("Cannot coerce open(...)"), with no errno.
+        assertThatThrownBy(() -> run(line))
+                .isInstanceOf(CommandException.class)
+                .hasMessageMatching("block:open: option (-n needs a NODE|--iothread needs an IOTHREAD); usage: .*")
+                .extracting(e -> ((BlockException) e).errno()).isEqualTo(Errno.EINVAL);
+        assertThat(graph.opens).isEmpty();
     }
 
     @Test
-    void everyCommandAndEveryParameterIsDescribed() {
-        List<Method> methods = Arrays.stream(BlockCommands.class.getDeclaredMethods())
-                .filter(m -> Modifier.isPublic(m.getModifiers()))
-                .toList();
+    void anOptionGivenTwiceIsSaidSo() {
+        // Before: "unknown option '-n'".
+        assertThatThrownBy(() -> run("block:open -n q -n q2 /tmp/a.img"))
+                .hasToString("error: block:open: option -n given twice; usage: block:open [-n NODE] [-r]"
+                        + " [--iothread IOTHREAD] FILENAME|OPTIONS (EINVAL)");
+        assertThatThrownBy(() -> run("block:open -n q --node-name q2 /tmp/a.img"))
+                .hasMessageStartingWith("block:open: option --node-name given twice");
+    }
 
-        assertThat(methods).extracting(Method::getName).containsExactlyInAnyOrderElementsOf(FUNCTIONS);
-        for (Method m : methods) {
-            assertThat(m.getAnnotation(Descriptor.class)).as(m.getName()).isNotNull();
-            for (var parameter : m.getParameters()) {
-                assertThat(parameter.getAnnotation(Descriptor.class)).as(m.getName() + " " + parameter).isNotNull();
+    @Test
+    void anEmptyNodeNameIsPassedOnForTheGraphToRefuse() throws Exception {
+        run("block:open -n '' /tmp/a.img");
+        assertThat(lastOpen().options().get("node-name")).isEmpty();
+    }
+
+    @Test
+    void everyFunctionHasAUsageAndHelp() throws Exception {
+        // The functions as the bundle registers them: the osgi.command.function properties bnd wrote for DS.
+        List<String> functions = new java.util.ArrayList<>();
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("target/classes/OSGI-INF"))) {
+            for (var file : files.toList()) {
+                var m = java.util.regex.Pattern.compile("name=\"osgi.command.function\" type=\"String\""
+                        + "(?: value=\"([^\"]*)\"/>|>([^<]*)</property>)").matcher(java.nio.file.Files.readString(file));
+                while (m.find()) {
+                    String names = m.group(1) != null ? m.group(1) : m.group(2);
+                    functions.addAll(names.lines().map(String::strip).filter(n -> !n.isEmpty()).toList());
+                }
             }
         }
+
+        assertThat(Catalogue.ALL).extracting(Usage::command).containsExactlyInAnyOrderElementsOf(functions);
+        for (Usage usage : Catalogue.ALL) {
+            assertThat(usage.help()).startsWith("block:" + usage.command() + " - ")
+                    .contains("usage: block:" + usage.command() + " " + usage.synopsis());
+        }
+        assertThat(HelpCommand.overview().lines().count()).as("one screen").isLessThanOrEqualTo(24);
     }
 
     private static String describeOf(Throwable e) throws Exception {

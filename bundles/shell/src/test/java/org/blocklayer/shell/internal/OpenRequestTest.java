@@ -13,7 +13,7 @@ class OpenRequestTest {
     @ValueSource(strings = {"/tmp/a.img", "a.img", "file:/tmp/a.img", "nbd://localhost:10809/export",
             "nbd+unix:///export?socket=/tmp/nbd.sock", "/tmp/x=y.img", "/dev/sg0"})
     void filenamesAndUrisAreFilenames(String target) throws Exception {
-        OpenRequest request = OpenRequest.of(target, "", false);
+        OpenRequest request = OpenRequest.of(target, null, false);
 
         assertThat(OpenRequest.isOptions(target)).isFalse();
         assertThat(request.filename()).isEqualTo(target);
@@ -25,7 +25,7 @@ class OpenRequestTest {
     @ValueSource(strings = {"driver=raw,file.driver=file,file.filename=/tmp/a.img", "driver=file,filename=/x",
             "filename=a.img", "driver=nbd,host=localhost,export=e"})
     void anEqualsSignBeforeAnySlashMeansOptions(String target) throws Exception {
-        OpenRequest request = OpenRequest.of(target, "", false);
+        OpenRequest request = OpenRequest.of(target, null, false);
 
         assertThat(OpenRequest.isOptions(target)).isTrue();
         assertThat(request.filename()).isNull();

@@ -21,7 +21,7 @@ class SgCapacityCommandTest {
 
     @Test
     void helpAndUsageErrors() throws Exception {
-        assertThat(command.execute(null, List.of("--help"))).asString().startsWith("sg-capacity - ");
+        assertThat(command.execute(null, List.of("--help"))).asString().startsWith("block:sg-capacity - ");
         assertThatThrownBy(() -> command.execute(null, List.of())).hasToString(
                 "error: block:sg-capacity: missing NODE (quote generated names: '#block123', Gogo reads # as a"
                         + " comment); usage: block:sg-capacity NODE (EINVAL)");

@@ -2,6 +2,7 @@ package org.blocklayer.core.internal.coroutine;
 
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.lock.GraphLock;
 
 /**
@@ -98,8 +99,9 @@ public final class CoWrappers {
         try {
             return done.get();
         } catch (InterruptedException e) {
+            // The caller gave up (Ctrl-C in the shell); the coroutine still runs to its end in its context.
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a coroutine in " + ctx, e);
+            throw new BlockException(Errno.ECANCELED, "interrupted while waiting for a request in " + ctx);
         } catch (java.util.concurrent.ExecutionException e) {
             throw Rethrow.as(e.getCause(), BlockException.class);
         }

@@ -1,0 +1,85 @@
+package org.blocklayer.shell.internal;
+
+import java.util.List;
+
+import org.blocklayer.shell.internal.Usage.Option;
+
+/**
+ * Every {@code block:} command's usage in one place: the commands parse their words with these, {@code help} prints
+ * them, and the overview lists them in this order.
+ */
+final class Catalogue {
+    private static final String NODE_HELP = "the node name (quote generated names: '#block123')";
+    private static final String RANGE = "OFFSET and LENGTH are numbers as qemu-io reads them (see help block:numbers)";
+
+    static final Usage DRIVERS = new Usage("drivers", "",
+            "the deployed block drivers: name, kind (protocol or format), bundle, version, nodes using it");
+    static final Usage OPEN = new Usage("open", "[-n NODE] [-r] [--iothread IOTHREAD] FILENAME|OPTIONS",
+            "open a node (bdrv_open) and print its name",
+            List.of(Option.valued("-n", "--node-name", "NODE", "name the node NODE (default: a generated #blockN)"),
+                    Option.flag("-r", "--read-only", "open read-only"),
+                    Option.valued(null, "--iothread", "IOTHREAD",
+                            "open the node and its children in iothread IOTHREAD's AioContext (main: the main loop)")),
+            "FILENAME", "a path or URI: /tmp/a.img, file:/tmp/a.img, nbd://host/export (raw over its protocol)",
+            "OPTIONS", "blockdev-add style key=value,...: driver=raw,file.driver=file,file.filename=/tmp/a.img");
+    static final Usage NODES = new Usage("nodes", "", "list the nodes: name, driver, filename, length");
+    static final Usage INFO = new Usage("info", "NODE",
+            "show a node: driver, file child, filename, sectors, length, sg, read-only, AioContext", "NODE", NODE_HELP);
+    static final Usage LENGTH = new Usage("length", "NODE", "print a node's length in bytes (bdrv_getlength)",
+            "NODE", NODE_HELP);
+    static final Usage CLOSE = new Usage("close", "NODE",
+            "close a node (bdrv_unref); EBUSY while another node uses it", "NODE", NODE_HELP);
+    static final Usage IOTHREAD = new Usage("iothread", "add ID | del ID | list",
+            "start (add), stop (del) or list iothreads, each an AioContext with a thread of its own",
+            "add ID", "start an iothread (-object iothread,id=ID); ID: a letter, then letters, digits, '-', '.', '_'",
+            "del ID", "stop an iothread that no node uses any more (EBUSY naming the nodes otherwise)",
+            "list", "print the iothreads' ids");
+    static final Usage MOVE = new Usage("move", "NODE IOTHREAD|main",
+            "move a node and every node joined to it into an iothread or the main loop (x-blockdev-set-iothread)",
+            "NODE", NODE_HELP, "IOTHREAD|main", "an iothread id (block:iothread list), or main for the main loop");
+    static final Usage READ = new Usage("read", "[-P PATTERN] NODE OFFSET LENGTH",
+            "read LENGTH bytes at OFFSET (qemu-io read); with -P, check every byte",
+            List.of(Option.valued("-P", "--pattern", "PATTERN",
+                    "fail with EINVAL unless every byte read equals PATTERN (0-255 or 0x00-0xff)")),
+            "NODE", NODE_HELP, "OFFSET LENGTH", RANGE);
+    static final Usage WRITE = new Usage("write", "[-P PATTERN | -z] NODE OFFSET LENGTH",
+            "write LENGTH bytes at OFFSET (qemu-io write): the byte PATTERN, default 0xcd, or zeroes",
+            List.of(Option.valued("-P", "--pattern", "PATTERN", "the byte to write (0-255 or 0x00-0xff)"),
+                    Option.flag("-z", "--zero", "write zeroes")),
+            "NODE", NODE_HELP, "OFFSET LENGTH", RANGE);
+    static final Usage FLUSH = new Usage("flush", "NODE", "flush a node's data to stable storage (bdrv_flush)",
+            "NODE", NODE_HELP);
+    static final Usage RESIZE = new Usage("resize", "NODE SIZE",
+            "resize a node to SIZE bytes (block_resize) and print its new length",
+            "NODE", NODE_HELP, "SIZE", "a number as qemu-io reads it (see help block:numbers)");
+    static final Usage REFRESH = new Usage("refresh", "NODE",
+            "ask the drivers for the length again and print it (block:length keeps the cached value)",
+            "NODE", NODE_HELP);
+    static final Usage DUMP = new Usage("dump", "NODE OFFSET LENGTH",
+            "print LENGTH bytes at OFFSET as a hex dump (qemu-io read -v); at most 1M",
+            "NODE", NODE_HELP, "OFFSET LENGTH", RANGE);
+    static final Usage SG_CAPACITY = new Usage("sg-capacity", "NODE",
+            "ask the driver for the length directly: READ CAPACITY over SG_IO for scsi-generic nodes",
+            "NODE", NODE_HELP);
+    static final Usage DETACH_TIMEOUT = new Usage("detach-timeout", "[SECONDS]",
+            "show or set how long I/O waits for a driver that went away to come back (then ENOMEDIUM)",
+            "SECONDS", "the new timeout in seconds, decimals allowed, 0: fail at once; none: show it");
+    static final Usage DECLARED = new Usage("declared", "",
+            "the nodes declared in Config Admin (org.blocklayer.node~NAME.cfg): open or not, and why");
+    static final Usage HELP = new Usage("help", "[COMMAND]",
+            "this overview, or one command's help (help open, help block:open, help lb)",
+            "COMMAND", "a block command, or any other Gogo command (its help comes from Gogo)");
+
+    /** In the order the overview lists them. */
+    static final List<Usage> ALL = List.of(OPEN, NODES, INFO, LENGTH, CLOSE, DRIVERS, READ, WRITE, DUMP, FLUSH,
+            RESIZE, REFRESH, SG_CAPACITY, IOTHREAD, MOVE, DETACH_TIMEOUT, DECLARED, HELP);
+
+    private Catalogue() {
+    }
+
+    /** The usage of {@code name} ({@code open} or {@code block:open}), or null. */
+    static Usage find(String name) {
+        String bare = name.startsWith("block:") ? name.substring("block:".length()) : name;
+        return ALL.stream().filter(u -> u.command().equals(bare)).findFirst().orElse(null);
+    }
+}

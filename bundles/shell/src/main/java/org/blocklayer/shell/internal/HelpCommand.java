@@ -1,0 +1,65 @@
+package org.blocklayer.shell.internal;
+
+import java.util.List;
+
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.annotations.GogoCommand;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * {@code block:help [COMMAND]}: a one-screen overview of the block commands, one command's help, or a topic. The
+ * shell's profile looks {@code block} up first, so a bare {@code help} is this one; for a command of another scope
+ * it hands over to Gogo's own help ({@code felix:help}).
+ */
+@Component(service = HelpCommand.class)
+@GogoCommand(scope = "block", function = {"help"})
+public final class HelpCommand {
+    static final String NUMBERS = """
+            numbers (OFFSET, LENGTH, SIZE) are read as qemu-io reads them (qemu_strtosz):
+              decimal 4096, or hexadecimal 0x1000 (no suffix after hexadecimal)
+              a suffix multiplies by a power of 1024: k/K, m/M, g/G, t/T, p/P, e/E (b/B: bytes)
+              a fraction needs a suffix: 1.5K is 1536, 1.5 alone is refused
+              negative numbers, other suffixes, and values past 2^63 - 1 are refused with EINVAL
+            """;
+
+    @SuppressWarnings("unused")
+    public HelpCommand() {
+    }
+
+    public Object help(CommandSession session, String... args) throws Exception {
+        if (Usage.asksHelp(args)) {
+            return Catalogue.HELP.help();
+        }
+        String[] words = Catalogue.HELP.parse(args).words();
+        if (words.length == 0 || words.length == 1 && (words[0].equals("block") || words[0].equals("block:"))) {
+            return overview();
+        }
+        if (words.length > 1) {
+            throw Catalogue.HELP.error("unexpected argument '" + Printable.of(words[1]) + "'");
+        }
+        String name = words[0];
+        if (name.equals("numbers") || name.equals("block:numbers")) {
+            return NUMBERS;
+        }
+        Usage usage = Catalogue.find(name);
+        if (usage != null) {
+            return usage.help();
+        }
+        return GogoHelp.of(session, name);
+    }
+
+    static String overview() {
+        StringBuilder text = new StringBuilder("block commands (scope block; the block: prefix may be left out):\n");
+        int width = Catalogue.ALL.stream().mapToInt(u -> u.command().length()).max().orElse(0);
+        for (Usage u : Catalogue.ALL) {
+            text.append("  ").append(u.command()).append(" ".repeat(width - u.command().length() + 2))
+                    .append(u.summary()).append('\n');
+        }
+        for (String line : List.of("help COMMAND (or COMMAND --help) shows one command's options and arguments;",
+                "help numbers: how offsets and sizes are read; help gogo: Gogo's own commands;",
+                "Tab completes commands, node names and file paths; 'exit' quits.")) {
+            text.append(line).append('\n');
+        }
+        return text.toString();
+    }
+}
