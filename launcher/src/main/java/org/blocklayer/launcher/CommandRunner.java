@@ -6,26 +6,43 @@ import java.io.PrintStream;
 import java.lang.reflect.Method;
 
 /**
- * Runs commands through a Gogo session for the headless modes: each result printed on {@code out} as soon as it
- * is there, each failure as {@code error: <text>} on {@code err}, and on to the next command.
+ * Runs commands through a Gogo session for the batch modes ({@code -c} and piped lines): each result printed on
+ * {@code out} as soon as it is there, each failure as the one line {@code error: <text>} on {@code err}, and on to
+ * the next command.
+ *
+ * <p>The input is read as plain words ({@link ShellWords}) and each command called with them, unless
+ * {@code --gogo} asked for Gogo's script language, whose variables, redirections and closures a script that feeds
+ * commands to blocklayer must not trip over by accident.
  */
 final class CommandRunner {
 
     private final GogoSession session;
     private final PrintStream out;
     private final PrintStream err;
+    private final boolean gogoScript;
     private boolean anyFailed;
 
-    CommandRunner(GogoSession session, PrintStream out, PrintStream err) {
+    CommandRunner(GogoSession session, PrintStream out, PrintStream err, boolean gogoScript) {
         this.session = session;
         this.out = out;
         this.err = err;
+        this.gogoScript = gogoScript;
     }
 
-    /** Runs the {@code ;}-separated commands of {@code script} in order. */
+    /** Runs the commands of {@code script} ({@code ;} or line separated) in order. */
     void runScript(String script) {
-        for (String command : CommandSplitter.split(script)) {
-            run(command);
+        if (gogoScript) {
+            for (String command : CommandSplitter.split(script)) {
+                run(() -> session.execute(command));
+            }
+            return;
+        }
+        for (ShellWords.Command command : ShellWords.parse(script)) {
+            if (command.failed()) {
+                fail(command.error());
+            } else {
+                run(() -> session.call(command.words()));
+            }
         }
     }
 
@@ -41,18 +58,26 @@ final class CommandRunner {
         return anyFailed;
     }
 
-    private void run(String command) {
+    private interface Command {
+        Object run() throws Exception;
+    }
+
+    private void run(Command command) {
         try {
-            Object result = session.execute(command);
+            Object result = command.run();
             if (result != null) {
                 print(session.format(result));
             }
-        } catch (Exception e) {
-            anyFailed = true;
-            out.flush();
-            err.println("error: " + describe(e));
-            err.flush();
+        } catch (Exception | LinkageError | AssertionError e) {
+            fail(describe(e));
         }
+    }
+
+    private void fail(String text) {
+        anyFailed = true;
+        out.flush();
+        err.println("error: " + text);
+        err.flush();
     }
 
     private void print(String text) {
@@ -68,8 +93,8 @@ final class CommandRunner {
 
     /**
      * What the operator reads for a failure: the exception's public {@code describe()} when it has one
-     * (blocklayer's BlockException gives {@code message (ERRNO)}), else its message. The exception's class lives
-     * in a bundle, hence the reflection.
+     * (blocklayer's BlockException gives {@code message (ERRNO)}), else its message, else what kind of failure it
+     * was in words: never a Java class name. The exception's class lives in a bundle, hence the reflection.
      */
     static String describe(Throwable failure) {
         try {
@@ -80,6 +105,19 @@ final class CommandRunner {
         } catch (ReflectiveOperationException | RuntimeException e) {
             // No describe() we can call: fall back to the message.
         }
-        return failure.getMessage() != null ? failure.getMessage() : failure.toString();
+        String message = failure.getMessage();
+        if (failure.getClass().getName().equals("org.apache.felix.gogo.runtime.CommandNotFoundException")) {
+            // Gogo's parser (--gogo) names the command in its message as "Command not found: NAME".
+            return message;
+        }
+        if (message == null || message.isBlank()) {
+            return "the command failed without a message (an internal " + words(failure) + "); please report it";
+        }
+        return message;
+    }
+
+    /** "null pointer exception" for NullPointerException: the kind of failure, not the class. */
+    private static String words(Throwable failure) {
+        return failure.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase();
     }
 }

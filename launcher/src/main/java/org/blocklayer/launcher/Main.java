@@ -40,8 +40,11 @@ public final class Main {
         try {
             return run(arguments);
         } catch (Throwable t) {
-            System.err.print("blocklayer: cannot run: ");
-            t.printStackTrace();
+            // One line for the operator; the trace only when asked for, since it is for us, not for them.
+            System.err.println("blocklayer: cannot run: " + CommandRunner.describe(t));
+            if (System.getenv("BLOCKLAYER_DEBUG") != null) {
+                t.printStackTrace();
+            }
             return 2;
         }
     }
@@ -102,7 +105,7 @@ public final class Main {
             PrintStream results, PrintStream errors) throws Exception {
         try (GogoSession session = GogoSession.open(boot.context(), readyTimeout, results, errors)) {
             reportMissing(ready.await(readyTimeout, session::knowsScope), readyTimeout);
-            CommandRunner runner = new CommandRunner(session, results, errors);
+            CommandRunner runner = new CommandRunner(session, results, errors, arguments.gogoScript());
             if (arguments.commands() != null) {
                 runner.runScript(arguments.commands());
             } else {

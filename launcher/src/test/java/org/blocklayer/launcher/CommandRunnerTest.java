@@ -26,6 +26,7 @@ class CommandRunnerTest {
     void failureTextIsTheMessageOtherwise() {
         assertThat(CommandRunner.describe(new IllegalStateException("Command not found: block:nope")))
                 .isEqualTo("Command not found: block:nope");
-        assertThat(CommandRunner.describe(new NullPointerException())).isEqualTo("java.lang.NullPointerException");
+        assertThat(CommandRunner.describe(new NullPointerException())).isEqualTo(
+                "the command failed without a message (an internal null pointer exception); please report it");
     }
 }

@@ -35,7 +35,7 @@ final class Catalogue {
             "del ID", "stop an iothread that no node uses any more (EBUSY naming the nodes otherwise)",
             "list", "print the iothreads' ids");
     static final Usage MOVE = new Usage("move", "NODE IOTHREAD|main",
-            "move a node and every node joined to it into an iothread or the main loop (x-blockdev-set-iothread)",
+            "move a node and the nodes joined to it to an iothread or the main loop (x-blockdev-set-iothread)",
             "NODE", NODE_HELP, "IOTHREAD|main", "an iothread id (block:iothread list), or main for the main loop");
     static final Usage READ = new Usage("read", "[-P PATTERN] NODE OFFSET LENGTH",
             "read LENGTH bytes at OFFSET (qemu-io read); with -P, check every byte",
