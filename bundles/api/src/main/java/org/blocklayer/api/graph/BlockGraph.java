@@ -18,10 +18,12 @@ public interface BlockGraph {
     /**
      * Opens a node ({@code bdrv_open}). {@code filename} may be null when {@code options} say everything
      * ({@code driver=raw,file.driver=file,file.filename=/x}); a plain path opens raw over file; {@code nbd://}
-     * and {@code file:} prefixes pick the protocol driver. Option {@code node-name} names the node, else a
-     * {@code #blockN} name is generated. Option {@code pin-context=on} (blocklayer's own) pins the node to the
-     * AioContext it is opened in: a move that would take it elsewhere is refused. On failure nothing is left in the
-     * graph.
+     * and {@code file:} prefixes pick the protocol driver. Option {@code node-name} names the node; without the key
+     * a {@code #blockN} name is generated, while an empty value is refused (EINVAL, {@code Invalid node-name: ''}), as
+     * in QEMU. Option {@code pin-context=on} (blocklayer's own) pins the node to the AioContext it is opened in: a
+     * move that would take it elsewhere is refused. Children nest at most 64 levels deep ({@code file.file....}).
+     * On failure, whatever the cause, nothing the open created is left in the graph and the error is a
+     * BlockException.
      *
      * @return the new node
      */

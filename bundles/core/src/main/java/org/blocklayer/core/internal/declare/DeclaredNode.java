@@ -1,13 +1,13 @@
 package org.blocklayer.core.internal.declare;
 
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockGraph;
+import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.DeclarationInfo;
 import org.blocklayer.api.graph.NodeDeclarations;
 import org.blocklayer.core.internal.graph.Graph;
@@ -26,12 +26,17 @@ import org.osgi.service.log.LoggerFactory;
 /**
  * One node declared as a Config Admin factory configuration ({@code org.blocklayer.node~NAME}): QEMU's
  * {@code -blockdev} made live. DS creates one of these per configuration: a new configuration opens the node, a
- * changed one reopens it, a deleted one closes it. A node whose driver is not deployed yet waits and opens when a
- * driver arrives.
+ * changed one reopens it, a deleted one closes it. A node that cannot open yet retries when what stood in its way
+ * may have gone: a driver arrives, or another node opens or closes (a name it clashed with, a node it references).
+ * A node closed by hand ({@code block:close}) stays closed, and says so, until its configuration changes. A deleted
+ * configuration whose node is still some node's child stays listed, saying why, and closes the node once it is free.
  */
 @Component(configurationPid = NodeDeclaration.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         service = {})
 public final class DeclaredNode {
+    /** What {@code block:declared} says of a node closed by hand. */
+    static final String CLOSED_BY_HAND = "closed by block:close; it opens again when its configuration changes";
+
     /** The OSGi Logger while a Log Service runs; optional and dynamic, as the graph's. */
     @Reference(service = LoggerFactory.class, cardinality = ReferenceCardinality.OPTIONAL,
             policy = ReferencePolicy.DYNAMIC)
@@ -42,38 +47,46 @@ public final class DeclaredNode {
     /** Where block:declared and the health check find this declaration; null outside core's own registry. */
     private final Declarations declarations;
     private final AutoCloseable arrivals;
+    private final AutoCloseable nodeChanges;
+    private final NodeAttempts attempts;
     /** What the configuration says now; null while it says something unusable. Guarded by this. */
     private NodeDeclaration declaration;
-    /** The name of the node this configuration opened, or null while it waits. Guarded by this. */
-    private String opened;
-    /**
-     * How long a node may wait before the wait is worth a warning. At start-up File Install hands over the .cfg
-     * files and the driver jars in one scan, and a node fails once per driver still starting: those failures are
-     * logged at INFO, and only a node still not open after this long gets a WARN with the last reason.
-     */
-    static final long GRACE_MILLIS = Long.getLong("blocklayer.declared.grace.ms", 5_000);
-    /** The last failure, logged once at INFO and repeated at WARN after the grace. Guarded by this. */
-    private String lastFailure;
+    /** The node this configuration opened, or null while it is not open. Guarded by this. */
+    private BlockNode opened;
+    /** Why the node is not open though nothing failed (it was closed by hand), else null. Guarded by this. */
+    private String closedBecause;
+    /** Set once the configuration is deleted while its node is still in use: why it is still there. Guarded by this. */
+    private String lingering;
     /** Why the configuration last read could not be used, and where it came from; guarded by this. */
     private String invalid;
     private String invalidSource;
-    /** Counts attempts to reach a configuration's node; a grace check of an older one stays quiet. Guarded by this. */
-    private long generation;
 
     @Activate
     public DeclaredNode(@Reference BlockGraph graph, @Reference NodeDeclarations declarations,
             Map<String, Object> properties) {
-        this(graph, declarations, properties, null);
+        this(graph, declarations, properties, null, DeclaredNode::onOwnThread);
     }
 
     /** One not made by DS (see {@link FileInstallNodes}): it logs through {@code logger} when that gives one. */
     DeclaredNode(BlockGraph graph, NodeDeclarations declarations, Map<String, Object> properties,
             Supplier<Logger> logger) {
+        this(graph, declarations, properties, logger, DeclaredNode::onOwnThread);
+    }
+
+    /**
+     * {@code rechecks} runs the look at the graph that a node change asks for: the graph tells of changes in its
+     * main loop, where nothing may wait for this object's lock.
+     */
+    DeclaredNode(BlockGraph graph, NodeDeclarations declarations, Map<String, Object> properties,
+            Supplier<Logger> logger, Executor rechecks) {
         this.log = new CoreLog(logger != null ? logger : () -> this.logger, "org.blocklayer.core");
         this.graph = graph;
         this.declarations = declarations instanceof Declarations d ? d : null;
-        // Listen before the first attempt, so that a driver arriving in between is not missed.
+        this.attempts = new NodeAttempts(log);
+        // Listen before the first attempt, so that a driver or node change in between is not missed.
         this.arrivals = graph instanceof Graph g ? g.onDriverArrival(this::retry) : () -> { };
+        this.nodeChanges = graph instanceof Graph g ? g.onNodeChange(() -> rechecks.execute(this::recheck))
+                : () -> { };
         synchronized (this) {
             declaration = read(properties);
             openNow();
@@ -83,56 +96,87 @@ public final class DeclaredNode {
         }
     }
 
-    /** How this declaration stands, for {@link NodeDeclarations}. */
+    private static void onOwnThread(Runnable task) {
+        Thread.ofVirtual().name("blocklayer-declared-node").start(task);
+    }
+
+    /** How this declaration stands, for {@link NodeDeclarations}; looks at the graph, so it is never stale. */
     synchronized DeclarationInfo info() {
         NodeDeclaration d = declaration;
         if (d == null) {
-            return new DeclarationInfo(invalidSource, null, false, invalid);
+            return new DeclarationInfo(Escaped.of(invalidSource), null, false, Escaped.of(invalid));
         }
-        return new DeclarationInfo(d.source(), d.nodeName(), opened != null, opened != null ? null : lastFailure);
+        noticeHandClose();
+        String problem = lingering != null ? lingering
+                : opened != null ? null : closedBecause != null ? closedBecause : attempts.lastFailure();
+        return new DeclarationInfo(Escaped.of(d.source()), Escaped.of(d.nodeName()), opened != null,
+                Escaped.of(problem));
     }
 
     @Modified
     synchronized void modified(Map<String, Object> properties) {
         NodeDeclaration next = read(properties);
+        noticeHandClose();
         if (next == null && opened != null) {
             // A typo in a live node's file must not take the node away: it stays as it was until the file is fixed.
             return;
         }
-        if (next != null && next.opensSameAs(declaration)) {
+        if (next != null && next.opensSameAs(declaration) && closedBecause == null) {
             declaration = next;
             return;
         }
         if (opened != null && !closeNow()) {
             // Still in use as someone's child: the node keeps its old options rather than vanish under its user.
-            log.warn("{}: changed, but node {} stays open as it was", source(next), opened);
+            log.warn("{}: changed, but node {} stays open as it was", source(next), opened.nodeName());
             return;
         }
         declaration = next;
-        lastFailure = null;
-        generation++;
+        closedBecause = null;
+        attempts.reset();
         openNow();
     }
 
+    /**
+     * The configuration is gone: the node closes. One still in use as another node's child stays, listed with the
+     * reason, and closes when a node change finds it free ({@link #recheck}).
+     */
     @Deactivate
-    synchronized void deactivate() throws Exception {
-        if (declarations != null) {
-            declarations.remove(this);
+    synchronized void deactivate() {
+        noticeHandClose();
+        if (opened != null && !closeNow()) {
+            lingering = "its configuration was deleted, but " + attempts.lastBusy()
+                    + "; it closes as soon as no node uses it";
+            log.warn("{}: deleted; node {} stays open while it is in use", source(declaration), opened.nodeName());
+            stopListening(arrivals);
+            return;
         }
-        arrivals.close();
-        if (opened != null) {
-            closeNow();
-        }
-        declaration = null; // and a pending grace check stays quiet
+        forget();
     }
 
     /** Whether the configuration's node is open now (false while it waits for a driver or cannot open). */
     synchronized boolean isOpen() {
+        noticeHandClose();
         return opened != null;
     }
 
+    /** A node change: a lingering node may be free now, a waiting one may open, an open one may have been closed. */
+    synchronized void recheck() {
+        if (lingering != null) {
+            noticeHandClose();
+            if (opened == null || closeNow()) {
+                forget();
+            } else {
+                lingering = "its configuration was deleted, but " + attempts.lastBusy()
+                        + "; it closes as soon as no node uses it";
+            }
+            return;
+        }
+        noticeHandClose();
+        retry();
+    }
+
     private synchronized void retry() {
-        if (opened == null && declaration != null) {
+        if (opened == null && declaration != null && closedBecause == null && lingering == null) {
             openNow();
         }
     }
@@ -143,47 +187,74 @@ public final class DeclaredNode {
         }
         NodeDeclaration d = declaration;
         try {
-            opened = (d.iothread() == null
-                    ? graph.open(d.filename(), d.blockOptions(), d.flags())
-                    : graph.open(d.filename(), d.blockOptions(), d.flags(), d.iothread())).nodeName();
-            lastFailure = null;
-            log.info("{}: node {} open", d.source(), opened);
+            opened = d.iothread() == null ? graph.open(d.filename(), d.blockOptions(), d.flags())
+                    : graph.open(d.filename(), d.blockOptions(), d.flags(), d.iothread());
+            attempts.succeeded();
+            log.info("{}: node {} open", Escaped.of(d.source()), opened.nodeName());
         } catch (BlockException e) {
-            String failure = e.describe();
-            if (!failure.equals(lastFailure)) {
-                log.info("{}: cannot open node {} yet: {}", d.source(), name(d), failure);
-            }
-            if (lastFailure == null) {
-                long mine = ++generation;
-                CompletableFuture.delayedExecutor(GRACE_MILLIS, TimeUnit.MILLISECONDS).execute(() -> warnIfWaiting(mine));
-            }
-            lastFailure = failure;
+            attempts.failed(d, e, () -> stillWaiting(d));
         }
     }
 
-    private synchronized void warnIfWaiting(long attempt) {
-        if (attempt == generation && opened == null && lastFailure != null && declaration != null) {
-            log.warn("{}: cannot open node {} yet: {}; trying again when a driver arrives or the configuration"
-                    + " changes", declaration.source(), name(declaration), lastFailure);
+    /** For the grace warning: this configuration still has no node. */
+    private synchronized String stillWaiting(NodeDeclaration d) {
+        return declaration == d && opened == null && closedBecause == null ? NodeAttempts.name(d) : null;
+    }
+
+    /** Finds out whether the node this configuration opened was closed by someone else (block:close). */
+    private void noticeHandClose() {
+        if (opened != null && !stillOurs()) {
+            log.info("{}: node {} was closed by hand", source(declaration), opened.nodeName());
+            opened = null;
+            closedBecause = lingering == null ? CLOSED_BY_HAND : null;
         }
     }
 
-    /** Closes the node this configuration opened; false (logged) when the graph refuses. */
+    /** True while the graph's node of our node's name is the very node we opened (not a namesake opened since). */
+    private boolean stillOurs() {
+        try {
+            return graph.node(opened.nodeName()) == opened;
+        } catch (BlockException e) {
+            return false;
+        }
+    }
+
+    /** Closes the node this configuration opened; false, the refusal kept for {@link #lingering}, while in use. */
     private boolean closeNow() {
         try {
-            graph.close(opened);
-            log.info("{}: node {} closed", source(declaration), opened);
+            graph.close(opened.nodeName());
+            log.info("{}: node {} closed", source(declaration), opened.nodeName());
         } catch (BlockException e) {
             if (e.errno() != Errno.ENOENT) {
-                log.warn("{}: cannot close node {}: {}", source(declaration), opened, e.describe());
+                attempts.busy(e);
+                log.warn("{}: cannot close node {}: {}", source(declaration), opened.nodeName(), e.describe());
                 return false;
             }
             // Closed by hand already (block:close): the configuration going away has nothing left to do.
         }
         opened = null;
-        lastFailure = null;
-        generation++;
+        attempts.reset();
         return true;
+    }
+
+    /** Leaves block:declared and stops listening: nothing of this configuration is left. */
+    private void forget() {
+        if (declarations != null) {
+            declarations.remove(this);
+        }
+        stopListening(arrivals);
+        stopListening(nodeChanges);
+        lingering = null;
+        declaration = null; // and a pending grace check stays quiet
+    }
+
+    /** The graph's listener handles close without failing; anything else would be a bug worth a log line. */
+    private void stopListening(AutoCloseable listener) {
+        try {
+            listener.close();
+        } catch (Exception e) {
+            log.warn("{}: cannot stop listening to the graph: {}", source(declaration), e.toString());
+        }
     }
 
     private NodeDeclaration read(Map<String, Object> properties) {
@@ -192,16 +263,12 @@ public final class DeclaredNode {
         } catch (BlockException e) {
             invalid = e.describe();
             invalidSource = NodeDeclaration.sourceOf(properties);
-            log.warn("{}; ignored until the configuration is fixed", e.describe());
+            log.warn("{}; ignored until the configuration is fixed", Escaped.of(e.describe()));
             return null;
         }
     }
 
     private static String source(NodeDeclaration d) {
-        return d == null ? "a node configuration" : d.source();
-    }
-
-    private static String name(NodeDeclaration d) {
-        return d.nodeName() == null ? "(generated name)" : d.nodeName();
+        return d == null ? "a node configuration" : Escaped.of(d.source());
     }
 }

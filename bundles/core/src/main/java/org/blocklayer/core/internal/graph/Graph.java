@@ -1,8 +1,6 @@
 package org.blocklayer.core.internal.graph;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +68,8 @@ public final class Graph implements BlockGraph {
     private final Map<String, BlockDriverState> nodes = new LinkedHashMap<>();
     /** Told after each driver arrives and has taken its nodes back: declared nodes waiting for it retry then. */
     private final List<Runnable> driverArrivals = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Told after a node is announced or closed: declared nodes waiting on another node retry then. */
+    private final List<Runnable> nodeChanges = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public Graph(@Reference CoroutineScheduler scheduler, @Reference GraphLock graphLock) {
@@ -150,6 +150,27 @@ public final class Graph implements BlockGraph {
     public AutoCloseable onDriverArrival(Runnable listener) {
         driverArrivals.add(listener);
         return () -> driverArrivals.remove(listener);
+    }
+
+    /**
+     * Calls {@code listener} in the main loop after an open announced new nodes and after an announced node closed
+     * (a failed open, which announces nothing, calls nothing). It runs inside the graph's work, so it must not block
+     * nor call the graph: it hands its work to another thread. Returns what removes the listener.
+     */
+    public AutoCloseable onNodeChange(Runnable listener) {
+        nodeChanges.add(listener);
+        return () -> nodeChanges.remove(listener);
+    }
+
+    @GlobalStateCode
+    private void nodesChanged() {
+        for (Runnable listener : nodeChanges) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                log.warn("a node change listener failed: {}", e.toString());
+            }
+        }
     }
 
     /**
@@ -250,7 +271,7 @@ public final class Graph implements BlockGraph {
     public BlockNode open(String filename, BlockOptions options, int flags) throws BlockException {
         BlockOptions copy = options == null ? new BlockOptions() : options.copy();
         // Born in the main loop, as bdrv_new does; it may join the context of a node it references (B42).
-        return scheduler.inMainLoop(() -> announcing(() -> opener.open(filename, copy, flags, null,
+        return scheduler.inMainLoop(() -> announcing(copy, () -> opener.open(filename, copy, flags, null,
                 scheduler.mainLoop())));
     }
 
@@ -259,7 +280,7 @@ public final class Graph implements BlockGraph {
             throws BlockException {
         BlockOptions copy = options == null ? new BlockOptions() : options.copy();
         // Announced once in the context asked for: a failed move leaves nothing, so it announces nothing.
-        return scheduler.inMainLoop(() -> announcing(() -> {
+        return scheduler.inMainLoop(() -> announcing(copy, () -> {
             EventLoop ctx = ioThreads.context(iothreadOrMain);
             BlockDriverState bs = opener.open(filename, copy, flags, null, ctx);
             if (bs.aioContext() != ctx) {
@@ -280,18 +301,28 @@ public final class Graph implements BlockGraph {
      * {@code block:nodes} and may later be reported DETACHED or CLOSED on its own, so each is announced on its own.
      * Existing nodes it merely references are not; a failed open created nothing and announces nothing. Children
      * come before their parents (a parent is created, then opens its children): a handler finds a parent's children
-     * announced already.
+     * announced already. Whatever makes it fail, {@link OpenRollback} takes out every node it created (X4).
      */
     @GlobalStateCode
-    private BlockDriverState announcing(CoFn<BlockDriverState> open) throws BlockException {
-        Set<BlockDriverState> before = Collections.newSetFromMap(new IdentityHashMap<>());
-        before.addAll(nodes.values());
-        BlockDriverState opened = open.call();
-        for (BlockDriverState bs : List.copyOf(nodes.values()).reversed()) {
-            if (!before.contains(bs)) {
-                BlockDriver d = bs.driver();
-                events.opened(bs, d == null ? null : d.formatName(), drivers.version(d));
-            }
+    private BlockDriverState announcing(BlockOptions requested, CoFn<BlockDriverState> open)
+            throws BlockException {
+        // Read before the open consumes them: what names the failure when it fails before creating a node.
+        String name = requested.get("node-name");
+        String driver = requested.get("driver");
+        OpenRollback rollback = new OpenRollback(this, nodes.values());
+        BlockDriverState opened;
+        try {
+            opened = open.call();
+        } catch (Throwable t) {
+            throw rollback.undo(t, List.copyOf(nodes.values()), name, driver);
+        }
+        List<BlockDriverState> created = rollback.created(nodes.values());
+        for (BlockDriverState bs : created.reversed()) {
+            BlockDriver d = bs.driver();
+            events.opened(bs, d == null ? null : d.formatName(), drivers.version(d));
+        }
+        if (!created.isEmpty()) {
+            nodesChanged();
         }
         return opened;
     }
@@ -551,8 +582,7 @@ public final class Graph implements BlockGraph {
             }
             throw new BlockException(Errno.EINVAL, "A block device must be specified for \"" + childName + "\"");
         } else {
-            int childFlags = parent.openFlags();
-            child = opener.open(null, childOptions, childFlags, parent, parent.aioContext());
+            child = opener.openChild(parent, childName, childOptions);
         }
         try {
             // All nodes joined by edges share one context (B42): the new parent joins an existing child's.
@@ -583,7 +613,9 @@ public final class Graph implements BlockGraph {
             unrefChild(bs, edge);
         }
         forget(bs);
-        events.closed(bs, driver, version);
+        if (events.closed(bs, driver, version)) {
+            nodesChanged();
+        }
     }
 
     /** {@code bdrv_unref_child}. */

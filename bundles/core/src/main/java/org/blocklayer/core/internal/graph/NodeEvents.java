@@ -45,11 +45,14 @@ final class NodeEvents {
         post(OPENED, bs, driver, version, null);
     }
 
+    /** Reports {@code bs} closed if it was announced; true when it was (and so the graph visibly changed). */
     @GlobalStateCode
-    void closed(BlockDriverState bs, String driver, String version) {
+    boolean closed(BlockDriverState bs, String driver, String version) {
         if (announced.remove(bs)) {
             post(CLOSED, bs, driver, version, null);
+            return true;
         }
+        return false;
     }
 
     @GlobalStateCode

@@ -18,9 +18,12 @@ final class NodeNames {
 
     private final AtomicLong counter = new AtomicLong();
 
-    /** A valid, unused name: {@code requested} when given, else a generated one. */
+    /**
+     * A valid, unused name: {@code requested} when given, else (null: no {@code node-name} key) a generated one. An
+     * empty name is given, not absent: QEMU refuses {@code node-name=} with "Invalid node-name: ''".
+     */
     String assign(String requested, Predicate<String> taken) throws BlockException {
-        if (requested == null || requested.isEmpty()) {
+        if (requested == null) {
             String generated;
             do {
                 generated = String.format("#block%d%02d", counter.incrementAndGet(),

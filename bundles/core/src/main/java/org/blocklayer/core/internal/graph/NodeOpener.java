@@ -25,7 +25,16 @@ final class NodeOpener {
     private static final List<String> CORE_KEYS = List.of("driver", "node-name", "read-only", "cache.direct",
             "cache.no-flush", ContextChange.PIN_OPTION);
 
+    /**
+     * How deep children may nest in one open ({@code file.file.file...}). QEMU's option parsers end somewhere too;
+     * without a bound a long enough chain overflows the main loop's stack halfway through building it. Real graphs
+     * are a few levels deep; a backing chain of a few dozen snapshots still fits.
+     */
+    static final int MAX_NESTING = 64;
+
     private final Graph graph;
+    /** Children being opened, one inside the other, right now; main loop only. */
+    private int nesting;
 
     NodeOpener(Graph graph) {
         this.graph = graph;
@@ -81,6 +90,25 @@ final class NodeOpener {
                 : bs.file() != null ? bs.file().node().filename()
                 : drv.protocolName() != null ? describe(given) : null);
         return bs;
+    }
+
+    /**
+     * A new child for {@code parent}'s open ({@code bdrv_open_child} creating one), in the parent's context with its
+     * flags; EINVAL naming the parent when that would nest deeper than {@link #MAX_NESTING}.
+     */
+    @GlobalStateCode
+    BlockDriverState openChild(BlockDriverState parent, String childName, BlockOptions childOptions)
+            throws BlockException {
+        if (nesting >= MAX_NESTING) {
+            throw parent.error(Errno.EINVAL, "Cannot open child '" + childName + "': nodes nest at most "
+                    + MAX_NESTING + " levels deep");
+        }
+        nesting++;
+        try {
+            return open(null, childOptions, parent.openFlags(), parent, parent.aioContext());
+        } finally {
+            nesting--;
+        }
     }
 
     /**

@@ -49,6 +49,13 @@ class DeclaredNodeTest {
         return p;
     }
 
+    /** The rechecks node changes ask for, run when the test says: the interleaving is the test's, not luck's. */
+    private final QueuedExecutor rechecks = new QueuedExecutor();
+
+    private DeclaredNode declare(Map<String, Object> properties) {
+        return new DeclaredNode(graph, declarations, properties, null, rechecks);
+    }
+
     private void drivers() {
         core.addFileAndRawDrivers("test");
     }
@@ -57,7 +64,7 @@ class DeclaredNodeTest {
     @DisplayName("a new configuration opens its node, named after the PID; deleting it closes the node")
     void aConfigurationOpensAndClosesItsNode() throws Exception {
         drivers();
-        DeclaredNode declared = new DeclaredNode(graph, declarations, config("disk0", "filename", image("a.img", 65537)));
+        DeclaredNode declared = declare(config("disk0", "filename", image("a.img", 65537)));
 
         assertThat(declared.isOpen()).isTrue();
         assertThat(graph.getLength("disk0")).isEqualTo(66048);
@@ -72,7 +79,7 @@ class DeclaredNodeTest {
     @DisplayName("a node whose driver is not deployed yet opens when the driver arrives")
     void aNodeWaitsForItsDriver() throws Exception {
         graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "test");
-        DeclaredNode declared = new DeclaredNode(graph, declarations, config("late", "driver", "raw", "file.driver", "file",
+        DeclaredNode declared = declare(config("late", "driver", "raw", "file.driver", "file",
                 "file.filename", image("b.img", 4096)));
         assertThat(declared.isOpen()).isFalse();
         assertThat(graph.nodes()).isEmpty();
@@ -89,7 +96,7 @@ class DeclaredNodeTest {
     void aChangedConfigurationReopens() throws Exception {
         drivers();
         String img = image("c.img", 1 << 20);
-        DeclaredNode declared = new DeclaredNode(graph, declarations, config("c", "driver", "raw", "file.driver", "file",
+        DeclaredNode declared = declare(config("c", "driver", "raw", "file.driver", "file",
                 "file.filename", img, "size", "4096"));
         BlockNode first = graph.node("c");
         assertThat(graph.getLength("c")).isEqualTo(4096);
@@ -109,13 +116,13 @@ class DeclaredNodeTest {
     void brokenConfigurationsDoNoHarm() throws Exception {
         drivers();
         String img = image("d.img", 4096);
-        DeclaredNode declared = new DeclaredNode(graph, declarations, config("d", "filename", img));
+        DeclaredNode declared = declare(config("d", "filename", img));
         BlockNode live = graph.node("d");
 
         declared.modified(config("d", "filename", img, "read-only", "perhaps"));
         assertThat(graph.node("d")).isSameAs(live);
 
-        DeclaredNode broken = new DeclaredNode(graph, declarations, config("e", "driver", "nosuchdriver"));
+        DeclaredNode broken = declare(config("e", "driver", "nosuchdriver"));
         assertThat(broken.isOpen()).isFalse();
         assertThat(graph.nodes()).extracting(n -> n.node()).doesNotContain("e");
         broken.deactivate();
@@ -126,28 +133,94 @@ class DeclaredNodeTest {
     @DisplayName("a node in use as another node's child is not closed under it; one closed by hand is no error")
     void closingRespectsUsersAndHandCloses() throws Exception {
         drivers();
-        DeclaredNode base = new DeclaredNode(graph, declarations, config("base", "driver", "file", "filename", image("e.img", 4096)));
+        DeclaredNode base = declare(config("base", "driver", "file", "filename", image("e.img", 4096)));
         graph.open(null, BlockOptions.parse("driver=raw,node-name=top,file=base"), OpenFlags.RDWR);
 
         base.deactivate();
         assertThat(graph.getLength("base")).isEqualTo(4096);
 
-        graph.close("top");
-        graph.close("base");
-        DeclaredNode again = new DeclaredNode(graph, declarations, config("base", "driver", "file", "filename",
-                dir.resolve("e.img").toString()));
-        graph.close("base");
+        DeclaredNode again = declare(config("again", "driver", "file", "filename", image("e2.img", 4096)));
+        graph.close("again");
         again.deactivate();
+        graph.close("top");
+        rechecks.runAll();
         assertThat(graph.nodes()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("issue 9: block:close on a declared node shows it closed, and why; a changed configuration reopens it")
+    void aNodeClosedByHandShowsClosed() throws Exception {
+        drivers();
+        String img = image("h.img", 4096);
+        DeclaredNode declared = declare(config("hand", "filename", img));
+
+        graph.close("hand");
+        rechecks.runAll();
+
+        assertThat(declarations.declarations()).singleElement().satisfies(d -> {
+            assertThat(d.open()).isFalse();
+            assertThat(d.problem()).isEqualTo("closed by block:close; it opens again when its configuration changes");
+        });
+        assertThat(graph.nodes()).isEmpty();
+
+        declared.modified(config("hand", "filename", img));
+        assertThat(declared.isOpen()).isTrue();
+        assertThat(declarations.declarations()).singleElement().satisfies(d -> assertThat(d.problem()).isNull());
+        declared.deactivate();
+        assertThat(graph.nodes()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("issue 9: a declaration that clashed with a hand-opened node opens once that node closes")
+    void aClashingDeclarationRetriesWhenTheOtherNodeCloses() throws Exception {
+        drivers();
+        graph.open(null, BlockOptions.parse("driver=file,node-name=dup,filename=" + image("first.img", 4096)),
+                OpenFlags.RDWR);
+        DeclaredNode declared = declare(config("dup", "filename", image("second.img", 8192)));
+        assertThat(declared.isOpen()).isFalse();
+        assertThat(declarations.declarations()).singleElement().satisfies(d -> assertThat(d.problem())
+                .isEqualTo("Duplicate nodes with node-name='dup' (EINVAL)"));
+
+        graph.close("dup");
+        rechecks.runAll(); // what the close asked for, on the thread the graph hands it to
+
+        assertThat(declared.isOpen()).isTrue();
+        assertThat(graph.getLength("dup")).isEqualTo(8192);
+        declared.deactivate();
+    }
+
+    @Test
+    @DisplayName("issue 9: a deleted configuration of another node's child says why the node stays, then closes it")
+    void aDeletedChildClosesWhenItsUserGoesAway() throws Exception {
+        drivers();
+        DeclaredNode base = declare(config("base", "driver", "file", "filename", image("f.img", 4096)));
+        graph.open(null, BlockOptions.parse("driver=raw,node-name=top,file=base"), OpenFlags.RDWR);
+        rechecks.runAll();
+
+        base.deactivate();
+
+        assertThat(graph.getLength("base")).isEqualTo(4096);
+        assertThat(declarations.declarations()).singleElement().satisfies(d -> {
+            assertThat(d.node()).isEqualTo("base");
+            assertThat(d.open()).isTrue();
+            assertThat(d.problem()).isEqualTo("its configuration was deleted, but Node 'base' is busy: node 'top'"
+                    + " uses it as its 'file' child (EBUSY); it closes as soon as no node uses it");
+        });
+
+        graph.close("top");
+        rechecks.runAll();
+
+        assertThat(graph.nodes()).isEmpty();
+        assertThat(declarations.declarations()).isEmpty();
     }
 
     @Test
     @DisplayName("block:declared's source: open ones, waiting ones with their reason, broken ones; gone when deleted")
     void declarationsReportHowEachNodeStands() throws Exception {
         graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "test");
-        DeclaredNode waiting = new DeclaredNode(graph, declarations, config("w", "driver", "raw", "file.driver",
+        DeclaredNode waiting = declare(config("w", "driver", "raw", "file.driver",
                 "file", "file.filename", image("w.img", 4096)));
-        DeclaredNode broken = new DeclaredNode(graph, declarations, config("x", "driver", "raw", "read-only", "no?"));
+        DeclaredNode broken = declare(config("x", "driver", "raw", "read-only", "no?"));
 
         assertThat(declarations.declarations()).extracting(d -> d.node() + " " + d.open()).containsExactly(
                 "w false", "null false");

@@ -29,6 +29,8 @@ final class TestDriver implements BlockDriver {
     volatile long totalSectorsAtOpen = -1;
     volatile BlockException lengthError;
     volatile BlockException openError;
+    /** Thrown by open after the child is opened: what a bug or a stack overflow deep in a driver looks like. */
+    volatile Error openFailure;
     volatile BlockNode lastOpened;
     final AtomicInteger getLengthCalls = new AtomicInteger();
     final AtomicInteger closeCalls = new AtomicInteger();
@@ -82,6 +84,9 @@ final class TestDriver implements BlockDriver {
         }
         if (openError != null) {
             throw openError;
+        }
+        if (openFailure != null) {
+            throw openFailure;
         }
         if (sg) {
             bs.setSg(true);
