@@ -18,15 +18,37 @@ record Distribution(Path home, Path deploy) {
 
     private static final String LOGGING_CONFIG = "java.util.logging.config.file";
 
-    /** The distribution around the running launcher jar, with {@code deployOverride} (if not null) as deploy dir. */
-    static Distribution locate(Path deployOverride) throws IOException {
-        Path home = jarDirectory();
+    /**
+     * The distribution around the running launcher jar, with {@code deployOverride} (if not null) as deploy dir.
+     *
+     * @throws LaunchException when there is no distribution around the jar, or {@code deployOverride} is not an
+     *                         existing directory: a mistyped {@code --deploy} must not start a blocklayer without
+     *                         drivers (nor create the directory behind the user's back)
+     */
+    static Distribution locate(Path deployOverride) throws IOException, LaunchException {
+        return locate(jarDirectory(), deployOverride);
+    }
+
+    /** {@link #locate(Path)} for a distribution in {@code home}. */
+    static Distribution locate(Path home, Path deployOverride) throws IOException, LaunchException {
         if (!Files.isDirectory(home.resolve("bundle"))) {
-            throw new IllegalStateException("no bundle/ directory next to the launcher in " + home
+            throw new LaunchException("no bundle/ directory next to the launcher in " + home
                     + ": run blocklayer.jar from a built distribution (./blocklayer builds one)");
         }
-        Path deploy = (deployOverride != null ? deployOverride : home.resolve("deploy")).toAbsolutePath().normalize();
-        Files.createDirectories(deploy);
+        if (deployOverride == null) {
+            // The distribution's own deploy/ is part of it: recreated if someone removed it.
+            return new Distribution(home, Files.createDirectories(home.resolve("deploy")).toAbsolutePath().normalize());
+        }
+        Path deploy = deployOverride.toAbsolutePath().normalize();
+        if (!Files.exists(deploy)) {
+            throw new LaunchException("--deploy " + deployOverride + ": no such directory");
+        }
+        if (!Files.isDirectory(deploy)) {
+            throw new LaunchException("--deploy " + deployOverride + ": not a directory");
+        }
+        if (!Files.isReadable(deploy)) {
+            throw new LaunchException("--deploy " + deployOverride + ": not readable");
+        }
         return new Distribution(home, deploy);
     }
 

@@ -51,6 +51,8 @@ final class FrameworkBoot implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/ is missing the Felix jar)"));
         Framework framework = factory.newFramework(config);
         framework.init();
+        // Event Admin, stopped while it delivers, prints a warning that at that moment means nothing.
+        framework.getBundleContext().addBundleListener(EventAdminStopFilter.listener());
         return new FrameworkBoot(framework, temporaryStorage);
     }
 

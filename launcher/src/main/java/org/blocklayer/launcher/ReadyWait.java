@@ -1,9 +1,12 @@
 package org.blocklayer.launcher;
 
+import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +31,11 @@ import org.osgi.framework.ServiceListener;
  * <p>Create it before any bundle starts: a bundle counts as started only once this has seen its STARTED event.
  * That event reaches an (asynchronous) listener like this one after the synchronous listeners, SCR's among them,
  * have handled it, so the bundle's components are registered by then; its ACTIVE state alone comes earlier.
+ *
+ * <p>A jar deleted from deploy/ while this waits is no longer waited for: it will never start (File Install
+ * uninstalls its bundle, or never installs it), so this says once on stderr that it was removed and carries on
+ * without it. A jar still there whose bundle is uninstalled (by hand) is still waited for: File Install installs
+ * it again on its next scan.
  */
 final class ReadyWait implements AutoCloseable {
 
@@ -36,23 +44,36 @@ final class ReadyWait implements AutoCloseable {
     // Gogo learns of a command service in its own listener for the very event that wakes us, possibly after us;
     // once the service is there, re-check this often instead of waiting for an event that will not come.
     private static final long GOGO_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    // A jar deleted before File Install saw it brings no event at all: while a deploy/ jar is missing, look at the
+    // directory this often. (A deleted jar File Install had installed comes with its bundle's UNINSTALLED event.)
+    private static final long DEPLOY_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final BundleContext context;
     private final List<Path> deployJars;
+    private final PrintStream notices;
+    private final Set<Path> removed = new LinkedHashSet<>(); // only the thread in await uses it
     private final Set<Long> started = ConcurrentHashMap.newKeySet();
     private final Object changed = new Object();
     private long changes; // guarded by changed: events seen so far, so that none is missed between check and wait
     private final BundleListener bundleListener = this::bundleChanged;
     private final ServiceListener serviceListener = event -> signal();
 
-    private ReadyWait(BundleContext context, List<Path> deployJars) {
+    private ReadyWait(BundleContext context, List<Path> deployJars, PrintStream notices) {
         this.context = context;
         this.deployJars = deployJars;
+        this.notices = notices;
     }
 
     /** Starts watching; {@code deployJars} are the jars in deploy/ now, absolute and normalized. */
     static ReadyWait watch(BundleContext context, List<Path> deployJars) throws InvalidSyntaxException {
-        ReadyWait wait = new ReadyWait(context, deployJars);
+        // Taken now, before any bundle starts: Gogo later replaces System.err with a stream of its own.
+        return watch(context, deployJars, System.err);
+    }
+
+    /** {@link #watch(BundleContext, List)}, saying on {@code notices} which jars went during the wait. */
+    static ReadyWait watch(BundleContext context, List<Path> deployJars, PrintStream notices)
+            throws InvalidSyntaxException {
+        ReadyWait wait = new ReadyWait(context, deployJars, notices);
         context.addBundleListener(wait.bundleListener);
         context.addServiceListener(wait.serviceListener, "(osgi.command.scope=" + SCOPE + ")");
         return wait;
@@ -71,12 +92,24 @@ final class ReadyWait implements AutoCloseable {
             // call our listeners.
             boolean registered = scopeRegistered();
             boolean known = registered && gogoKnowsScope.test(SCOPE);
-            List<String> missing = missing(known);
+            List<String> missingJars = missingJars();
+            List<String> missing = new ArrayList<>();
+            if (!known) {
+                missing.add("the '" + SCOPE + "' commands" + inactiveBundles());
+            }
+            missing.addAll(missingJars);
             long left = deadline - System.nanoTime();
             if (missing.isEmpty() || left <= 0) {
                 return missing;
             }
-            awaitChangeAfter(seen, registered && !known ? Math.min(left, GOGO_RECHECK_NANOS) : left);
+            long recheck = left;
+            if (registered && !known) {
+                recheck = Math.min(recheck, GOGO_RECHECK_NANOS);
+            }
+            if (!missingJars.isEmpty()) {
+                recheck = Math.min(recheck, DEPLOY_RECHECK_NANOS);
+            }
+            awaitChangeAfter(seen, recheck);
         }
     }
 
@@ -90,17 +123,24 @@ final class ReadyWait implements AutoCloseable {
         }
     }
 
-    private List<String> missing(boolean scopeKnown) {
+    /** The deploy/ jars not started yet, one line each; reports (once) and drops those deleted meanwhile. */
+    private List<String> missingJars() {
         List<String> missing = new ArrayList<>();
-        if (!scopeKnown) {
-            missing.add("the '" + SCOPE + "' commands" + inactiveBundles());
-        }
         Map<Path, Bundle> byPath = installedByPath();
         for (Path jar : deployJars) {
+            if (removed.contains(jar)) {
+                continue;
+            }
             Bundle bundle = byPath.get(jar);
-            if (bundle == null) {
+            boolean ready = bundle != null && bundle.getState() == Bundle.ACTIVE
+                    && started.contains(bundle.getBundleId());
+            if (!ready && !Files.exists(jar)) {
+                removed.add(jar);
+                notices.println("blocklayer: " + jar.getFileName() + " was removed from deploy/ during start-up:"
+                        + " starting without it");
+            } else if (bundle == null) {
                 missing.add(jar.getFileName() + " from deploy/ (not installed)");
-            } else if (bundle.getState() != Bundle.ACTIVE || !started.contains(bundle.getBundleId())) {
+            } else if (!ready) {
                 missing.add(jar.getFileName() + " from deploy/ (installed, not started)");
             }
         }
