@@ -47,7 +47,10 @@ public class DeclaredNodesIT extends TestSupport {
             return Path.of(shared);
         }
         try {
-            Path dir = Files.createTempDirectory("blocklayer-itest-deploy");
+            // Under target/, not /tmp: the directory outlives the test class (both loads of it share it), so
+            // nothing here could delete it at the right moment; the next clean build does.
+            Path target = Files.createDirectories(Path.of(System.getProperty("basedir", "."), "target"));
+            Path dir = Files.createTempDirectory(target, "itest-deploy-");
             System.setProperty(DEPLOY_PROPERTY, dir.toString());
             return dir;
         } catch (IOException e) {
