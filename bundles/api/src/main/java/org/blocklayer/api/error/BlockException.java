@@ -4,7 +4,9 @@ import java.util.Objects;
 
 /**
  * A block-layer failure: QEMU's {@code -errno} return plus its {@code Error **errp} message, in one object.
- * The message names the node and the driver involved, so it can be shown to an operator as it is.
+ * The message names the node and the driver involved, so it can be shown to an operator as it is: it is kept
+ * {@link Printable#escape printable}, since it echoes file names, export names and peers' words that may hold
+ * control characters.
  */
 public class BlockException extends Exception {
     private static final long serialVersionUID = 1L;
@@ -12,12 +14,12 @@ public class BlockException extends Exception {
     private final Errno errno;
 
     public BlockException(Errno errno, String message) {
-        super(Objects.requireNonNull(message, "message"));
+        super(Printable.escape(Objects.requireNonNull(message, "message")));
         this.errno = Objects.requireNonNull(errno, "errno");
     }
 
     public BlockException(Errno errno, String message, Throwable cause) {
-        super(Objects.requireNonNull(message, "message"), cause);
+        super(Printable.escape(Objects.requireNonNull(message, "message")), cause);
         this.errno = Objects.requireNonNull(errno, "errno");
     }
 

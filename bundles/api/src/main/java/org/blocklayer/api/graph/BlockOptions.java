@@ -81,7 +81,7 @@ public final class BlockOptions {
         return entries.remove(key);
     }
 
-    /** Removes and returns a size or number option; accepts K/M/G/T suffixes (powers of 1024). */
+    /** Removes and returns a size or number option, read as {@link #parseSize} reads it. */
     public Long takeSize(String key) throws BlockException {
         String v = entries.remove(key);
         return v == null ? null : parseSize(key, v);
@@ -135,38 +135,16 @@ public final class BlockOptions {
         return Collections.unmodifiableMap(entries);
     }
 
-    /** Parses a size with an optional K/M/G/T/P/E suffix (binary, as QEMU's qemu_strtosz). */
+    /**
+     * Parses a size or offset as qemu-io and QEMU's options read one ({@code cvtnum} → {@code qemu_strtosz}):
+     * decimal or {@code 0x} hexadecimal, an optional suffix B, K, M, G, T, P or E in either case (powers of 1024),
+     * a decimal fraction only with a suffix other than B ({@code 1.5K} is 1536), at most 2^63-1.
+     *
+     * @throws BlockException EINVAL naming what is wrong with {@code text} (no number, a sign, a fraction without
+     *                        suffix, an exponent, text after the number); ERANGE when it is too large
+     */
     public static long parseSize(String what, String text) throws BlockException {
-        String t = text.trim();
-        if (t.isEmpty()) {
-            throw new BlockException(Errno.EINVAL, "Parameter '" + what + "' expects a size, got ''");
-        }
-        char last = Character.toUpperCase(t.charAt(t.length() - 1));
-        int shift = switch (last) {
-            case 'B' -> 0;
-            case 'K' -> 10;
-            case 'M' -> 20;
-            case 'G' -> 30;
-            case 'T' -> 40;
-            case 'P' -> 50;
-            case 'E' -> 60;
-            default -> -1;
-        };
-        String digits = shift < 0 ? t : t.substring(0, t.length() - 1);
-        try {
-            long n = Long.parseLong(digits);
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            int s = Math.max(shift, 0);
-            if (s > 0 && n > (Long.MAX_VALUE >> s)) {
-                throw new BlockException(Errno.ERANGE, "Parameter '" + what + "': size '" + text + "' is too large");
-            }
-            return n << s;
-        } catch (NumberFormatException e) {
-            throw new BlockException(Errno.EINVAL,
-                    "Parameter '" + what + "' expects a non-negative size (K/M/G/T suffixes allowed), got '" + text + "'");
-        }
+        return Strtosz.parse(what, text);
     }
 
     /** {@code key=value,...} with commas in values doubled, so that {@link #parse} reads it back. */
