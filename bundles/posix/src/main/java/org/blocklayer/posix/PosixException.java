@@ -31,7 +31,10 @@ public final class PosixException extends IOException {
         return errno;
     }
 
-    /** The errno as the block layer names it ({@link Errno#of}: EIO for numbers it does not name). */
+    /**
+     * The errno as the block layer names it: every Linux errno has its constant; a number that is none (which no
+     * system call returns) is EIO, and {@link #reason()} and the message keep the number.
+     */
     public Errno errno() {
         return Errno.of(errno);
     }

@@ -232,12 +232,22 @@ class PosixTest {
     }
 
     @Test
-    void errnoTheApiDoesNotNameBecomesEioButKeepsItsNumberAndText() {
+    void everyLinuxErrnoKeepsItsName() {
         PosixException e = new PosixException(15, "open 'x': Block device required");
 
+        assertThat(e.errno().name()).isEqualTo("ENOTBLK");
+        assertThat(e.toBlockException("Could not open 'x'").getMessage())
+                .isEqualTo("Could not open 'x': Block device required");
+    }
+
+    @Test
+    void aNumberThatIsNoErrnoBecomesEioButKeepsItsNumberInTheText() {
+        PosixException e = new PosixException(41, "open 'x': Unknown error 41");
+
         assertThat(e.errno()).isEqualTo(Errno.EIO);
-        assertThat(e.errnoValue()).isEqualTo(15);
-        assertThat(e.reason()).isEqualTo("Block device required");
+        assertThat(e.errnoValue()).isEqualTo(41);
+        assertThat(e.toBlockException("Could not open 'x'").getMessage())
+                .isEqualTo("Could not open 'x': Unknown error 41");
     }
 
     @Test
