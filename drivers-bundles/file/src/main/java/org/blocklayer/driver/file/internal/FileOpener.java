@@ -5,15 +5,15 @@ import static java.nio.file.StandardOpenOption.WRITE;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.posix.AlignedIo;
 import org.blocklayer.posix.Fd;
+import org.blocklayer.posix.FileStat;
+import org.blocklayer.posix.FileType;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.PosixException;
 import org.blocklayer.posix.ProtocolOpen;
@@ -35,7 +35,7 @@ final class FileOpener {
         Path path = toPath(filename);
         // QEMU opens first and fstats after; we stat first because open(2) of a FIFO blocks the main loop until
         // a writer shows up. The file can still be swapped in between; that is the user's own race.
-        requireRegularFile(filename, path);
+        requireRegularFile(filename);
         FileChannel channel;
         try {
             channel = writable ? FileChannel.open(path, READ, WRITE) : FileChannel.open(path, READ);
@@ -92,21 +92,28 @@ final class FileOpener {
         }
     }
 
-    private static void requireRegularFile(String filename, Path path) throws BlockException {
-        BasicFileAttributes attributes;
+    /**
+     * stat(2) through FFM, so a failure carries the kernel's errno (ELOOP for a symlink loop, ENAMETOOLONG, ENOTDIR),
+     * then QEMU's check of the file type ({@code raw_open_common}: "'file' driver requires '%s' to be a regular
+     * file"), with what the file is instead. Only a block device gets the host_device hint: /dev/null or a FIFO
+     * is no block device, and host_device would refuse it too.
+     */
+    private static void requireRegularFile(String filename) throws BlockException {
+        FileStat st;
         try {
-            attributes = Files.readAttributes(path, BasicFileAttributes.class);
-        } catch (IOException e) {
+            st = Posix.stat(filename);
+        } catch (PosixException e) {
             throw ProtocolOpen.error(filename, e);
         }
-        if (attributes.isDirectory()) {
+        if (st.type() == FileType.DIRECTORY) {
             // QEMU 7.2 opens a directory read-only and fails later with "'file' driver requires ... to be a
             // regular file" (EINVAL); we refuse at once with what open(O_RDWR) says.
             throw couldNotOpen(filename, Errno.EISDIR);
         }
-        if (!attributes.isRegularFile()) {
-            throw new BlockException(Errno.EINVAL,
-                    "'" + filename + "' is not a regular file; use driver host_device for block devices");
+        if (st.type() != FileType.REGULAR) {
+            String hint = st.type() == FileType.BLOCK_DEVICE ? "; use driver host_device for block devices" : "";
+            throw new BlockException(Errno.EINVAL, "'file' driver requires '" + filename
+                    + "' to be a regular file (it is " + st.type().description() + hint + ")");
         }
     }
 

@@ -177,13 +177,70 @@ class FileDriverTest {
     }
 
     @Test
-    void characterDeviceIsRefusedPointingAtHostDevice() {
+    void characterDeviceIsRefusedAsQemuDoesWithoutTheBlockDeviceHint() {
         Path devNull = Path.of("/dev/null");
         assumeThat(Files.exists(devNull)).isTrue();
 
-        assertThatThrownBy(() -> open(devNull, 0))
+        // qemu-io --image-opts driver=file,filename=/dev/null: 'file' driver requires '/dev/null' to be a regular file
+        for (String dev : new String[] {"/dev/null", "/dev/zero"}) {
+            assertThatThrownBy(() -> open(Path.of(dev), 0))
+                    .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+                    .hasMessage("'file' driver requires '" + dev + "' to be a regular file (it is a character device)");
+        }
+    }
+
+    @Test
+    void fifoIsRefusedAsAFifoWithoutBlocking() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assumeThat(mkfifo.waitFor()).as("mkfifo").isZero();
+
+        assertThatThrownBy(() -> open(fifo, 0))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
-                .hasMessage("'/dev/null' is not a regular file; use driver host_device for block devices");
+                .hasMessage("'file' driver requires '" + fifo + "' to be a regular file (it is a FIFO)");
+    }
+
+    @Test
+    void onlyABlockDeviceGetsTheHostDeviceHint() {
+        Path loop = Path.of("/dev/loop0");
+        assumeThat(Files.exists(loop) && !Files.isRegularFile(loop) && !Files.isDirectory(loop)).isTrue();
+        assumeThat(Files.isReadable(loop)).isTrue();
+
+        assertThatThrownBy(() -> open(loop, 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+                .hasMessage("'file' driver requires '/dev/loop0' to be a regular file (it is a block device; use "
+                        + "driver host_device for block devices)");
+    }
+
+    @Test
+    void aSymlinkLoopIsEloopAsQemuSaysIt() throws Exception {
+        Path a = dir.resolve("loopa");
+        Files.createSymbolicLink(a, dir.resolve("loopb"));
+        Files.createSymbolicLink(dir.resolve("loopb"), a);
+
+        // qemu-io -f raw /tmp/loopa: Could not open '/tmp/loopa': Too many levels of symbolic links
+        assertThatThrownBy(() -> open(a, 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ELOOP))
+                .hasMessage("Could not open '" + a + "': Too many levels of symbolic links");
+    }
+
+    @Test
+    void aTooLongNameIsEnametoolong() {
+        Path tooLong = dir.resolve("n".repeat(300));
+
+        assertThatThrownBy(() -> open(tooLong, 0))
+                .isInstanceOfSatisfying(BlockException.class,
+                        e -> assertThat(e.errno()).isEqualTo(Errno.ENAMETOOLONG))
+                .hasMessage("Could not open '" + tooLong + "': File name too long");
+    }
+
+    @Test
+    void aFileNameWithControlCharactersIsEchoedEscaped() {
+        Path odd = dir.resolve("a\u001b[2Jb");
+
+        assertThatThrownBy(() -> open(odd, 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT))
+                .hasMessage("Could not open '" + dir + "/a\\x1b[2Jb': No such file or directory");
     }
 
     @Test
