@@ -16,6 +16,12 @@ import java.lang.reflect.Method;
  */
 final class CommandRunner {
 
+    /**
+     * The one builtin of the batch modes: prints its words on stdout, so that a script can label or separate the
+     * results it reads (headless, Gogo's own echo is not there: it comes with the terminal shell).
+     */
+    static final String ECHO = "echo";
+
     private final GogoSession session;
     private final PrintStream out;
     private final PrintStream err;
@@ -40,6 +46,9 @@ final class CommandRunner {
         for (ShellWords.Command command : ShellWords.parse(script)) {
             if (command.failed()) {
                 fail(command.error());
+            } else if (command.words().getFirst().equals(ECHO)) {
+                out.println(String.join(" ", command.words().subList(1, command.words().size())));
+                out.flush();
             } else {
                 run(() -> session.call(command.words()));
             }

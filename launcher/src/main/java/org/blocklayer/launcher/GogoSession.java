@@ -128,7 +128,19 @@ final class GogoSession implements AutoCloseable {
         private static final long serialVersionUID = 1L;
 
         UnknownCommand(String name) {
-            super("unknown command '" + name + "'; 'help' lists the block commands, 'help gogo' all others");
+            super("unknown command '" + printable(name) + "'; 'help' lists the block commands, 'help gogo' all others");
+        }
+
+        /** Control characters as \\xNN, so that an error never moves the cursor or clears the screen. */
+        private static String printable(String name) {
+            StringBuilder out = new StringBuilder();
+            name.chars().forEach(c -> out.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", c) : (char) c));
+            return out.toString();
+        }
+
+        /** As the shell bundle's own report of an unknown command: message and errno. */
+        public String describe() {
+            return getMessage() + " (EINVAL)";
         }
     }
 

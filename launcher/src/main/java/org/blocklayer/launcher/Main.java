@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.osgi.framework.Bundle;
 public final class Main {
 
     private static final String SLF4J_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+    private static final String JLINE_TMPDIR = "jline.tmpdir";
 
     private Main() {
     }
@@ -39,6 +41,9 @@ public final class Main {
         }
         try {
             return run(arguments);
+        } catch (LaunchException e) {
+            System.err.println("blocklayer: " + e.getMessage());
+            return 2;
         } catch (Throwable t) {
             // One line for the operator; the trace only when asked for, since it is for us, not for them.
             System.err.println("blocklayer: cannot run: " + CommandRunner.describe(t));
@@ -55,6 +60,7 @@ public final class Main {
             return 0;
         }
         Mode mode = Mode.of(arguments);
+
         // The process's own streams, taken before Gogo replaces System.out and System.err with its per-thread
         // streams: a session given those as its output would write into itself.
         PrintStream results = System.out;
@@ -66,6 +72,7 @@ public final class Main {
         }
         Distribution distribution = Distribution.locate(arguments.deployDir());
         distribution.useLoggingConfig();
+        keepJlineNativesIn(distribution);
         // Felix Health Checks log through SLF4J's simple binding (bundle/), which reads system properties: warnings
         // and errors only, on stderr, like the OSGi log below.
         if (System.getProperty(SLF4J_LEVEL) == null) {
@@ -119,6 +126,25 @@ public final class Main {
         if (!missing.isEmpty()) {
             System.err.println("blocklayer: not ready after " + readyTimeout.toSeconds() + " s, carrying on without: "
                     + String.join("; ", missing));
+        }
+    }
+
+    /**
+     * JLine unpacks its native terminal library into java.io.tmpdir and leaves it there after exit; in the
+     * distribution's lib/native instead (JLine removes its own old copies at the next start), unless that is not
+     * writable.
+     */
+    private static void keepJlineNativesIn(Distribution distribution) {
+        if (System.getProperty(JLINE_TMPDIR) != null) {
+            return;
+        }
+        try {
+            Path dir = java.nio.file.Files.createDirectories(distribution.home().resolve("lib").resolve("native"));
+            if (java.nio.file.Files.isWritable(dir)) {
+                System.setProperty(JLINE_TMPDIR, dir.toString());
+            }
+        } catch (java.io.IOException | SecurityException e) {
+            // A read-only distribution: JLine uses java.io.tmpdir as it would anyway.
         }
     }
 

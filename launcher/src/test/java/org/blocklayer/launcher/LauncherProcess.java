@@ -35,6 +35,7 @@ final class LauncherProcess implements AutoCloseable {
     private final Thread stdoutReader;
     private final Thread stderrReader;
     private final AtomicInteger markers = new AtomicInteger();
+    private final StringBuffer terminal = new StringBuffer();
 
     private LauncherProcess(Process process) {
         this.process = process;
@@ -52,18 +53,50 @@ final class LauncherProcess implements AutoCloseable {
 
     /** Starts the launcher watching {@code deployDir}, with {@code args} after it; stdin stays open. */
     static LauncherProcess start(Path deployDir, String... args) throws IOException {
+        return startIn(null, deployDir, args);
+    }
+
+    /** {@link #start}, in working directory {@code cwd} (null: the test's own). */
+    static LauncherProcess startIn(Path cwd, Path deployDir, String... args) throws IOException {
+        return new LauncherProcess(new ProcessBuilder(command(deployDir, args)).directory(
+                cwd == null ? null : cwd.toFile()).start());
+    }
+
+    /**
+     * The launcher on a pseudo-terminal of its own (util-linux {@code script}), so that it runs the interactive
+     * shell; what the terminal shows arrives on stdout, and {@link #send} types.
+     */
+    static LauncherProcess startOnTerminal(Path cwd, Path deployDir) throws IOException {
+        String line = command(deployDir).stream().map(LauncherProcess::shellQuoted)
+                .reduce((a, b) -> a + " " + b).orElseThrow();
+        ProcessBuilder builder = new ProcessBuilder("script", "-qfec", "stty cols 200 rows 50; exec " + line,
+                "/dev/null").directory(cwd.toFile());
+        builder.environment().put("TERM", "dumb");
+        return new LauncherProcess(builder.start());
+    }
+
+    private static String shellQuoted(String word) {
+        return "'" + word.replace("'", "'\\''") + "'";
+    }
+
+    private static List<String> command(Path deployDir, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(System.getProperty("blocklayer.jvm.flags", "").trim().split("\\s+")));
         command.addAll(List.of("-jar", DIST.resolve("blocklayer.jar").toString(), "--deploy", deployDir.toString()));
         command.addAll(List.of(args));
         command.removeIf(String::isEmpty);
-        return new LauncherProcess(new ProcessBuilder(command).start());
+        return command;
     }
 
     /** Runs the launcher to its end with stdin closed at once: the {@code -c} mode, as a script uses it. */
     static Result run(Path deployDir, String... args) throws Exception {
-        try (LauncherProcess launcher = start(deployDir, args)) {
+        return runIn(null, deployDir, args);
+    }
+
+    /** {@link #run}, in working directory {@code cwd}. */
+    static Result runIn(Path cwd, Path deployDir, String... args) throws Exception {
+        try (LauncherProcess launcher = startIn(cwd, deployDir, args)) {
             launcher.stdin.close();
             int status = launcher.awaitExit(RUN_LIMIT);
             return new Result(status, new ArrayList<>(launcher.stdout), launcher.stderr.toString());
@@ -106,13 +139,13 @@ final class LauncherProcess implements AutoCloseable {
     }
 
     /**
-     * Runs {@code command} and returns its output lines. A quoted string after it is a Gogo command whose result
-     * is the string itself: its line marks where the command's output ends.
+     * Runs {@code command} and returns its output lines. An {@code echo} of a marker after it (the batch modes'
+     * builtin) prints a line that marks where the command's output ends.
      */
     List<String> call(String command, Duration timeout) throws InterruptedException {
         String marker = "--end-" + markers.incrementAndGet() + "--";
         send(command);
-        send("'" + marker + "'");
+        send("echo " + marker);
         List<String> lines = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -126,6 +159,47 @@ final class LauncherProcess implements AutoCloseable {
             }
             lines.add(line);
         }
+    }
+
+    /** Sends characters as they are, without a line end (Ctrl-C to a terminal). */
+    void sendRaw(String characters) {
+        stdin.print(characters);
+        stdin.flush();
+    }
+
+    /**
+     * On a terminal: types {@code command}, then {@code echo} of a marker (Gogo's own echo), and returns what the
+     * terminal showed in between, escape sequences and carriage returns taken out.
+     */
+    String terminalCall(String command, Duration timeout) throws InterruptedException {
+        String marker = "end-" + markers.incrementAndGet() + "-mark";
+        send(command);
+        send("echo " + marker);
+        StringBuilder shown = new StringBuilder();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String line = nextLine(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (line == null) {
+                throw new AssertionError("no answer to '" + command + "' within " + timeout + "; terminal showed:\n"
+                        + shown + "\nstderr:\n" + stderr);
+            }
+            String plain = line.replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", "").replace("\r", "");
+            terminal.append(plain).append('\n');
+            // The answer, not the typed line: "blocklayer> end-1-mark" or "end-1-mark", never "echo end-1-mark".
+            if (plain.strip().endsWith(marker) && !plain.contains("echo ")) {
+                return shown.toString();
+            }
+            shown.append(plain).append('\n');
+        }
+    }
+
+    /** Everything a terminal launcher's screen showed so far, as {@link #terminalCall} cleaned it. */
+    String terminalText() {
+        StringBuilder text = new StringBuilder(terminal);
+        for (String line; (line = stdout.poll()) != null; ) {
+            text.append(line.replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", "").replace("\r", "")).append('\n');
+        }
+        return text.toString();
     }
 
     String stderr() {

@@ -144,7 +144,7 @@ public final class BlockCommands {
 
     /** Runs a graph call; its {@link BlockException} becomes the shell's report of it, same errno and message. */
     private static <T> T reported(GraphCall<T> call) throws CommandException {
-        try {
+        try (CtrlC ctrlC = CtrlC.interruptsThisThread()) {
             return call.call();
         } catch (BlockException e) {
             throw CommandException.of(e);

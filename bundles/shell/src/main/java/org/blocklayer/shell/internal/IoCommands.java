@@ -130,45 +130,52 @@ public final class IoCommands {
     private IoResult transfer(String name, long offset, long length, boolean write, Integer pattern)
             throws BlockException {
         String what = write ? "write" : "read";
+        long[] done = {0};
+        try {
+            return transfer(name, offset, length, write, pattern, done);
+        } catch (BlockException e) {
+            if (e.errno() != Errno.ECANCELED) {
+                throw e;
+            }
+            // Taken: the interrupt must not outlive the command, Gogo's output channels close on it.
+            Thread.interrupted();
+            throw cancelled(name, what, done[0], length);
+        }
+    }
+
+    private IoResult transfer(String name, long offset, long length, boolean write, Integer pattern, long[] done)
+            throws BlockException {
+        String what = write ? "write" : "read";
         BlockNode node = graph.node(name);
         RequestRange.check(graph, name, what, offset, length);
         Progress progress = new Progress(what, length, this.progress);
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(length, 1)));
-        long done = 0;
         long ops = 0;
-        while (done < length || ops == 0) {
-            if (Thread.interrupted()) {
-                throw cancelled(name, what, done, length);
+        while (done[0] < length || ops == 0) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new BlockException(Errno.ECANCELED, "interrupted");
             }
-            int n = (int) Math.min(buf.capacity(), length - done);
+            int n = (int) Math.min(buf.capacity(), length - done[0]);
             buf.clear().limit(n);
-            try {
-                if (write) {
-                    Arrays.fill(buf.array(), 0, n, (byte) (int) pattern);
-                    node.pwrite(offset + done, buf, 0);
-                } else {
-                    node.pread(offset + done, buf, 0);
-                    if (pattern != null && !matches(buf.array(), n, pattern)) {
-                        // qemu-io names the whole request, not the first differing byte, and fails with EINVAL.
-                        throw new BlockException(Errno.EINVAL, "Pattern verification failed at offset " + offset
-                                + ", " + length + " bytes");
-                    }
+            if (write) {
+                Arrays.fill(buf.array(), 0, n, (byte) (int) pattern);
+                node.pwrite(offset + done[0], buf, 0);
+            } else {
+                node.pread(offset + done[0], buf, 0);
+                if (pattern != null && !matches(buf.array(), n, pattern)) {
+                    // qemu-io names the whole request, not the first differing byte, and fails with EINVAL.
+                    throw new BlockException(Errno.EINVAL, "Pattern verification failed at offset " + offset + ", "
+                            + length + " bytes");
                 }
-            } catch (BlockException e) {
-                if (e.errno() == Errno.ECANCELED) {
-                    Thread.interrupted();
-                    throw cancelled(name, what, done, length);
-                }
-                throw e;
             }
-            done += n;
+            done[0] += n;
             ops++;
-            progress.update(done);
+            progress.update(done[0]);
             if (length == 0) {
                 break;
             }
         }
-        progress.finish(done);
+        progress.finish(done[0]);
         return new IoResult(write ? "wrote" : "read", offset, length, ops, progress.elapsedNanos());
     }
 
@@ -212,7 +219,7 @@ public final class IoCommands {
     }
 
     private static <T> T reported(Call<T> call) throws CommandException {
-        try {
+        try (CtrlC ctrlC = CtrlC.interruptsThisThread()) {
             return call.call();
         } catch (BlockException e) {
             throw CommandException.of(e);

@@ -2,16 +2,22 @@ package org.blocklayer.shell.internal;
 
 /**
  * A user's text made safe to echo on a terminal: control characters (a NUL, an escape sequence, a carriage return
- * from a hostile script) become {@code \xNN}, and a backslash becomes two, so nothing the user typed can move the
- * cursor or clear the screen when an error repeats it.
+ * from a hostile script) become {@code \xNN}, a backslash becomes two, and a very long word is cut short, so nothing
+ * the user typed can move the cursor, clear the screen or flood it when an error repeats it.
  */
 final class Printable {
     private Printable() {
     }
 
+    /** Beyond this a word is cut short in an error: the error is for a person to read. */
+    static final int MAX = 80;
+
     static String of(String text) {
         if (text == null) {
             return "null";
+        }
+        if (text.length() > MAX) {
+            return of(text.substring(0, MAX)) + "... (" + text.length() + " characters)";
         }
         StringBuilder out = null;
         for (int i = 0; i < text.length(); i++) {

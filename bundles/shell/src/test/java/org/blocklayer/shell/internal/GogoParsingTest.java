@@ -276,6 +276,8 @@ class GogoParsingTest {
             }
         }
 
+        // "default" is Gogo's fallback for unknown names (UnknownCommand), no command of its own.
+        assertThat(functions.remove("default")).isTrue();
         assertThat(Catalogue.ALL).extracting(Usage::command).containsExactlyInAnyOrderElementsOf(functions);
         for (Usage usage : Catalogue.ALL) {
             assertThat(usage.help()).startsWith("block:" + usage.command() + " - ")

@@ -10,6 +10,7 @@ import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.coroutine.AioContext;
 import org.blocklayer.api.coroutine.CoroutineScheduler;
 import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
 import org.blocklayer.core.internal.log.CoreLog;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -197,8 +198,9 @@ public final class Scheduler implements CoroutineScheduler {
         } catch (BlockException | RuntimeException e) {
             throw e;
         } catch (InterruptedException e) {
+            // The caller gave up (Ctrl-C in the shell); work already handed over still runs to its end.
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the main loop", e);
+            throw new BlockException(Errno.ECANCELED, "interrupted while waiting for the main loop");
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
