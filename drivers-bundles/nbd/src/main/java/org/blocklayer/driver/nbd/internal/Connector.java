@@ -8,6 +8,7 @@ import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import org.blocklayer.api.error.BlockException;
@@ -21,6 +22,9 @@ import org.blocklayer.api.error.IoErrors;
  * the transmission phase.
  */
 final class Connector {
+    /** {@code sizeof(struct sockaddr_un.sun_path)} on Linux. */
+    private static final int SUN_PATH_BYTES = 108;
+
     private Connector() {
     }
 
@@ -49,6 +53,9 @@ final class Connector {
             if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
                 throw new BlockException(Errno.EINVAL, "Cannot resolve host '" + server.host() + "' of NBD server "
                         + server);
+            }
+            if (server.isUnix()) {
+                checkSocketPath(server.socketPath());
             }
             channel = server.isUnix() ? SocketChannel.open(server.family()) : SocketChannel.open();
             channel.configureBlocking(false);
@@ -88,6 +95,19 @@ final class Connector {
             if (channel != null && session == null) {
                 closeQuietly(channel);
             }
+        }
+    }
+
+    /**
+     * QEMU's {@code unix_connect_saddr}: a path longer than {@code sun_path} cannot be connected to, and QEMU says
+     * so in these words (with ENAMETOOLONG here, the errno the path stands for; QEMU's open reports none). The JDK
+     * refuses two bytes earlier still (107 and 108 bytes); that comes back as ENAMETOOLONG through IoErrors.
+     */
+    static void checkSocketPath(String path) throws BlockException {
+        int bytes = path.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > SUN_PATH_BYTES) {
+            throw new BlockException(Errno.ENAMETOOLONG, "UNIX socket path '" + path + "' is too long (" + bytes
+                    + " bytes; a path must be less than " + SUN_PATH_BYTES + " bytes)");
         }
     }
 

@@ -100,8 +100,7 @@ final class Nbd {
 
     /**
      * {@code nbd_errno_to_system_errno}: the errno an NBD error value stands for. Values the protocol does not define
-     * become EINVAL, as QEMU squashes them. EOVERFLOW (75) has no {@link Errno} constant yet and is reported as
-     * EINVAL too, with the original value kept in the message by the caller.
+     * become EINVAL, as QEMU squashes them; the caller keeps the original value in its message.
      */
     static Errno errno(int nbdError) {
         return switch (nbdError) {
@@ -109,6 +108,7 @@ final class Nbd {
             case 5 -> Errno.EIO;
             case 12 -> Errno.ENOMEM;
             case 28 -> Errno.ENOSPC;
+            case 75 -> Errno.EOVERFLOW;
             case 95 -> Errno.ENOTSUP;
             case 108 -> Errno.ESHUTDOWN;
             default -> Errno.EINVAL;

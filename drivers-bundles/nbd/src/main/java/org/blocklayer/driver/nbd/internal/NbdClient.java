@@ -70,7 +70,7 @@ final class NbdClient implements Connection.Listener {
     @CoroutineFn
     void run(NbdRequest r) throws BlockException {
         for (;;) {
-            Connection c = acquire();
+            Connection c = acquire(r);
             try {
                 c.submit(r);
             } finally {
@@ -96,12 +96,15 @@ final class NbdClient implements Connection.Listener {
         }
     }
 
-    /** Takes a slot ({@code free_sema}); a client that is not connected lets one request at a time in. */
+    /**
+     * Takes a slot for {@code r} ({@code free_sema}); a client that is not connected lets one request at a time
+     * in. A failure here names {@code r}: the command the user asked for, not the one that found the server gone.
+     */
     @CoroutineFn
-    private Connection acquire() throws BlockException {
+    private Connection acquire(NbdRequest r) throws BlockException {
         for (;;) {
             if (state == State.DEAD || state == State.CLOSED) {
-                throw dead();
+                throw dead(r);
             }
             if (inFlight < Nbd.MAX_IN_FLIGHT && (state == State.CONNECTED || inFlight == 0)) {
                 break;
@@ -111,7 +114,7 @@ final class NbdClient implements Connection.Listener {
         inFlight++;
         if (state != State.CONNECTED) {
             try {
-                reconnect();
+                reconnect(r);
             } catch (BlockException e) {
                 release();
                 throw e;
@@ -125,9 +128,9 @@ final class NbdClient implements Connection.Listener {
         freeSlots.next();
     }
 
-    /** {@code nbd_reconnect_attempt}: runs with the only slot taken. */
+    /** {@code nbd_reconnect_attempt}: runs with the only slot taken, on behalf of {@code r}. */
     @CoroutineFn
-    private void reconnect() throws BlockException {
+    private void reconnect(NbdRequest r) throws BlockException {
         long backoff = FIRST_BACKOFF;
         for (;;) {
             boolean waiting = state == State.RECONNECTING;
@@ -149,7 +152,7 @@ final class NbdClient implements Connection.Listener {
                 if (session != null) {
                     Connector.closeQuietly(session.channel());
                 }
-                throw dead();
+                throw dead(r);
             }
             if (session != null) {
                 why = install(session);
@@ -163,8 +166,8 @@ final class NbdClient implements Connection.Listener {
             if (!waiting || left <= 0) {
                 state = State.EXPIRED;
                 freeSlots.restartAll();
-                throw new BlockException(Errno.EIO, "NBD " + config.describe() + ": the connection was lost and "
-                        + "reconnecting failed: " + why.getMessage());
+                throw new BlockException(Errno.EIO, "NBD " + r.describe() + " failed: the connection to "
+                        + config.describe() + " was lost and reconnecting failed: " + why.getMessage());
             }
             scheduler.sleep(Math.min(backoff, left));
             backoff = Math.min(backoff * 2, MAX_BACKOFF);
@@ -216,9 +219,10 @@ final class NbdClient implements Connection.Listener {
         connection.close();
     }
 
-    private BlockException dead() {
+    private BlockException dead(NbdRequest r) {
         String why = lastFailure == null ? "the node is closed" : lastFailure.getMessage();
-        return new BlockException(Errno.EIO, "NBD " + config.describe() + " is not connected: " + why);
+        return new BlockException(Errno.EIO, "NBD " + r.describe() + " failed: " + config.describe()
+                + " is not connected: " + why);
     }
 
     private BlockException requestFailed(NbdRequest r, BlockException failure) {
