@@ -28,8 +28,6 @@ record Sense(int responseCode, int key, int asc, int ascq) {
     static final int DATA_PROTECT = 0x7;
     static final int ABORTED_COMMAND = 0xB;
 
-    private static final int EINPROGRESS = 115;
-    private static final int ENOTCONN = 107;
 
     private static final String[] KEY_NAMES = {"NO SENSE", "RECOVERED ERROR", "NOT READY", "MEDIUM ERROR",
         "HARDWARE ERROR", "ILLEGAL REQUEST", "UNIT ATTENTION", "DATA PROTECT", "BLANK CHECK", "VENDOR SPECIFIC",
@@ -84,10 +82,8 @@ record Sense(int responseCode, int key, int asc, int ascq) {
             case 0x2500 -> Errno.ENOTSUP; // logical unit not supported
             case 0x3a00, 0x3a01, 0x3a02 -> Errno.ENOMEDIUM; // medium not present
             case 0x2700 -> Errno.EACCES; // write protected
-            // EINPROGRESS (becoming ready) and ENOTCONN (initializing command required): Errno names neither,
-            // so Errno.of gives EIO for both.
-            case 0x0401 -> Errno.of(EINPROGRESS);
-            case 0x0402 -> Errno.of(ENOTCONN);
+            case 0x0401 -> Errno.EINPROGRESS; // becoming ready
+            case 0x0402 -> Errno.ENOTCONN; // initializing command required
             default -> Errno.EIO;
         };
     }

@@ -96,8 +96,8 @@ class SenseTest {
         assertThat(new Sense(0x70, Sense.NOT_READY, 0x3A, 0x00).errno()).isEqualTo(Errno.ENOMEDIUM);
         assertThat(new Sense(0x70, Sense.NOT_READY, 0x3A, 0x01).errno()).isEqualTo(Errno.ENOMEDIUM);
         assertThat(new Sense(0x70, Sense.DATA_PROTECT, 0x27, 0x00).errno()).isEqualTo(Errno.EACCES);
-        assertThat(new Sense(0x70, Sense.NOT_READY, 0x04, 0x01).errno()).as("EINPROGRESS, unnamed").isEqualTo(Errno.EIO);
-        assertThat(new Sense(0x70, Sense.NOT_READY, 0x04, 0x02).errno()).as("ENOTCONN, unnamed").isEqualTo(Errno.EIO);
+        assertThat(new Sense(0x70, Sense.NOT_READY, 0x04, 0x01).errno().name()).isEqualTo("EINPROGRESS");
+        assertThat(new Sense(0x70, Sense.NOT_READY, 0x04, 0x02).errno().name()).isEqualTo("ENOTCONN");
         assertThat(new Sense(0x70, Sense.NOT_READY, 0x04, 0x03).errno()).isEqualTo(Errno.EIO);
     }
 }
