@@ -37,14 +37,18 @@ class MoveDeadlockTest {
         // The reader holds the move back until the iothread is inside its locked polling loop, so the move
         // always happens while that lock is held, however slowly the machine schedules the two threads.
         AtomicBoolean polling = new AtomicBoolean();
+        java.util.concurrent.CountDownLatch readerHolds = new java.util.concurrent.CountDownLatch(1);
         io.scheduleCoroutine(Coroutine.create(() -> {
             try (GraphLock.Reader r = core.lock.coRdlock()) {
+                readerHolds.countDown();
                 long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (!polling.get() && System.nanoTime() < giveUp) {
                     Coroutine.sleep(TimeUnit.MILLISECONDS.toNanos(10));
                 }
             }
         }));
+        // Only then the move: started earlier, it could take the write lock before the reader and finish at once.
+        assertThat(readerHolds.await(10, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<Void> move = CompletableFuture.runAsync(() -> {
             try {
                 core.graph.setAioContext("n", "main");
