@@ -52,6 +52,11 @@ public final class Graph implements BlockGraph {
             policy = ReferencePolicy.DYNAMIC)
     private volatile Logger logger;
     private final CoreLog log = new CoreLog(() -> logger, "org.blocklayer.core");
+
+    /** The core's log, for the graph's helpers. */
+    CoreLog log() {
+        return log;
+    }
     private final NodeEvents events = new NodeEvents();
 
     private final Scheduler scheduler;

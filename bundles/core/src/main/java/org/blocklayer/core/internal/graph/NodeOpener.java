@@ -215,6 +215,12 @@ final class NodeOpener {
             }
             BlockDriver format = drivers.require(DEFAULT_FORMAT);
             fileChildFromFilename(filename, options);
+            if ("file".equals(options.get("file.driver"))) {
+                String warning = FormatGuess.warning(filename);
+                if (warning != null) {
+                    graph.log().warn("{}", warning);
+                }
+            }
             return format;
         }
         BlockDriver drv = drivers.require(driverName);

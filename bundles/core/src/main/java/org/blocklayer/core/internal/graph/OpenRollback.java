@@ -57,8 +57,18 @@ final class OpenRollback {
             throw e;
         }
         return new BlockException(Errno.EIO, "node '" + (node == null ? "(unnamed)" : node) + "', driver "
-                + (driver == null ? "-" : "'" + driver + "'") + ": Could not open the node: " + failure
+                + (driver == null ? "-" : "'" + driver + "'") + ": Could not open the node: " + inWords(failure)
                 + "; nothing it created is left", failure);
+    }
+
+    /**
+     * An internal failure as an operator reads it: its message, or else what kind of failure it was, in words
+     * ("stack overflow error"), never a Java class name. The cause keeps the class for a stack trace.
+     */
+    static String inWords(Throwable failure) {
+        String kind = failure.getClass().getSimpleName().replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase();
+        String message = failure.getMessage();
+        return "internal " + kind + (message == null || message.isBlank() ? "" : ": " + message);
     }
 
     /** {@code bs} leaves the graph: its driver closed, its edges gone, its hold on an existing child released. */

@@ -87,7 +87,7 @@ class BadInputTest {
                 .isInstanceOfSatisfying(BlockException.class, e -> {
                     assertThat(e.errno()).isEqualTo(Errno.EIO);
                     assertThat(e.getMessage()).isEqualTo("node 'top', driver 'fmt': Could not open the node:"
-                            + " java.lang.StackOverflowError; nothing it created is left");
+                            + " internal stack overflow error; nothing it created is left");
                 });
         assertThat(core.graph.nodes()).extracting(NodeInfo::node).containsExactly("existing");
         assertThat(proto.closeCalls).hasValue(1); // the new bottom node's driver let go of what it held

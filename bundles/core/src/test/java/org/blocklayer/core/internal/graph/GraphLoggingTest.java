@@ -51,4 +51,28 @@ class GraphLoggingTest {
         assertThat(recording.records).contains("WARN node proto: no medium, driver file gone",
                 "INFO node proto: driver file is back");
     }
+
+    /** Issue 9: a qcow2 image opened by name is read as raw, and QEMU's probing warning says so. */
+    @Test
+    void aQcow2HeaderOpenedWithoutAFormatWarnsThatItIsReadAsRaw() throws Exception {
+        graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "1.0.0");
+        graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "1.0.0");
+        Path qcow2 = dir.resolve("vm.qcow2");
+        byte[] header = new byte[512];
+        System.arraycopy(FormatGuess.QCOW_MAGIC, 0, header, 0, 4);
+        java.nio.file.Files.write(qcow2, header);
+        Path plain = dir.resolve("plain.img");
+        java.nio.file.Files.write(plain, new byte[512]);
+
+        graph.open(qcow2.toString(), BlockOptions.parse("node-name=vm"), OpenFlags.RDWR);
+        graph.open(plain.toString(), BlockOptions.parse("node-name=plain"), OpenFlags.RDWR);
+        graph.open(null, BlockOptions.parse("driver=raw,node-name=explicit,file.driver=file,file.filename=" + qcow2),
+                OpenFlags.RDWR);
+
+        assertThat(recording.records).filteredOn(r -> r.startsWith("WARN")).containsExactly("WARN Image format was"
+                + " not specified for '" + qcow2 + "' and probing guessed raw: it starts with a qcow2 header, but"
+                + " blocklayer has no qcow2 driver yet, so it is read as raw, header and all. Specify the 'raw' format"
+                + " explicitly (driver=raw) to remove this warning.");
+        assertThat(graph.getLength("vm")).isEqualTo(512);
+    }
 }
