@@ -19,7 +19,8 @@ class DeployOptionIT {
         Path missing = tmp.resolve("nonexistent");
         LauncherProcess.Result result = LauncherProcess.run(missing, "-c", "block:drivers");
         assertThat(result.status()).isEqualTo(2);
-        assertThat(result.stderr()).contains("--deploy " + missing + ": no such directory");
+        assertThat(result.stderr()).contains("blocklayer: --deploy " + missing + ": no such directory")
+                .doesNotContain("\tat ", "Exception");
         assertThat(result.stdout()).isEmpty();
         assertThat(missing).doesNotExist();
     }
@@ -29,7 +30,8 @@ class DeployOptionIT {
         Path file = Files.writeString(tmp.resolve("file.jar"), "not a directory");
         LauncherProcess.Result result = LauncherProcess.run(file, "-c", "block:drivers");
         assertThat(result.status()).isEqualTo(2);
-        assertThat(result.stderr()).contains("--deploy " + file + ": not a directory");
+        assertThat(result.stderr()).contains("blocklayer: --deploy " + file + ": not a directory")
+                .doesNotContain("\tat ", "Exception");
         assertThat(result.stdout()).isEmpty();
     }
 }

@@ -76,4 +76,36 @@ class HeadlessCommandsIT {
             return (int) jars.filter(j -> j.toString().endsWith(".jar")).count();
         }
     }
+
+    /** Issue 9 item 4: -c is plain words, not Gogo script. Before, "=raw" assigned a variable for good. */
+    @Test
+    void gogoSyntaxIsPlainWordsInCommandStrings() throws Exception {
+        Path image = image(4096);
+
+        Result result = LauncherProcess.runIn(tmp, LauncherProcess.deployDir(tmp, true), "-c",
+                "block:open =raw; block:open " + image + " -n a >junk; block:open " + image + " -n a; block:length a;"
+                        + " block:info 'a; block:nodes");
+
+        assertThat(result.stdout()).as("stderr:\n" + result.stderr()).containsExactly("a", "4096");
+        assertThat(result.stderr()).contains("error: block:open: unexpected argument '>junk'")
+                .contains("error: unterminated ' quote at character 12 of this command: nothing from it on was run")
+                .doesNotContain("Command not found", "Exception");
+        assertThat(tmp.resolve("junk")).doesNotExist();
+        assertThat(result.status()).isEqualTo(1);
+    }
+
+    /** Issue 9 item 6: help for every block command, a one-screen overview, Gogo's help for the others. */
+    @Test
+    void helpWorksForEveryCommand() throws Exception {
+        Result result = LauncherProcess.run(LauncherProcess.deployDir(tmp, true), "-c",
+                "help; help block:detach-timeout; help sg-capacity; open --help; help numbers; help lb");
+
+        String out = String.join("\n", result.stdout());
+        assertThat(out).as("stderr:\n" + result.stderr()).contains("block commands (scope block",
+                "usage: block:detach-timeout [SECONDS]", "usage: block:sg-capacity NODE",
+                "usage: block:open [-n NODE] [-r] [--iothread IOTHREAD] FILENAME|OPTIONS", "1.5K is 1536",
+                "lb - list");
+        assertThat(out).doesNotContain("No methods found");
+        assertThat(result.status()).isZero();
+    }
 }

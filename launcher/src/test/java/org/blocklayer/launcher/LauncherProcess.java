@@ -71,7 +71,8 @@ final class LauncherProcess implements AutoCloseable {
                 .reduce((a, b) -> a + " " + b).orElseThrow();
         ProcessBuilder builder = new ProcessBuilder("script", "-qfec", "stty cols 200 rows 50; exec " + line,
                 "/dev/null").directory(cwd.toFile());
-        builder.environment().put("TERM", "dumb");
+        // A terminal type as people have; JLine's dumb terminal would complete and take Ctrl-C differently.
+        builder.environment().put("TERM", "xterm-256color");
         return new LauncherProcess(builder.start());
     }
 
@@ -161,6 +162,12 @@ final class LauncherProcess implements AutoCloseable {
         }
     }
 
+    /** A terminal line without its escape sequences (CSI, OSC, keypad modes) and carriage returns. */
+    private static String plain(String line) {
+        return line.replaceAll("\u001b\\[[0-9;?]*[ -/]*[@-~]|\u001b\\][^\u0007\u001b]*(\u0007|\u001b\\\\)"
+                + "|\u001b[=>()][0-9A-Za-z]?", "");
+    }
+
     /** Sends characters as they are, without a line end (Ctrl-C to a terminal). */
     void sendRaw(String characters) {
         stdin.print(characters);
@@ -183,7 +190,7 @@ final class LauncherProcess implements AutoCloseable {
                 throw new AssertionError("no answer to '" + command + "' within " + timeout + "; terminal showed:\n"
                         + shown + "\nstderr:\n" + stderr);
             }
-            String plain = line.replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", "").replace("\r", "");
+            String plain = plain(line).replace("\r", "");
             terminal.append(plain).append('\n');
             // The answer, not the typed line: "blocklayer> end-1-mark" or "end-1-mark", never "echo end-1-mark".
             if (plain.strip().endsWith(marker) && !plain.contains("echo ")) {
@@ -193,11 +200,30 @@ final class LauncherProcess implements AutoCloseable {
         }
     }
 
+    /** On a terminal: waits for a shown line (escape sequences taken out) that matches {@code regex}; that line. */
+    String terminalWaitFor(String regex, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        StringBuilder shown = new StringBuilder();
+        while (true) {
+            String line = nextLine(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (line == null) {
+                throw new AssertionError("no line matching " + regex + " within " + timeout + "; terminal showed:\n"
+                        + shown + "\nstderr:\n" + stderr);
+            }
+            String plain = plain(line).replace("\r", "");
+            terminal.append(plain).append('\n');
+            shown.append(plain).append('\n');
+            if (plain.strip().matches(regex)) {
+                return plain.strip();
+            }
+        }
+    }
+
     /** Everything a terminal launcher's screen showed so far, as {@link #terminalCall} cleaned it. */
     String terminalText() {
         StringBuilder text = new StringBuilder(terminal);
         for (String line; (line = stdout.poll()) != null; ) {
-            text.append(line.replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", "").replace("\r", "")).append('\n');
+            text.append(plain(line).replace("\r", "")).append('\n');
         }
         return text.toString();
     }

@@ -15,11 +15,13 @@ import org.osgi.service.component.annotations.Component;
 @GogoCommand(scope = "block", function = {"help"})
 public final class HelpCommand {
     static final String NUMBERS = """
-            numbers (OFFSET, LENGTH, SIZE) are read as qemu-io reads them (qemu_strtosz):
-              decimal 4096, or hexadecimal 0x1000 (no suffix after hexadecimal)
-              a suffix multiplies by a power of 1024: k/K, m/M, g/G, t/T, p/P, e/E (b/B: bytes)
-              a fraction needs a suffix: 1.5K is 1536, 1.5 alone is refused
-              negative numbers, other suffixes, and values past 2^63 - 1 are refused with EINVAL
+            numbers (OFFSET, LENGTH, SIZE) are read as qemu-io reads them (QEMU's qemu_strtosz):
+              decimal (4096; 010 is ten) or hexadecimal with 0x (0x10 is 16)
+              an optional suffix b, k, m, g, t, p, e (either case), in powers of 1024: 4k is 4096, 1E is 2^60
+              in hexadecimal b and e are digits (0x1e is 30), k to p still suffixes (0x10k, deprecated in QEMU)
+              a fraction only with a suffix other than b: 1.5K is 1536, rounded to the byte; 1.5 alone is refused
+              blanks before the number only; no sign but +; these errors are EINVAL
+              above 2^63-1 (8E, 0x8000000000000000) is ERANGE
             """;
 
     @SuppressWarnings("unused")

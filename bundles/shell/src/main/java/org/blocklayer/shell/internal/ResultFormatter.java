@@ -129,9 +129,17 @@ public final class ResultFormatter implements Converter {
     }
 
     /** NODE, open|waiting, FILE, then the reason a waiting one is not open. */
+    /**
+     * NODE, state, file, and why: "open" (with a reason when it stays open only because a user still holds it),
+     * "closed" when block:close closed it, else "waiting".
+     */
     private static String[] declarationRow(DeclarationInfo d) {
-        return d.open() ? new String[] {orNone(d.node()), "open", d.source()}
-                : new String[] {orNone(d.node()), "waiting", d.source(), orNone(d.problem())};
+        if (d.open()) {
+            return d.problem() == null ? new String[] {orNone(d.node()), "open", d.source()}
+                    : new String[] {orNone(d.node()), "open", d.source(), d.problem()};
+        }
+        String state = d.problem() != null && d.problem().startsWith("closed by block:close") ? "closed" : "waiting";
+        return new String[] {orNone(d.node()), state, d.source(), orNone(d.problem())};
     }
 
     private static String[] driverRow(DriverInfo d) {

@@ -138,4 +138,16 @@ class ResultFormatterTest {
                 .containsExactly("a  open     /d/org.blocklayer.node~a.cfg",
                         "b  waiting  /d/org.blocklayer.node~b.cfg  Unknown driver 'nbd' (EINVAL)");
     }
+
+    @Test
+    void aDeclarationClosedByHandShowsClosedAndOneHeldOpenSaysWhy() {
+        var list = new DeclarationList(List.of(
+                new org.blocklayer.api.graph.DeclarationInfo("/d/c.cfg", "c", false,
+                        "closed by block:close; it opens again when its configuration changes"),
+                new org.blocklayer.api.graph.DeclarationInfo("/d/d.cfg", "d", true,
+                        "its configuration was deleted, but node 'top' uses it")));
+        assertThat(formatter.format(list, INSPECT, null).toString().lines().map(String::stripTrailing).toList())
+                .containsExactly("c  closed  /d/c.cfg  closed by block:close; it opens again when its configuration changes",
+                        "d  open    /d/d.cfg  its configuration was deleted, but node 'top' uses it");
+    }
 }

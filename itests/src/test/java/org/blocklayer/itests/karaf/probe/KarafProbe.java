@@ -88,7 +88,7 @@ public final class KarafProbe implements BundleActivator {
                     "(&(osgi.command.scope=block)(osgi.command.function=drivers))");
             if (refs != null && refs.length > 0) {
                 commands = context.getService(refs[0]);
-                drivers = call(commands, "drivers", new Class<?>[0]);
+                drivers = call(commands, "drivers", new Class<?>[] {String[].class}, (Object) new String[0]);
                 names = driverNames(drivers);
                 if (names.contains("file") && names.contains("raw")) {
                     break;
@@ -104,8 +104,8 @@ public final class KarafProbe implements BundleActivator {
         result.setProperty("drivers", format(formatter, drivers));
 
         // block:open IMAGE -n probe; block:length probe; block:close probe
-        Object opened = call(commands, "open", new Class<?>[] {String.class, boolean.class, String.class,
-                String[].class}, "probe", false, "", new String[] {image});
+        Object opened = call(commands, "open", new Class<?>[] {String[].class},
+                (Object) new String[] {"-n", "probe", image});
         result.setProperty("open", format(formatter, opened));
         Object length = call(commands, "length", new Class<?>[] {String[].class}, (Object) new String[] {"probe"});
         result.setProperty("length", format(formatter, length));
