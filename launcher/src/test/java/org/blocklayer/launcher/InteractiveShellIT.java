@@ -56,6 +56,10 @@ class InteractiveShellIT {
             assertThat(launcher.terminalCall("block:open '" + image + "' -n diskzero", BOOT)).contains("diskzero");
             // "disk" and Tab: the shell completes the only node name that starts so.
             assertThat(launcher.terminalCall("block:length disk\t", ANSWER)).contains("1048576");
+            // A path and Tab after block:open: the shell completes the file name.
+            assertThat(launcher.terminalCall("block:open -r " + dir + "/dis\t -n second", ANSWER)).contains("second")
+                    .doesNotContain("error:");
+            assertThat(launcher.terminalCall("block:info second", ANSWER)).contains("filename: " + image);
 
             String help = launcher.terminalCall("help", ANSWER);
             assertThat(help).contains("block commands (scope block", "sg-capacity", "detach-timeout");
