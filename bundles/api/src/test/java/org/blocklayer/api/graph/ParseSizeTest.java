@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.junit.jupiter.api.Assumptions;
+import org.blocklayer.api.testing.Needs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -130,17 +130,12 @@ class ParseSizeTest {
 
     /** One qemu-io per text (the -c commands share one output), reading 0 bytes at the text as offset. */
     private static List<String> qemuIoReads(List<String> texts) throws IOException, InterruptedException {
+        Needs.tool("qemu-io", "qemu-utils");
         List<String> outputs = new ArrayList<>();
         for (String text : texts) {
             ProcessBuilder pb = new ProcessBuilder("qemu-io", "--image-opts",
                     "driver=null-co,size=" + (1L << 62), "-c", "read " + text + " 0").redirectErrorStream(true);
-            Process p;
-            try {
-                p = pb.start();
-            } catch (IOException e) {
-                Assumptions.abort("qemu-io is not installed (Debian: qemu-utils)");
-                return outputs;
-            }
+            Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             // The hex-with-suffix deprecation warning comes first on its own line.

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.testing.Needs;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.graph.Graph;
 import org.blocklayer.core.internal.lock.GraphRwLock;
@@ -58,7 +59,9 @@ class LoopDeviceFidelityTest {
         return p;
     }
 
+    /** Runs a qemu-utils peer; skips (under CI: fails) when it is not installed. */
     private static String run(String... cmd) throws Exception {
+        Needs.tool(cmd[0], "qemu-utils");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -1,8 +1,5 @@
 package org.blocklayer.driver.nbd.internal;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +11,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.blocklayer.api.testing.Needs;
+
 /**
  * Starts and stops the real NBD peers (qemu-nbd, nbdkit) and runs qemu-img/qemu-io against them. Servers run in the
- * background and are stopped by PID; a test is skipped, saying why, only when a tool is missing.
+ * background and are stopped by PID; a test is skipped, saying why, only when a tool is missing, and fails instead
+ * under CI ({@link Needs}).
  */
 final class Peers implements AutoCloseable {
     private final Path dir;
@@ -27,17 +27,7 @@ final class Peers implements AutoCloseable {
     }
 
     static void require(String tool) {
-        boolean found = false;
-        for (String p : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(p, tool))) {
-                found = true;
-                break;
-            }
-        }
-        if (!found) {
-            System.out.println("SKIPPED: '" + tool + "' is not installed (Debian: qemu-utils, nbdkit, libnbd-bin)");
-        }
-        assumeTrue(found, tool + " is not installed");
+        Needs.tool(tool, tool.startsWith("qemu") ? "qemu-utils" : tool.startsWith("nbdkit") ? "nbdkit" : "libnbd-bin");
     }
 
     static int freePort() throws IOException {
