@@ -22,6 +22,24 @@ public final class CoQueue implements org.blocklayer.api.coroutine.CoQueue {
         Coroutine.yield_();
     }
 
+    /**
+     * {@code qemu_co_queue_wait} under the queue's lock ({@code qemu_co_queue_wait(&q, &lock)}): waits only while
+     * {@code condition} holds, checked where a {@link #restartAll()} cannot slip in between the check and the wait;
+     * false when it did not wait. Whoever ends the condition must make it false before it restarts the queue.
+     */
+    @CoroutineFn
+    public boolean coWaitIf(java.util.function.BooleanSupplier condition) {
+        Coroutine self = requireCoroutine("qemu_co_queue_wait");
+        synchronized (waiters) {
+            if (!condition.getAsBoolean()) {
+                return false;
+            }
+            waiters.add(self);
+        }
+        Coroutine.yield_();
+        return true;
+    }
+
     /** {@code qemu_co_queue_next}: wakes the first waiter; false when there was none. */
     @Override
     public boolean next() {

@@ -7,12 +7,18 @@ import java.util.Set;
 import org.blocklayer.api.graph.BlockChild;
 import org.blocklayer.api.graph.ChildRole;
 
-/** An edge parent → child ({@code BdrvChild}); made and removed only under the graph write lock. */
-final class BdrvChild implements BlockChild {
+/**
+ * An edge parent → child ({@code BdrvChild}); made and removed only under the graph write lock. It is a user of
+ * its child in the permission system: what it takes and shares is set by {@link Permissions}, in the main loop.
+ */
+final class BdrvChild implements BlockChild, PermissionUser {
     private final String name;
     private final Set<ChildRole> roles;
     private final BlockDriverState parent;
     private final BlockDriverState child;
+    /** Nothing until the first refresh; sharing everything, so that a new edge never conflicts before it. */
+    private volatile int taken;
+    private volatile int shared = Permissions.ALL;
 
     BdrvChild(String name, Set<ChildRole> roles, BlockDriverState parent, BlockDriverState child) {
         this.name = name;
@@ -40,6 +46,32 @@ final class BdrvChild implements BlockChild {
     @Override
     public BlockDriverState node() {
         return child;
+    }
+
+    @Override
+    public String userDescription() {
+        return "node '" + parent.nodeName() + "'";
+    }
+
+    @Override
+    public String childName() {
+        return name;
+    }
+
+    @Override
+    public int takenMask() {
+        return taken;
+    }
+
+    @Override
+    public int sharedMask() {
+        return shared;
+    }
+
+    /** {@code bdrv_child_set_perm}, once a refresh has been checked on every node. */
+    void setPermissions(int taken, int shared) {
+        this.taken = taken;
+        this.shared = shared;
     }
 
     @Override

@@ -49,8 +49,16 @@ public final class BlockDriverState implements BlockNode {
     private final CoQueue drainedWaiters = new CoQueue();
     private int openFlags;
     private int refcnt = 1;
-    /** {@code bs->quiesce_counter}: how many drained sections cover this node; main loop only. */
-    private int quiesceCounter;
+    /**
+     * {@code bs->quiesce_counter}: how many drained sections cover this node. Written in the main loop only; read by
+     * backends' requests in the node's context, which wait while it is above zero.
+     */
+    private volatile int quiesceCounter;
+    /** The BlockBackends attached to this node as their root; main loop only, read anywhere. */
+    private final List<BlockBackendImpl> backends = new CopyOnWriteArrayList<>();
+    /** What all users take and share, as the last permission refresh set it ({@code bdrv_get_cumulative_perm}). */
+    private volatile int cumulativeTaken;
+    private volatile int cumulativeShared = Permissions.ALL;
 
     BlockDriverState(Graph graph, GraphRwLock graphLock, String nodeName, BlockOptions options, int openFlags,
                      EventLoop ctx) {
@@ -249,6 +257,41 @@ public final class BlockDriverState implements BlockNode {
     /** Lets requests that waited for the end of a drained section go on. */
     void wakeDrainedWaiters() {
         drainedWaiters.restartAll();
+    }
+
+    /**
+     * {@code blk_wait_while_drained}'s wait: yields while a drained section covers this node; true when it waited.
+     * The check and the wait are one step against {@link #wakeDrainedWaiters()}, so no wakeup is lost.
+     */
+    @CoroutineFn
+    boolean coWaitWhileDrained() {
+        return drainedWaiters.coWaitIf(() -> quiesceCounter > 0);
+    }
+
+    /** Requests of backends waiting for the drained section to end; for tests and {@code block:info}. */
+    boolean hasDrainedWaiters() {
+        return !drainedWaiters.isEmpty();
+    }
+
+    // ---- permissions ----
+
+    List<BlockBackendImpl> backends() {
+        return backends;
+    }
+
+    void setCumulativePermissions(int taken, int shared) {
+        this.cumulativeTaken = taken;
+        this.cumulativeShared = shared;
+    }
+
+    /** {@code bdrv_get_cumulative_perm}: what this node's users take, as a {@code BLK_PERM_*} mask. */
+    int cumulativeTaken() {
+        return cumulativeTaken;
+    }
+
+    /** What every user of this node shares, as a {@code BLK_PERM_*} mask. */
+    int cumulativeShared() {
+        return cumulativeShared;
     }
 
     // ---- lengths: the seed change ----

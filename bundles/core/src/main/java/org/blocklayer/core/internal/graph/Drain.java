@@ -53,7 +53,8 @@ final class Drain {
     @GlobalStateCode
     void drainAllBegin() {
         drainAllBeginNoPoll();
-        poll(scheduler.mainLoop(), () -> allNodes.stream().anyMatch(n -> n.inFlight() > 0));
+        poll(scheduler.mainLoop(), () -> allNodes.stream().anyMatch(n -> n.inFlight() > 0
+                || n.backends().stream().anyMatch(blk -> blk.inFlight() > 0)));
     }
 
     /** {@code bdrv_drain_all_begin_nopoll}: what the graph write lock does before waiting for readers. */
@@ -120,6 +121,12 @@ final class Drain {
     private static boolean pendingHereOrAbove(BlockDriverState bs) {
         if (bs.inFlight() > 0) {
             return true;
+        }
+        // blk_root_drained_poll: a backend's request that got past its drained check is in flight until it ends.
+        for (BlockBackendImpl blk : bs.backends()) {
+            if (blk.inFlight() > 0) {
+                return true;
+            }
         }
         for (BdrvChild parentEdge : bs.parentEdges()) {
             if (pendingHereOrAbove(parentEdge.parent())) {

@@ -8,6 +8,9 @@ import java.util.Set;
 
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.coroutine.CoroutineScheduler;
+import org.blocklayer.api.backend.BackendInfo;
+import org.blocklayer.api.backend.BlockBackend;
+import org.blocklayer.api.backend.BlockBackends;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
@@ -18,6 +21,7 @@ import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.DriverInfo;
 import org.blocklayer.api.graph.NodeInfo;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.CoFn;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
@@ -42,8 +46,8 @@ import org.osgi.service.log.LoggerFactory;
  * The block graph service ({@code graph_bdrv_states} and the QMP-facing half of block.c). Public methods may be
  * called from any thread and run in the main loop; the package-private ones are global-state code already there.
  */
-@Component(service = BlockGraph.class)
-public final class Graph implements BlockGraph {
+@Component(service = {BlockGraph.class, BlockBackends.class})
+public final class Graph implements BlockGraph, BlockBackends {
     /**
      * The OSGi Logger while a Log Service runs. Dynamic and optional, as the Event Admin below: a log or event
      * service that comes, goes or is updated must never restart the graph, which would close every node.
@@ -63,6 +67,7 @@ public final class Graph implements BlockGraph {
     private final GraphRwLock graphLock;
     private final DriverRegistry drivers = new DriverRegistry();
     private final NodeNames names = new NodeNames();
+    private final Backends backends = new Backends(this);
     private final NodeOpener opener;
     /** X2's detach-timeout; 30 s as the issue asks, settable at run time. */
     private volatile long detachTimeoutNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
@@ -276,8 +281,12 @@ public final class Graph implements BlockGraph {
     public BlockNode open(String filename, BlockOptions options, int flags) throws BlockException {
         BlockOptions copy = options == null ? new BlockOptions() : options.copy();
         // Born in the main loop, as bdrv_new does; it may join the context of a node it references (B42).
-        return scheduler.inMainLoop(() -> announcing(copy, () -> opener.open(filename, copy, flags, null,
-                scheduler.mainLoop())));
+        return scheduler.inMainLoop(() -> announcing(copy, () -> {
+            BlockDriverState bs = opener.open(filename, copy, flags, null, scheduler.mainLoop());
+            // bdrv_refresh_perms once the whole subtree is attached: a conflict with existing users undoes the open.
+            Permissions.refresh(List.of(bs));
+            return bs;
+        }));
     }
 
     @Override
@@ -288,6 +297,8 @@ public final class Graph implements BlockGraph {
         return scheduler.inMainLoop(() -> announcing(copy, () -> {
             EventLoop ctx = ioThreads.context(iothreadOrMain);
             BlockDriverState bs = opener.open(filename, copy, flags, null, ctx);
+            // bdrv_refresh_perms once the whole subtree is attached: a conflict with existing users undoes the open.
+            Permissions.refresh(List.of(bs));
             if (bs.aioContext() != ctx) {
                 // Its open joined the context of an existing node it references; the caller asked for ctx.
                 try {
@@ -425,10 +436,15 @@ public final class Graph implements BlockGraph {
     public void close(String name) throws BlockException {
         scheduler.inMainLoop(() -> {
             BlockDriverState bs = find(name);
-            if (!bs.parentEdges().isEmpty()) {
-                BdrvChild user = bs.parentEdges().get(0);
-                throw new BlockException(Errno.EBUSY, "Node '" + name + "' is busy: node '"
-                        + user.parent().nodeName() + "' uses it as its '" + user.name() + "' child");
+            List<String> users = new ArrayList<>();
+            for (BdrvChild user : bs.parentEdges()) {
+                users.add("node '" + user.parent().nodeName() + "' uses it as its '" + user.name() + "' child");
+            }
+            for (BlockBackendImpl user : bs.backends()) {
+                users.add(user.userDescription() + " uses it");
+            }
+            if (!users.isEmpty()) {
+                throw new BlockException(Errno.EBUSY, "Node '" + name + "' is busy: " + String.join("; ", users));
             }
             unref(bs);
             return null;
@@ -541,7 +557,52 @@ public final class Graph implements BlockGraph {
     /** Reserves a name and puts the node in the graph ({@code bdrv_assign_node_name} + list insert). */
     @GlobalStateCode
     String assignName(String requested) throws BlockException {
+        if (requested != null && backends.find(requested) != null) {
+            // bdrv_assign_node_name: node names and device ids share one namespace (B20).
+            throw new BlockException(Errno.EINVAL, "node-name=" + requested + " is conflicting with a device id");
+        }
         return names.assign(requested, nodes::containsKey);
+    }
+
+    /** A node of that name exists; main loop only. */
+    @GlobalStateCode
+    boolean hasNode(String name) {
+        return nodes.containsKey(name);
+    }
+
+    // ---- BlockBackends ----
+
+    @Override
+    public BlockBackend attach(String nodeName, String name, Set<Permission> taken, Set<Permission> shared)
+            throws BlockException {
+        return backends.attach(nodeName, name, taken, shared);
+    }
+
+    @Override
+    public BlockBackend backend(String name) throws BlockException {
+        return backends.backend(name);
+    }
+
+    @Override
+    public List<BackendInfo> backends() {
+        try {
+            return backends.infos();
+        } catch (BlockException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * After a user let go of {@code bs} (a backend closed, a parent gone): what the node and those below it hold is
+     * recomputed, which can only relax, so a failure here is a driver's fault and only logged.
+     */
+    @GlobalStateCode
+    void relaxPermissions(BlockDriverState bs) {
+        try {
+            Permissions.refresh(List.of(bs));
+        } catch (BlockException | RuntimeException e) {
+            log.warn("node {}: releasing permissions failed: {}", bs.nodeName(), e.getMessage());
+        }
     }
 
     @GlobalStateCode
@@ -629,7 +690,11 @@ public final class Graph implements BlockGraph {
         try (GraphLock.Writer w = wrlock()) {
             parent.detach(edge);
         }
-        unref(edge.node());
+        BlockDriverState child = edge.node();
+        unref(child);
+        if (child.refcnt() > 0) {
+            relaxPermissions(child);
+        }
     }
 
     /** {@code bdrv_close}'s driver half: the driver forgets the node; the node has no medium from then on. */

@@ -8,17 +8,20 @@ import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.ChildPermissions;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockChild;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
+import org.blocklayer.api.graph.Permission;
+import org.blocklayer.api.graph.PermissionPair;
 import org.osgi.service.component.annotations.Component;
 
 /** Format driver {@code raw}: QEMU's {@code bdrv_raw} (block/raw-format.c), a window over its {@code file} child. */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + RawDriver.NAME)
-public final class RawDriver implements BlockDriver {
+public final class RawDriver implements BlockDriver, ChildPermissions {
 
     static final String NAME = "raw";
 
@@ -122,5 +125,23 @@ public final class RawDriver implements BlockDriver {
             throw new BlockException(Errno.ENOMEDIUM, "Node '" + bs.nodeName() + "' (driver raw) has no file child");
         }
         return file.node();
+    }
+
+    /**
+     * {@code raw_child_perm}: the default permissions for its child, except that raw takes write and resize on its
+     * file only when its own users need them, which avoids conflicts the defaults would make.
+     */
+    @Override
+    public PermissionPair childPermissions(BlockNode bs, BlockChild child, Set<Permission> parentTaken,
+            Set<Permission> parentShared, PermissionPair defaults) {
+        EnumSet<Permission> taken = defaults.taken().isEmpty() ? EnumSet.noneOf(Permission.class)
+                : EnumSet.copyOf(defaults.taken());
+        taken.removeAll(EnumSet.of(Permission.WRITE, Permission.RESIZE));
+        for (Permission p : EnumSet.of(Permission.WRITE, Permission.RESIZE)) {
+            if (parentTaken.contains(p)) {
+                taken.add(p);
+            }
+        }
+        return new PermissionPair(taken, defaults.shared());
     }
 }

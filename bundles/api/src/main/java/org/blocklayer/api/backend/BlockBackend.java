@@ -1,0 +1,62 @@
+package org.blocklayer.api.backend;
+
+import java.nio.ByteBuffer;
+import java.util.Set;
+
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.graph.Permission;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A handle on one root node ({@code BlockBackend}, block/block-backend.c): named or anonymous, it takes permissions on
+ * its node and shares a set, and it is the one way into the node for code outside the graph.
+ *
+ * <p>The rule for every call, from any thread: it runs as a coroutine in the node's AioContext, and the calling
+ * thread waits for its end ({@code blk_pread} and friends). A request that arrives while the node is in a drained
+ * section waits, not counted as in flight, and runs once the section ends ({@code blk_wait_while_drained}).
+ * Without a medium (its driver went away) requests wait up to the graph's detach timeout for it to come back, then
+ * fail with ENOMEDIUM.
+ */
+@ProviderType
+public interface BlockBackend extends AutoCloseable {
+
+    /** The backend's name ({@code blk_name}), or "" for an anonymous one. */
+    String name();
+
+    /** The root node's name. */
+    String nodeName();
+
+    /** The permissions this backend takes on its node. */
+    Set<Permission> permissions();
+
+    /** The permissions it lets other users of the node take. */
+    Set<Permission> sharedPermissions();
+
+    /**
+     * {@code blk_set_perm}: takes and shares another set, checked against every other user of the node and through
+     * the graph below it; on a conflict nothing changes (EPERM, or EAGAIN for an image lock another process holds).
+     */
+    void setPermissions(Set<Permission> taken, Set<Permission> shared) throws BlockException;
+
+    /** {@code blk_getlength}. */
+    long getLength() throws BlockException;
+
+    /** {@code blk_pread}: {@code buf.remaining()} bytes at {@code offset}. Needs consistent read or nothing. */
+    void pread(long offset, ByteBuffer buf) throws BlockException;
+
+    /** {@code blk_pwrite}: needs the write permission (EPERM without it). */
+    void pwrite(long offset, ByteBuffer buf) throws BlockException;
+
+    /** {@code blk_flush}. */
+    void flush() throws BlockException;
+
+    /** {@code blk_truncate}: needs the resize permission (EPERM without it); the new length. */
+    long truncate(long length) throws BlockException;
+
+    /**
+     * {@code blk_unref}: detaches the backend from its node and gives up its permissions. The node stays open (its
+     * owner closes it). Closing twice does nothing.
+     */
+    @Override
+    void close();
+}

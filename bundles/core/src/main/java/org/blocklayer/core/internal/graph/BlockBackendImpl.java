@@ -1,0 +1,190 @@
+package org.blocklayer.core.internal.graph;
+
+import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.backend.BlockBackend;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.Permission;
+import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.core.internal.coroutine.CoFn;
+import org.blocklayer.core.internal.coroutine.CoWrappers;
+import org.blocklayer.core.internal.coroutine.EventLoop;
+
+/**
+ * {@code BlockBackend} (block/block-backend.c): a user of one root node with its permissions, and the one route of
+ * outside code into the node. Every request runs as a coroutine in the node's AioContext ({@code blk_pread} and the
+ * other co_wrappers); in there it counts as in flight on the backend, waits while the node is drained without being
+ * counted ({@code blk_wait_while_drained}), then runs under the graph read lock.
+ */
+final class BlockBackendImpl implements BlockBackend, PermissionUser {
+    private final Backends owner;
+    private final String name;
+    private final BlockDriverState root;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile int taken;
+    private volatile int shared;
+    private volatile boolean closed;
+
+    BlockBackendImpl(Backends owner, String name, BlockDriverState root, int taken, int shared) {
+        this.owner = owner;
+        this.name = name;
+        this.root = root;
+        this.taken = taken;
+        this.shared = shared;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String nodeName() {
+        return root.nodeName();
+    }
+
+    BlockDriverState root() {
+        return root;
+    }
+
+    @Override
+    public Set<Permission> permissions() {
+        return Permission.of(taken);
+    }
+
+    @Override
+    public Set<Permission> sharedPermissions() {
+        return Permission.of(shared);
+    }
+
+    /** {@code blk_root_get_parent_desc}. */
+    @Override
+    public String userDescription() {
+        return name.isEmpty() ? "an unnamed block device" : "block device '" + name + "'";
+    }
+
+    @Override
+    public String childName() {
+        return "root";
+    }
+
+    @Override
+    public int takenMask() {
+        return taken;
+    }
+
+    @Override
+    public int sharedMask() {
+        return shared;
+    }
+
+    /** For {@link Backends}, which checks the change through the graph first. */
+    void setMasks(int taken, int shared) {
+        this.taken = taken;
+        this.shared = shared;
+    }
+
+    @Override
+    public void setPermissions(Set<Permission> taken, Set<Permission> shared) throws BlockException {
+        requireOpen();
+        owner.setPermissions(this, Permission.mask(taken), Permission.mask(shared));
+    }
+
+    /** {@code blk->in_flight}: requests past their drained check and not yet finished. */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    @Override
+    public long getLength() throws BlockException {
+        return CoWrappers.mixed(enter(null), () -> coRequest(root::coGetLength));
+    }
+
+    @Override
+    public void pread(long offset, ByteBuffer buf) throws BlockException {
+        CoWrappers.mixed(enter(null), () -> coRequest(() -> {
+            root.coPreadv(offset, buf, 0);
+            return null;
+        }));
+    }
+
+    @Override
+    public void pwrite(long offset, ByteBuffer buf) throws BlockException {
+        CoWrappers.mixed(enter(Permission.WRITE), () -> coRequest(() -> {
+            root.coPwritev(offset, buf, 0);
+            return null;
+        }));
+    }
+
+    @Override
+    public void flush() throws BlockException {
+        CoWrappers.mixed(enter(null), () -> coRequest(() -> {
+            root.coFlush();
+            return null;
+        }));
+    }
+
+    @Override
+    public long truncate(long length) throws BlockException {
+        return CoWrappers.mixed(enter(Permission.RESIZE), () -> coRequest(() -> root.coTruncate(length)));
+    }
+
+    /**
+     * The one route, checked: the context every request runs in, as a coroutine (a plain thread hands it over and
+     * waits; an event-loop thread polls and, as the co_wrapper rule asks, holds that context's lock itself).
+     */
+    private EventLoop enter(Permission needed) throws BlockException {
+        requireOpen();
+        if (needed != null && (taken & needed.mask()) == 0) {
+            // QEMU asserts here; a caller of ours gets an error it can read.
+            throw new BlockException(Errno.EPERM, userDescription() + " has no '" + needed.qemuName()
+                    + "' permission on node '" + root.nodeName() + "'");
+        }
+        return root.aioContext();
+    }
+
+    /** {@code blk_co_do_preadv} and friends: in flight, held back while drained, then under the read lock. */
+    @CoroutineFn
+    private <T> T coRequest(CoFn<T> body) throws BlockException {
+        MediumWait.await(root, owner.detachTimeoutNanos());
+        inFlight.incrementAndGet();
+        try {
+            // blk_wait_while_drained: a waiting request is not in flight, or the drain would wait for it forever.
+            while (root.quiesceCounter() > 0) {
+                inFlight.decrementAndGet();
+                owner.kick();
+                root.coWaitWhileDrained();
+                inFlight.incrementAndGet();
+            }
+            try (GraphLock.Reader r = owner.graphLock().coRdlock()) {
+                return body.call();
+            }
+        } finally {
+            inFlight.decrementAndGet();
+            owner.kick();
+        }
+    }
+
+    private void requireOpen() throws BlockException {
+        if (closed) {
+            throw new BlockException(Errno.ENOMEDIUM, userDescription() + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            owner.detach(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return userDescription() + " on node '" + root.nodeName() + "'";
+    }
+}

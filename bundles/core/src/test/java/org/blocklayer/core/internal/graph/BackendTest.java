@@ -1,0 +1,206 @@
+package org.blocklayer.core.internal.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.blocklayer.api.backend.BackendInfo;
+import org.blocklayer.api.backend.BlockBackend;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.graph.Permission;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** BlockBackends on the graph: drained request queues, permissions, busy nodes, names (B44, B45, B46, B20). */
+@Timeout(60)
+class BackendTest {
+    private static final Set<Permission> READ = EnumSet.of(Permission.CONSISTENT_READ);
+    private static final Set<Permission> READ_WRITE = EnumSet.of(Permission.CONSISTENT_READ, Permission.WRITE);
+    /** What a guest device shares by default: everything but write and resize. */
+    private static final Set<Permission> DEVICE_SHARED = EnumSet.of(Permission.CONSISTENT_READ,
+            Permission.WRITE_UNCHANGED);
+
+    private final CoreFixture core = new CoreFixture();
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void tearDown() {
+        core.close();
+    }
+
+    @Test
+    @DisplayName("B44: a backend's request during a drained section waits, uncounted, and runs after it ends")
+    void aRequestDuringADrainedSectionWaitsAndRunsAfterIt() throws Exception {
+        TestDriver drv = core.driver("test");
+        drv.length = 4096;
+        BlockDriverState bs = core.open("driver=test,node-name=n");
+        BlockBackend blk = core.graph.attach("n", "", READ, Permission.ALL);
+        core.inMain(() -> {
+            core.graph.drainer().drainedBegin(bs);
+            return null;
+        });
+
+        CompletableFuture<Void> read = CompletableFuture.runAsync(() -> {
+            try {
+                blk.pread(0, ByteBuffer.allocate(512));
+            } catch (BlockException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // Forced, not slept: the request is known to be queued once the node's queue holds it.
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!bs.hasDrainedWaiters() && System.nanoTime() < giveUp) {
+            Thread.onSpinWait();
+        }
+        assertThat(bs.hasDrainedWaiters()).as("queued").isTrue();
+        assertThat(drv.readsDone.get()).isZero();
+        assertThat(((BlockBackendImpl) blk).inFlight()).as("a queued request is not in flight").isZero();
+        assertThat(read).isNotDone();
+
+        core.inMain(() -> {
+            core.graph.drainer().drainedEnd(bs);
+            return null;
+        });
+        read.get(10, TimeUnit.SECONDS);
+        assertThat(drv.readsDone.get()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("B44: a request already in flight finishes before drained_begin returns")
+    void aRequestInFlightFinishesBeforeTheDrainReturns() throws Exception {
+        TestDriver drv = core.driver("test");
+        drv.length = 4096;
+        drv.readsWaitForDrain = new CountDownLatch(1);
+        BlockDriverState bs = core.open("driver=test,node-name=n");
+        BlockBackend blk = core.graph.attach("n", "", READ, Permission.ALL);
+        CompletableFuture<Void> read = CompletableFuture.runAsync(() -> {
+            try {
+                blk.pread(0, ByteBuffer.allocate(512));
+            } catch (BlockException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (((BlockBackendImpl) blk).inFlight() == 0 && System.nanoTime() < giveUp) {
+            Thread.onSpinWait();
+        }
+
+        core.graph.drain("n");
+
+        assertThat(drv.readsDone.get()).as("done when the drain returned").isEqualTo(1);
+        read.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    @DisplayName("B45: a backend that takes what another does not share is refused with QEMU's message")
+    void aPermissionConflictIsRefusedAndChangesNothing() throws Exception {
+        core.driver("test").length = 4096;
+        core.open("driver=test,node-name=n");
+        core.graph.attach("n", "b1", READ_WRITE, DEVICE_SHARED);
+
+        assertThatThrownBy(() -> core.graph.attach("n", "b2", READ_WRITE, Permission.ALL))
+                .isInstanceOfSatisfying(BlockException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.EPERM);
+                    assertThat(e.getMessage()).isEqualTo("Permission conflict on node 'n': permissions 'write' are"
+                            + " both required by block device 'b2' (uses node 'n' as 'root' child) and unshared by"
+                            + " block device 'b1' (uses node 'n' as 'root' child).");
+                });
+        assertThat(core.graph.backends()).extracting(BackendInfo::name).containsExactly("b1");
+        // A reader that shares everything fits beside it.
+        core.graph.attach("n", "b3", READ, Permission.ALL);
+    }
+
+    @Test
+    @DisplayName("B45: permissions go down the graph: two raw nodes over one file node conflict there")
+    void permissionsPropagateToChildren() throws Exception {
+        core.addFileAndRawDrivers("1.0.0");
+        Path img = CoreFixture.sparseFile(dir, "a.img", 1 << 20);
+        core.graph.open(null, BlockOptions.parse("driver=file,node-name=proto,filename=" + img), OpenFlags.RDWR);
+        core.graph.open(null, BlockOptions.parse("driver=raw,node-name=r1,file=proto"), OpenFlags.RDWR);
+        core.graph.open(null, BlockOptions.parse("driver=raw,node-name=r2,file=proto"), OpenFlags.RDWR);
+        core.graph.attach("r1", "disk1", READ_WRITE, DEVICE_SHARED);
+
+        assertThatThrownBy(() -> core.graph.attach("r2", "disk2", READ_WRITE, DEVICE_SHARED))
+                .hasMessage("Permission conflict on node 'proto': permissions 'write' are both required by node 'r2'"
+                        + " (uses node 'proto' as 'file' child) and unshared by node 'r1' (uses node 'proto' as"
+                        + " 'file' child).");
+        BlockDriverState proto = (BlockDriverState) core.graph.node("proto");
+        assertThat(Permission.of(proto.cumulativeTaken())).containsExactlyInAnyOrder(Permission.CONSISTENT_READ,
+                Permission.WRITE);
+        // raw takes resize on its file only when its own users need it (raw_child_perm).
+        assertThat(Permission.of(proto.cumulativeTaken())).doesNotContain(Permission.RESIZE);
+
+        core.graph.backend("disk1").close();
+        core.graph.attach("r2", "disk2", READ_WRITE, DEVICE_SHARED);
+    }
+
+    @Test
+    @DisplayName("B46: write on a read-only node is refused; a node a backend uses cannot be closed")
+    void readOnlyNodesAndBusyNodes() throws Exception {
+        core.driver("test").length = 4096;
+        core.graph.open(null, BlockOptions.parse("driver=test,node-name=ro"), 0);
+        assertThatThrownBy(() -> core.graph.attach("ro", "w", READ_WRITE, Permission.ALL))
+                .isInstanceOfSatisfying(BlockException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.EPERM);
+                    assertThat(e.getMessage()).isEqualTo("Block node is read-only");
+                });
+        BlockBackend reader = core.graph.attach("ro", "r", READ, Permission.ALL);
+        assertThatThrownBy(() -> reader.pwrite(0, ByteBuffer.allocate(512))).hasMessage(
+                "block device 'r' has no 'write' permission on node 'ro'");
+
+        assertThatThrownBy(() -> core.graph.close("ro")).isInstanceOfSatisfying(BlockException.class, e -> {
+            assertThat(e.errno()).isEqualTo(Errno.EBUSY);
+            assertThat(e.getMessage()).isEqualTo("Node 'ro' is busy: block device 'r' uses it");
+        });
+        reader.close();
+        core.graph.close("ro");
+        assertThat(core.graph.nodes()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("B20: node names and backend names share one namespace")
+    void nodeNamesAndBackendNamesDoNotClash() throws Exception {
+        core.driver("test").length = 4096;
+        core.open("driver=test,node-name=n");
+        assertThatThrownBy(() -> core.graph.attach("n", "n", READ, Permission.ALL))
+                .hasMessage("Device name 'n' conflicts with an existing node name");
+        core.graph.attach("n", "disk", READ, Permission.ALL);
+        assertThatThrownBy(() -> core.graph.attach("n", "disk", READ, Permission.ALL))
+                .hasMessage("Device with id 'disk' already exists");
+        assertThatThrownBy(() -> core.open("driver=test,node-name=disk"))
+                .hasMessage("node-name=disk is conflicting with a device id");
+        assertThatThrownBy(() -> core.graph.attach("n", "1bad", READ, Permission.ALL))
+                .hasMessage("Invalid device name '1bad'");
+    }
+
+    @Test
+    void aClosedBackendRefusesRequestsAndLetsTheNodeGo() throws Exception {
+        TestDriver drv = core.driver("test");
+        drv.length = 4096;
+        core.open("driver=test,node-name=n");
+        BlockBackend blk = core.graph.attach("n", "", READ, Permission.ALL);
+        assertThat(blk.getLength()).isEqualTo(4096);
+        ByteBuffer buf = ByteBuffer.allocate(512);
+        blk.pread(0, buf);
+        assertThat(buf.get(0)).isEqualTo((byte) 0x5a);
+        blk.close();
+        blk.close();
+        assertThatThrownBy(() -> blk.pread(0, ByteBuffer.allocate(512))).isInstanceOfSatisfying(
+                BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM));
+        core.graph.close("n");
+    }
+}
