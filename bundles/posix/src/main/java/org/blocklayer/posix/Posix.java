@@ -203,7 +203,7 @@ public final class Posix {
     }
 
     /** A new call's memory; ENOTSUP naming the reason where the bindings cannot work. */
-    private static Syscall begin(String call, String subject) throws PosixException {
+    static Syscall begin(String call, String subject) throws PosixException {
         if (Libc.UNAVAILABLE != null) {
             throw new PosixException(Errno.ENOTSUP.value(), call + " '" + subject + "': " + Libc.UNAVAILABLE);
         }

@@ -21,8 +21,9 @@ import java.util.Optional;
  * argument ({@link Linker.Option#captureCallState}): errno is copied there right after the call returns, before the
  * JVM can run anything that would overwrite it. Callers go through {@link Syscall}, which owns that segment.
  *
- * <p>Linux only, LP64 (x86_64 and aarch64): the ioctl numbers, {@code struct statx} and {@code sg_io_hdr} used here
- * have one layout there. On anything else every call fails with ENOTSUP and names the reason.
+ * <p>Linux only, LP64 (x86_64 and aarch64): the ioctl numbers, {@code struct statx}, {@code struct flock} and
+ * {@code sg_io_hdr} used here have one layout there. On anything else every call fails with ENOTSUP and names the
+ * reason.
  */
 public final class Libc {
 
@@ -46,6 +47,7 @@ public final class Libc {
     private static final MethodHandle PWRITE;
     private static final MethodHandle FDATASYNC;
     private static final MethodHandle STATX;
+    private static final MethodHandle FCNTL_PTR;
     private static final MethodHandle STRERRORDESC;
 
     static {
@@ -59,7 +61,7 @@ public final class Libc {
         }
         O_DIRECT = arch.equals("aarch64") ? 0200000 : 040000;
         MethodHandle open = null, close = null, ioctlPtr = null, ioctlLong = null, lseek = null, pread = null;
-        MethodHandle pwrite = null, fdatasync = null, statx = null, strerrordesc = null;
+        MethodHandle pwrite = null, fdatasync = null, statx = null, fcntlPtr = null, strerrordesc = null;
         if (reason == null) {
             try {
                 Linker linker = Linker.nativeLinker();
@@ -82,6 +84,9 @@ public final class Libc {
                 fdatasync = downcall(linker, libc, "fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
                 statx = downcall(linker, libc, "statx",
                         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), errno);
+                // fcntl(int fd, int cmd, ...): variadic like open and ioctl; here only the commands taking a pointer.
+                fcntlPtr = downcall(linker, libc, "fcntl",
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), errno, variadicAfter2);
                 // glibc >= 2.32; thread-safe, unlike strerror. Optional: Errno's texts stand in without it.
                 Optional<MemorySegment> desc = libc.find("strerrordesc_np");
                 if (desc.isPresent()) {
@@ -103,6 +108,7 @@ public final class Libc {
         PWRITE = pwrite;
         FDATASYNC = fdatasync;
         STATX = statx;
+        FCNTL_PTR = fcntlPtr;
         STRERRORDESC = strerrordesc;
     }
 
@@ -191,6 +197,15 @@ public final class Libc {
             return (int) STATX.invokeExact(capture, dirfd, path, flags, mask, buf);
         } catch (Throwable t) {
             throw failed("statx", t);
+        }
+    }
+
+    /** fcntl(2) with a pointer argument, such as {@code struct flock} for the lock commands. */
+    public static int fcntl(MemorySegment capture, int fd, int cmd, MemorySegment arg) {
+        try {
+            return (int) FCNTL_PTR.invokeExact(capture, fd, cmd, arg);
+        } catch (Throwable t) {
+            throw failed("fcntl", t);
         }
     }
 
