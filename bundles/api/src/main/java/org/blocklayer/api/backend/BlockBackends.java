@@ -28,6 +28,9 @@ public interface BlockBackends {
     /** The backend of that name; ENOENT when there is none. */
     BlockBackend backend(String name) throws BlockException;
 
-    /** Every backend, as "NAME on NODE: takes ...; shares ..." descriptions, in creation order. */
+    /** Every backend, in creation order. */
     List<BackendInfo> backends();
+
+    /** Every user of node {@code nodeName}: its parents' edges, then its backends; ENOENT for no such node. */
+    List<NodeUser> users(String nodeName) throws BlockException;
 }

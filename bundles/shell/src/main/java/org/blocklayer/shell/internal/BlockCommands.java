@@ -15,6 +15,7 @@ import static org.blocklayer.shell.internal.Catalogue.OPEN;
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.graph.BlockGraph;
+import org.blocklayer.api.graph.BlockNode;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -30,13 +31,16 @@ import org.osgi.service.component.annotations.Reference;
  * result type in {@link ResultFormatter}.
  */
 @Component(service = BlockCommands.class)
-@GogoCommand(scope = "block", function = {"drivers", "open", "nodes", "info", "length", "close", "iothread", "move"})
+@GogoCommand(scope = "block", function = {"drivers", "open", "nodes", "info", "length", "close", "iothread", "move",
+    "backends"})
 public final class BlockCommands {
     private final BlockGraph graph;
+    private final ShellBackends backends;
 
     @Activate
-    public BlockCommands(@Reference BlockGraph graph) {
+    public BlockCommands(@Reference BlockGraph graph, @Reference ShellBackends backends) {
         this.graph = graph;
+        this.backends = backends;
     }
 
     public Object drivers(String... args) throws CommandException {
@@ -58,9 +62,17 @@ public final class BlockCommands {
         boolean readOnly = p.has("--read-only");
         return reported(() -> {
             OpenRequest request = OpenRequest.of(what, name, readOnly);
-            return new OpenResult((context == null
+            BlockNode node = context == null
                     ? graph.open(request.filename(), request.options(), request.flags())
-                    : graph.open(request.filename(), request.options(), request.flags(), context)).nodeName());
+                    : graph.open(request.filename(), request.options(), request.flags(), context);
+            try {
+                backends.attach(node.nodeName(), node.isReadOnly());
+            } catch (BlockException e) {
+                // Its permissions cannot be had (another user, an image lock): the open did not happen.
+                graph.close(node.nodeName());
+                throw e;
+            }
+            return new OpenResult(node.nodeName());
         });
     }
 
@@ -77,7 +89,15 @@ public final class BlockCommands {
             return INFO.help();
         }
         String name = INFO.one("NODE", args);
-        return reported(() -> graph.info(name));
+        return reported(() -> new NodeDetails(graph.info(name), backends.users(name)));
+    }
+
+    public Object backends(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return Catalogue.BACKENDS.help();
+        }
+        Catalogue.BACKENDS.exactly(List.of(), args);
+        return new BackendList(backends.all());
     }
 
     public Object length(String... args) throws CommandException {
@@ -94,7 +114,14 @@ public final class BlockCommands {
         }
         String name = CLOSE.one("NODE", args);
         return reported(() -> {
-            graph.close(name);
+            backends.detach(name);
+            try {
+                graph.close(name);
+            } catch (BlockException e) {
+                // Still in use by another node: the shell keeps its handle on it, as before the command.
+                reattach(name);
+                throw e;
+            }
             return null;
         });
     }
@@ -140,6 +167,14 @@ public final class BlockCommands {
             graph.setAioContext(words[0], words[1]);
             return null;
         });
+    }
+
+    private void reattach(String name) {
+        try {
+            backends.attach(name, graph.info(name).readOnly());
+        } catch (BlockException e) {
+            // The node went meanwhile, or is used so that the shell cannot have it: commands take a handle each time.
+        }
     }
 
     /** Runs a graph call; its {@link BlockException} becomes the shell's report of it, same errno and message. */

@@ -24,7 +24,9 @@ final class Catalogue {
             "OPTIONS", "blockdev-add style key=value,...: driver=raw,file.driver=file,file.filename=/tmp/a.img");
     static final Usage NODES = new Usage("nodes", "", "list the nodes: name, driver, filename, length");
     static final Usage INFO = new Usage("info", "NODE",
-            "show a node: driver, file child, filename, sectors, length, sg, read-only, AioContext", "NODE", NODE_HELP);
+            "show a node: driver, file, length, read-only, AioContext, and its users' permissions", "NODE", NODE_HELP);
+    static final Usage BACKENDS = new Usage("backends", "",
+            "the BlockBackends: name, node, the permissions each takes and shares (block:info shows every user)");
     static final Usage LENGTH = new Usage("length", "NODE", "print a node's length in bytes (bdrv_getlength)",
             "NODE", NODE_HELP);
     static final Usage CLOSE = new Usage("close", "NODE",
@@ -72,7 +74,7 @@ final class Catalogue {
 
     /** In the order the overview lists them. */
     static final List<Usage> ALL = List.of(OPEN, NODES, INFO, LENGTH, CLOSE, DRIVERS, READ, WRITE, DUMP, FLUSH,
-            RESIZE, REFRESH, SG_CAPACITY, IOTHREAD, MOVE, DETACH_TIMEOUT, DECLARED, HELP);
+            RESIZE, REFRESH, SG_CAPACITY, IOTHREAD, MOVE, BACKENDS, DETACH_TIMEOUT, DECLARED, HELP);
 
     private Catalogue() {
     }

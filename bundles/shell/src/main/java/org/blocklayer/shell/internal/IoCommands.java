@@ -13,10 +13,10 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.apache.felix.service.command.annotations.GogoCommand;
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockGraph;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -35,15 +35,17 @@ public final class IoCommands {
     static final int MAX_DUMP = 1 << 20;
 
     private final BlockGraph graph;
+    private final ShellBackends backends;
     private final PrintStream progress;
 
     @Activate
-    public IoCommands(@Reference BlockGraph graph) {
-        this(graph, Progress.terminal());
+    public IoCommands(@Reference BlockGraph graph, @Reference ShellBackends backends) {
+        this(graph, backends, Progress.terminal());
     }
 
-    IoCommands(BlockGraph graph, PrintStream progress) {
+    IoCommands(BlockGraph graph, ShellBackends backends, PrintStream progress) {
         this.graph = graph;
+        this.backends = backends;
         this.progress = progress;
     }
 
@@ -81,10 +83,10 @@ public final class IoCommands {
             return FLUSH.help();
         }
         String name = FLUSH.one("NODE", args);
-        return reported(() -> {
-            graph.node(name).flush();
+        return reported(() -> backends.with(name, true, blk -> {
+            blk.flush();
             return null;
-        });
+        }));
     }
 
     public Object resize(String... args) throws CommandException {
@@ -115,10 +117,12 @@ public final class IoCommands {
             throw DUMP.error("LENGTH " + length + " is over the 1M a dump shows; use block:read");
         }
         return reported(() -> {
-            BlockNode node = graph.node(w[0]);
             RequestRange.check(graph, w[0], "read", offset, length);
             ByteBuffer buf = ByteBuffer.allocate((int) length);
-            node.pread(offset, buf, 0);
+            backends.with(w[0], true, blk -> {
+                blk.pread(offset, buf);
+                return null;
+            });
             return new DumpResult(offset, buf.array());
         });
     }
@@ -145,9 +149,14 @@ public final class IoCommands {
 
     private IoResult transfer(String name, long offset, long length, boolean write, Integer pattern, long[] done)
             throws BlockException {
+        RequestRange.check(graph, name, write ? "write" : "read", offset, length);
+        return backends.with(name, !write, blk -> transfer(blk, offset, length, write, pattern, done));
+    }
+
+    /** The pieces, through the node's backend. */
+    private IoResult transfer(BlockBackend blk, long offset, long length, boolean write, Integer pattern, long[] done)
+            throws BlockException {
         String what = write ? "write" : "read";
-        BlockNode node = graph.node(name);
-        RequestRange.check(graph, name, what, offset, length);
         Progress progress = new Progress(what, length, this.progress);
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(length, 1)));
         long ops = 0;
@@ -159,9 +168,9 @@ public final class IoCommands {
             buf.clear().limit(n);
             if (write) {
                 Arrays.fill(buf.array(), 0, n, (byte) (int) pattern);
-                node.pwrite(offset + done[0], buf, 0);
+                blk.pwrite(offset + done[0], buf);
             } else {
-                node.pread(offset + done[0], buf, 0);
+                blk.pread(offset + done[0], buf);
                 if (pattern != null && !matches(buf.array(), n, pattern)) {
                     // qemu-io names the whole request, not the first differing byte, and fails with EINVAL.
                     throw new BlockException(Errno.EINVAL, "Pattern verification failed at offset " + offset + ", "

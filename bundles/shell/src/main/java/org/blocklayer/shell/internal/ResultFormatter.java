@@ -1,12 +1,16 @@
 package org.blocklayer.shell.internal;
 
+import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.apache.felix.service.command.Converter;
+import org.blocklayer.api.backend.BackendInfo;
+import org.blocklayer.api.backend.NodeUser;
 import org.blocklayer.api.graph.DeclarationInfo;
 import org.blocklayer.api.graph.DriverInfo;
 import org.blocklayer.api.graph.NodeInfo;
+import org.blocklayer.api.graph.Permission;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -34,6 +38,15 @@ public final class ResultFormatter implements Converter {
                 case INSPECT -> details(n);
                 case LINE -> Table.line(nodeRow(n));
                 default -> n.node();
+            };
+            case NodeDetails d -> switch (checked(level)) {
+                case INSPECT -> details(d.info()) + users(d.users());
+                case LINE -> Table.line(nodeRow(d.info()));
+                default -> d.info().node();
+            };
+            case BackendList l -> switch (checked(level)) {
+                case INSPECT -> table(l.backends().stream().map(ResultFormatter::backendRow));
+                default -> l.backends().stream().map(BackendInfo::user).collect(Collectors.joining(", "));
             };
             case NodeList l -> switch (checked(level)) {
                 case INSPECT -> table(l.nodes().stream().map(ResultFormatter::nodeRow));
@@ -124,11 +137,31 @@ public final class ResultFormatter implements Converter {
                 + "\ndriver-version: " + orNone(n.driverVersion());
     }
 
+    /** One "user:" line per user: who, as which child, what it takes and what it shares (QEMU's names). */
+    private static String users(List<NodeUser> users) {
+        StringBuilder text = new StringBuilder();
+        for (NodeUser u : users) {
+            text.append("\nuser: ").append(u.user()).append(" as '").append(u.as()).append("': takes ")
+                    .append(permissions(u.taken())).append("; shares ").append(permissions(u.shared()));
+        }
+        return text.toString();
+    }
+
+    private static String[] backendRow(BackendInfo b) {
+        return new String[] {b.name().isEmpty() ? "(unnamed)" : b.name(), b.node(), "takes " + permissions(b.taken()),
+            "shares " + permissions(b.shared())};
+    }
+
+    /** "consistent read, write" in QEMU's order; "nothing" for none. */
+    static String permissions(java.util.Set<Permission> set) {
+        String names = Permission.names(Permission.mask(set));
+        return names.isEmpty() ? "nothing" : names;
+    }
+
     private static String[] nodeRow(NodeInfo n) {
         return new String[] {n.node(), driver(n), orNone(n.filename()), n.length() < 0 ? NONE : Long.toString(n.length())};
     }
 
-    /** NODE, open|waiting, FILE, then the reason a waiting one is not open. */
     /**
      * NODE, state, file, and why: "open" (with a reason when it stays open only because a user still holds it),
      * "closed" when block:close closed it, else "waiting".

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 class BlockCommandsTest {
     private final FakeBlockGraph graph = new FakeBlockGraph();
-    private final BlockCommands commands = new BlockCommands(graph);
+    private final FakeBackends backends = new FakeBackends();
+    private final BlockCommands commands = new BlockCommands(graph, new ShellBackends(backends));
 
     @Test
     void openFilenamePassesItAsFilenameReadWrite() throws Exception {
@@ -160,7 +161,7 @@ class BlockCommandsTest {
         var node = FakeBlockGraph.node("a", "raw", "/tmp/a.img", 4096);
         graph.add(node);
 
-        assertThat(commands.info("a")).isEqualTo(node);
+        assertThat(commands.info("a")).isEqualTo(new NodeDetails(node, List.of()));
     }
 
     @Test
@@ -295,5 +296,31 @@ class BlockCommandsTest {
 
         assertThat(((NodeList) commands.nodes()).nodes()).extracting(n -> n.node()).containsExactly("a");
         assertThat(((DriverList) commands.drivers()).drivers()).extracting(DriverInfo::name).containsExactly("file");
+    }
+
+    /** As -blockdev plus -drive: the node gets a backend that takes what a guest device takes. */
+    @Test
+    void openAttachesABackendAndCloseLetsItGo() throws Exception {
+        commands.open("-n", "rw", "/tmp/a.img");
+        commands.open("-r", "-n", "ro", "/tmp/b.img");
+
+        assertThat(backends.attached).extracting(b -> b.node() + ": " + ResultFormatter.permissions(b.taken()) + " / "
+                + ResultFormatter.permissions(b.shared())).containsExactly(
+                "rw: consistent read, write / consistent read, write unchanged, resize",
+                "ro: consistent read / consistent read, write, write unchanged, resize");
+        assertThat(commands.info("rw")).isInstanceOfSatisfying(NodeDetails.class, d ->
+                assertThat(d.users()).singleElement().satisfies(u -> assertThat(u.as()).isEqualTo("root")));
+
+        commands.close("rw");
+        assertThat(backends.attached).extracting(b -> b.node()).containsExactly("ro");
+    }
+
+    @Test
+    void anOpenWhosePermissionsCannotBeHadIsUndone() throws Exception {
+        backends.failure = new BlockException(Errno.EAGAIN, "Failed to get \"write\" lock");
+
+        assertThatThrownBy(() -> commands.open("-n", "x", "/tmp/a.img"))
+                .hasToString("error: Failed to get \"write\" lock (EAGAIN)");
+        assertThat(graph.nodes()).isEmpty();
     }
 }

@@ -66,12 +66,13 @@ final class FakeBlockGraph implements BlockGraph {
         String file = call.filename() != null ? call.filename() : options.get("file.filename");
         add(new NodeInfo(name, options.has("driver") ? options.get("driver") : "raw", file, null, 0, 0, null,
                 false, false, (call.flags() & OpenFlags.RDWR) == 0, context));
-        return nodeNamed(name);
+        return nodeNamed(name, (call.flags() & OpenFlags.RDWR) == 0);
     }
 
     @Override
     public BlockNode node(String name) throws BlockException {
-        return nodeNamed(find(name).node());
+        NodeInfo info = find(name);
+        return nodeNamed(info.node(), info.readOnly());
     }
 
     @Override
@@ -196,10 +197,11 @@ final class FakeBlockGraph implements BlockGraph {
     }
 
     /** Only nodeName() is needed by the shell. */
-    private static BlockNode nodeNamed(String name) {
+    private static BlockNode nodeNamed(String name, boolean readOnly) {
         return (BlockNode) Proxy.newProxyInstance(BlockNode.class.getClassLoader(), new Class<?>[] {BlockNode.class},
                 (proxy, method, args) -> switch (method.getName()) {
                     case "nodeName", "toString" -> name;
+                    case "isReadOnly" -> readOnly;
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
     }

@@ -41,7 +41,7 @@ class GogoParsingTest {
         threadIo = new ThreadIOImpl();
         threadIo.start();
         processor = new CommandProcessorImpl(threadIo);
-        BlockCommands commands = new BlockCommands(graph);
+        BlockCommands commands = new BlockCommands(graph, new ShellBackends(new FakeBackends()));
         FUNCTIONS.forEach(f -> processor.addCommand("block", commands, f));
         processor.addConverter(new ResultFormatter());
         session = processor.createSession(new ByteArrayInputStream(new byte[0]),

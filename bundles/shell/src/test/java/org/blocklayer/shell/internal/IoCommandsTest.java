@@ -28,7 +28,7 @@ class IoCommandsTest {
     private final Scheduler scheduler = new Scheduler();
     private final Graph graph = new Graph(scheduler, new GraphRwLock(scheduler));
     private final ByteArrayOutputStream progress = new ByteArrayOutputStream();
-    private final IoCommands io = new IoCommands(graph, new PrintStream(progress, true));
+    private final IoCommands io = new IoCommands(graph, new ShellBackends(graph), new PrintStream(progress, true));
     @TempDir
     Path dir;
 

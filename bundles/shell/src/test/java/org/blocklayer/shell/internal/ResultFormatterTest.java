@@ -150,4 +150,18 @@ class ResultFormatterTest {
                 .containsExactly("c  closed  /d/c.cfg  closed by block:close; it opens again when its configuration changes",
                         "d  open    /d/d.cfg  its configuration was deleted, but node 'top' uses it");
     }
+
+    @Test
+    void infoListsEveryUserWithItsPermissions() {
+        var info = FakeBlockGraph.node("n", "raw", "/tmp/a.img", 4096);
+        var details = new NodeDetails(info, List.of(
+                new org.blocklayer.api.backend.NodeUser("node 'top'", "file",
+                        java.util.EnumSet.of(org.blocklayer.api.graph.Permission.CONSISTENT_READ),
+                        org.blocklayer.api.graph.Permission.ALL),
+                new org.blocklayer.api.backend.NodeUser("an unnamed block device", "root", java.util.Set.of(),
+                        java.util.Set.of())));
+        assertThat(formatter.format(details, INSPECT, null).toString()).endsWith("driver-version: -"
+                + "\nuser: node 'top' as 'file': takes consistent read; shares consistent read, write, write unchanged,"
+                + " resize\nuser: an unnamed block device as 'root': takes nothing; shares nothing");
+    }
 }

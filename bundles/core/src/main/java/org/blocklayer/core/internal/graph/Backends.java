@@ -46,6 +46,29 @@ final class Backends {
         });
     }
 
+    /**
+     * An anonymous user for one operation of the graph's own, in the main loop ({@code blk_new_with_bs}): attached
+     * and checked, or refused with nothing attached. {@link #release} lets it go.
+     */
+    @GlobalStateCode
+    BlockBackendImpl temporary(BlockDriverState bs, int taken, int shared) throws BlockException {
+        BlockBackendImpl blk = new BlockBackendImpl(this, "", bs, taken, shared);
+        bs.backends().add(blk);
+        try {
+            Permissions.refresh(List.of(bs));
+        } catch (BlockException | RuntimeException e) {
+            bs.backends().remove(blk);
+            throw e;
+        }
+        return blk;
+    }
+
+    @GlobalStateCode
+    void release(BlockBackendImpl blk) {
+        blk.root().backends().remove(blk);
+        graph.relaxPermissions(blk.root());
+    }
+
     /** {@code monitor_add_blk}'s checks: a well-formed id, unique among backends and node names (B20). */
     @GlobalStateCode
     private void checkName(String id) throws BlockException {

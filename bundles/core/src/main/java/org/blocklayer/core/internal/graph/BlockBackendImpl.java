@@ -139,6 +139,9 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
      */
     private EventLoop enter(Permission needed) throws BlockException {
         requireOpen();
+        if (needed == Permission.WRITE && root.isReadOnly()) {
+            throw root.error(Errno.EPERM, "Block node is read-only");
+        }
         if (needed != null && (taken & needed.mask()) == 0) {
             // QEMU asserts here; a caller of ours gets an error it can read.
             throw new BlockException(Errno.EPERM, userDescription() + " has no '" + needed.qemuName()

@@ -11,6 +11,7 @@ import org.blocklayer.api.coroutine.CoroutineScheduler;
 import org.blocklayer.api.backend.BackendInfo;
 import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.backend.BlockBackends;
+import org.blocklayer.api.backend.NodeUser;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
@@ -422,12 +423,18 @@ public final class Graph implements BlockGraph, BlockBackends {
             if (size < 0) {
                 throw new BlockException(Errno.EINVAL, "Parameter 'size' expects a >0 size");
             }
-            // qmp_block_resize: quiesce the node so the resize does not race with I/O, then truncate.
-            drain.drainedBegin(bs);
+            // qmp_block_resize: a user that takes resize (refused if another user does not share it), then the node
+            // quiesced so the resize does not race with I/O, then truncate.
+            BlockBackendImpl resizer = backends.temporary(bs, Permissions.RESIZE, Permissions.ALL);
             try {
-                return ContextLocks.holding(bs.aioContext(), () -> bs.truncate(size));
+                drain.drainedBegin(bs);
+                try {
+                    return ContextLocks.holding(bs.aioContext(), () -> bs.truncate(size));
+                } finally {
+                    drain.drainedEnd(bs);
+                }
             } finally {
-                drain.drainedEnd(bs);
+                backends.release(resizer);
             }
         });
     }
@@ -590,6 +597,14 @@ public final class Graph implements BlockGraph, BlockBackends {
         } catch (BlockException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Override
+    public List<NodeUser> users(String nodeName) throws BlockException {
+        return scheduler.inMainLoop(() -> Permissions.users(find(nodeName)).stream()
+                .map(u -> new NodeUser(u.userDescription(), u.childName(), Permission.of(u.takenMask()),
+                        Permission.of(u.sharedMask())))
+                .toList());
     }
 
     /**
