@@ -160,7 +160,11 @@ class BackendTest {
                 });
         BlockBackend reader = core.graph.attach("ro", "r", READ, Permission.ALL);
         assertThatThrownBy(() -> reader.pwrite(0, ByteBuffer.allocate(512))).hasMessage(
-                "block device 'r' has no 'write' permission on node 'ro'");
+                "node 'ro', driver 'test': Block node is read-only");
+        core.open("driver=test,node-name=rw");
+        BlockBackend readerOfRw = core.graph.attach("rw", "r2", READ, Permission.ALL);
+        assertThatThrownBy(() -> readerOfRw.pwrite(0, ByteBuffer.allocate(512))).hasMessage(
+                "block device 'r2' has no 'write' permission on node 'rw'");
 
         assertThatThrownBy(() -> core.graph.close("ro")).isInstanceOfSatisfying(BlockException.class, e -> {
             assertThat(e.errno()).isEqualTo(Errno.EBUSY);
@@ -168,7 +172,7 @@ class BackendTest {
         });
         reader.close();
         core.graph.close("ro");
-        assertThat(core.graph.nodes()).isEmpty();
+        assertThat(core.graph.nodes()).extracting(org.blocklayer.api.graph.NodeInfo::node).containsExactly("rw");
     }
 
     @Test
