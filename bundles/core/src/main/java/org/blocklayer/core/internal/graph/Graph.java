@@ -248,6 +248,8 @@ public final class Graph implements BlockGraph, BlockBackends {
                 try {
                     opener.reopenDriver(bs, driver);
                     bs.setGoneDriver(null);
+                    // The new driver instance holds nothing yet: its users' permissions (image locks) again.
+                    relaxPermissions(bs);
                     log.info("node {}: driver {} is back", bs.nodeName(), driver.formatName());
                     events.reattached(bs, driver.formatName(), drivers.version(driver));
                 } catch (BlockException | RuntimeException e) {

@@ -2,15 +2,19 @@ package org.blocklayer.driver.file.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Set;
 
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.PermissionHandler;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.Permission;
+import org.blocklayer.posix.NodeLocks;
 import org.blocklayer.posix.PosixException;
 import org.blocklayer.posix.ProtocolIo;
 import org.blocklayer.posix.ProtocolOptions;
@@ -18,7 +22,7 @@ import org.osgi.service.component.annotations.Component;
 
 /** Protocol driver {@code file} for regular files: QEMU's {@code bdrv_file} (block/file-posix.c). */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + FileDriver.NAME)
-public final class FileDriver implements BlockDriver {
+public final class FileDriver implements BlockDriver, PermissionHandler {
 
     static final String NAME = "file";
 
@@ -46,7 +50,44 @@ public final class FileDriver implements BlockDriver {
     @Override
     @GlobalStateCode
     public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
-        bs.setOpaque(FileOpener.open(ProtocolOptions.take(NAME, options, flags)));
+        ProtocolOptions protocol = ProtocolOptions.take(NAME, options, flags);
+        FileState state = FileOpener.open(protocol);
+        try {
+            bs.setOpaque(state.withLocks(NodeLocks.open(protocol.filename(), options)));
+        } catch (BlockException | RuntimeException e) {
+            state.close();
+            throw e;
+        }
+    }
+
+    /** {@code raw_check_perm}: the image locks the new permissions need, or EAGAIN when another process has them. */
+    @Override
+    @GlobalStateCode
+    public void checkPermissions(BlockNode bs, Set<Permission> taken, Set<Permission> shared) throws BlockException {
+        NodeLocks locks = state(bs).locks();
+        if (locks != null) {
+            locks.check(bs, taken, shared);
+        }
+    }
+
+    /** {@code raw_set_perm}. */
+    @Override
+    @GlobalStateCode
+    public void setPermissions(BlockNode bs, Set<Permission> taken, Set<Permission> shared) {
+        FileState state = bs.opaque(FileState.class);
+        if (state != null && state.locks() != null) {
+            state.locks().set(taken, shared);
+        }
+    }
+
+    /** {@code raw_abort_perm_update}. */
+    @Override
+    @GlobalStateCode
+    public void abortPermissionUpdate(BlockNode bs) {
+        FileState state = bs.opaque(FileState.class);
+        if (state != null && state.locks() != null) {
+            state.locks().abort();
+        }
     }
 
     /** {@code raw_close}. */

@@ -44,7 +44,7 @@ final class FileOpener {
         }
         try {
             return new FileState(filename, channel, writable,
-                    options.direct() ? openDirect(filename, writable) : null);
+                    options.direct() ? openDirect(filename, writable) : null, null);
         } catch (BlockException | RuntimeException e) {
             try {
                 channel.close();

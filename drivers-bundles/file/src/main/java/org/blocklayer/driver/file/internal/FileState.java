@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 import org.blocklayer.posix.AlignedIo;
+import org.blocklayer.posix.NodeLocks;
 import org.blocklayer.posix.ProtocolFile;
 
 /**
@@ -16,8 +17,15 @@ import org.blocklayer.posix.ProtocolFile;
  * @param writable whether the file was opened read-write ({@code O_RDWR})
  * @param direct   with {@code cache.direct=on}, the same file opened O_DIRECT, which carries every read and write;
  *                 else null
+ * @param locks    the node's image locks ({@code locking=auto|on}), or null with {@code locking=off}
  */
-record FileState(String filename, FileChannel channel, boolean writable, AlignedIo direct) implements ProtocolFile {
+record FileState(String filename, FileChannel channel, boolean writable, AlignedIo direct, NodeLocks locks)
+        implements ProtocolFile {
+
+    /** The same state, with its image locks. */
+    FileState withLocks(NodeLocks nodeLocks) {
+        return new FileState(filename, channel, writable, direct, nodeLocks);
+    }
 
     /** fstat of the open file, whatever descriptor does the I/O. */
     @Override
@@ -60,6 +68,9 @@ record FileState(String filename, FileChannel channel, boolean writable, Aligned
         }
         if (direct != null) {
             direct.fd().close();
+        }
+        if (locks != null) {
+            locks.close();
         }
     }
 }

@@ -79,7 +79,9 @@ class FileDriverDirectIoTest {
         AlignedIo io = bs.opaque(FileState.class).direct();
         assertThat(io).isNotNull();
         assertThat(io.alignment()).as("the file system's logical block size").isBetween(512, 4096);
-        assertThat(oDirectOn(path)).as("one descriptor for data, O_DIRECT").containsExactlyInAnyOrder(true, false);
+        // Data through O_DIRECT; the buffered one for length, flush and truncate; one for the image locks.
+        assertThat(oDirectOn(path)).as("one descriptor for data, O_DIRECT").containsExactlyInAnyOrder(true, false,
+                false);
 
         ByteBuffer aligned = ByteBuffer.allocateDirect(8192 + 4096).alignedSlice(4096).limit(8192);
         aligned.put(0, new byte[8192]);
@@ -113,7 +115,7 @@ class FileDriverDirectIoTest {
         open(path, OpenFlags.NOCACHE);
 
         assertThat(bs.opaque(FileState.class).direct()).isNotNull();
-        assertThat(oDirectOn(path)).containsExactlyInAnyOrder(true, false);
+        assertThat(oDirectOn(path)).containsExactlyInAnyOrder(true, false, false);
         ByteBuffer buf = ByteBuffer.allocate(100);
         driver.coPreadv(bs, 7, buf, 0);
         assertThat(buf.array()).isEqualTo(Arrays.copyOfRange(pattern(65536), 7, 107));
@@ -125,7 +127,7 @@ class FileDriverDirectIoTest {
         open(path, OpenFlags.NOCACHE, "cache.direct", "off");
 
         assertThat(bs.opaque(FileState.class).direct()).isNull();
-        assertThat(oDirectOn(path)).containsExactly(false);
+        assertThat(oDirectOn(path)).as("data, and the image locks").containsExactly(false, false);
     }
 
     @Test

@@ -71,13 +71,14 @@ class FileDriverTest {
     }
 
     @Test
-    void openTakesFilenameAioAndCacheDirectButLeavesOptionsItDoesNotImplement() throws Exception {
+    void openTakesFilenameAioCacheDirectAndLockingButLeavesOptionsItDoesNotImplement() throws Exception {
         BlockOptions options = new BlockOptions().put("filename", image(512, (byte) 0).toString())
-                .put("aio", "threads").put("cache.direct", "off").put("locking", "off");
+                .put("aio", "threads").put("cache.direct", "off").put("locking", "off").put("x-check-cache-dropped",
+                        "on");
 
         driver.open(bs, options, 0);
 
-        assertThat(options.keys()).containsExactly("locking");
+        assertThat(options.keys()).containsExactly("x-check-cache-dropped");
     }
 
     @Test

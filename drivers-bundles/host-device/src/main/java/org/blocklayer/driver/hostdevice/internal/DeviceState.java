@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 
 import org.blocklayer.posix.AlignedIo;
 import org.blocklayer.posix.Fd;
+import org.blocklayer.posix.NodeLocks;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.PosixException;
 import org.blocklayer.posix.ProtocolFile;
@@ -17,8 +18,15 @@ import org.blocklayer.posix.ProtocolFile;
  *                 with O_DIRECT, else 1 ({@code bs->bl.request_alignment})
  * @param writable opened O_RDWR
  * @param direct   opened O_DIRECT ({@code cache.direct=on})
+ * @param locks    the node's image locks ({@code locking=auto|on}), or null with {@code locking=off}
  */
-record DeviceState(String filename, AlignedIo io, boolean writable, boolean direct) implements ProtocolFile {
+record DeviceState(String filename, AlignedIo io, boolean writable, boolean direct, NodeLocks locks)
+        implements ProtocolFile {
+
+    /** The same state, with its image locks. */
+    DeviceState withLocks(NodeLocks nodeLocks) {
+        return new DeviceState(filename, io, writable, direct, nodeLocks);
+    }
 
     /** The open device. */
     Fd fd() {
@@ -54,5 +62,8 @@ record DeviceState(String filename, AlignedIo io, boolean writable, boolean dire
     /** {@code raw_close}: closes the descriptor once, after any call still running on it. */
     void close() {
         io.fd().close();
+        if (locks != null) {
+            locks.close();
+        }
     }
 }

@@ -1,15 +1,19 @@
 package org.blocklayer.driver.hostdevice.internal;
 
 import java.nio.ByteBuffer;
+import java.util.Set;
 
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.PermissionHandler;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.Permission;
+import org.blocklayer.posix.NodeLocks;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.PosixException;
 import org.blocklayer.posix.ProtocolIo;
@@ -23,7 +27,7 @@ import org.osgi.service.component.annotations.Component;
  * {@code block:resize}/refresh.
  */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + HostDeviceDriver.NAME)
-public final class HostDeviceDriver implements BlockDriver {
+public final class HostDeviceDriver implements BlockDriver, PermissionHandler {
 
     static final String NAME = "host_device";
 
@@ -63,7 +67,44 @@ public final class HostDeviceDriver implements BlockDriver {
     @Override
     @GlobalStateCode
     public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
-        bs.setOpaque(DeviceOpener.open(ProtocolOptions.take(NAME, options, flags)));
+        ProtocolOptions protocol = ProtocolOptions.take(NAME, options, flags);
+        DeviceState state = DeviceOpener.open(protocol);
+        try {
+            bs.setOpaque(state.withLocks(NodeLocks.open(protocol.filename(), options)));
+        } catch (BlockException | RuntimeException e) {
+            state.close();
+            throw e;
+        }
+    }
+
+    /** {@code raw_check_perm}: the image locks the new permissions need, or EAGAIN when another process has them. */
+    @Override
+    @GlobalStateCode
+    public void checkPermissions(BlockNode bs, Set<Permission> taken, Set<Permission> shared) throws BlockException {
+        DeviceState state = bs.opaque(DeviceState.class);
+        if (state != null && state.locks() != null) {
+            state.locks().check(bs, taken, shared);
+        }
+    }
+
+    /** {@code raw_set_perm}. */
+    @Override
+    @GlobalStateCode
+    public void setPermissions(BlockNode bs, Set<Permission> taken, Set<Permission> shared) {
+        DeviceState state = bs.opaque(DeviceState.class);
+        if (state != null && state.locks() != null) {
+            state.locks().set(taken, shared);
+        }
+    }
+
+    /** {@code raw_abort_perm_update}. */
+    @Override
+    @GlobalStateCode
+    public void abortPermissionUpdate(BlockNode bs) {
+        DeviceState state = bs.opaque(DeviceState.class);
+        if (state != null && state.locks() != null) {
+            state.locks().abort();
+        }
     }
 
     /** {@code raw_close}. */

@@ -94,13 +94,13 @@ class HostDeviceDriverTest {
     }
 
     @Test
-    void openTakesFilenameAioAndCacheDirectButLeavesOptionsItDoesNotImplement() throws Exception {
+    void openTakesFilenameAioCacheDirectAndLockingButLeavesOptionsItDoesNotImplement() throws Exception {
         BlockOptions options = new BlockOptions().put("filename", device(SIZE, false)).put("aio", "threads")
-                .put("cache.direct", "off").put("locking", "off");
+                .put("cache.direct", "off").put("locking", "off").put("x-check-cache-dropped", "on");
 
         driver.open(fake, options, 0);
 
-        assertThat(options.keys()).containsExactly("locking");
+        assertThat(options.keys()).containsExactly("x-check-cache-dropped");
     }
 
     @Test
