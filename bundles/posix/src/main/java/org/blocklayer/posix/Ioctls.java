@@ -10,6 +10,10 @@ public final class Ioctls {
     public static final long BLKSSZGET = 0x1268L;
     /** {@code _IO(0x12, 94)}: nonzero when the block device is read-only (int). */
     public static final long BLKROGET = 0x125EL;
+    /** {@code _IO(0x12, 119)}: discards a byte range ({@code uint64_t[2]}: offset, length) of a block device. */
+    public static final long BLKDISCARD = 0x1277L;
+    /** {@code _IO(0x12, 127)}: zeroes a byte range ({@code uint64_t[2]}: offset, length) of a block device. */
+    public static final long BLKZEROOUT = 0x127FL;
     /** sg driver version, e.g. 30536 for 3.5.36 (int); fails on anything but an sg device. */
     public static final long SG_GET_VERSION_NUM = 0x2282L;
     /** Fills a {@code struct sg_scsi_id} ({@link ScsiId}). */
@@ -28,6 +32,10 @@ public final class Ioctls {
             return "BLKSSZGET";
         } else if (request == BLKROGET) {
             return "BLKROGET";
+        } else if (request == BLKDISCARD) {
+            return "BLKDISCARD";
+        } else if (request == BLKZEROOUT) {
+            return "BLKZEROOUT";
         } else if (request == SG_GET_VERSION_NUM) {
             return "SG_GET_VERSION_NUM";
         } else if (request == SG_GET_SCSI_ID) {

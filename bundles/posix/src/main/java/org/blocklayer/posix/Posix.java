@@ -27,8 +27,17 @@ public final class Posix {
     /** Always added by {@link #open}: a forked child (losetup, qemu-img...) must not inherit block devices. */
     public static final int O_CLOEXEC = 02000000;
 
+    /** fallocate(2) mode bit: the file's size stays as it is, even when the range goes past it. */
+    public static final int FALLOC_FL_KEEP_SIZE = 0x1;
+    /** fallocate(2) mode bit: deallocates the range, which then reads as zeros; only with KEEP_SIZE. */
+    public static final int FALLOC_FL_PUNCH_HOLE = 0x2;
+    /** fallocate(2) mode bit: the range reads as zeros afterwards, its blocks allocated (unwritten extents). */
+    public static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
     private static final int EINTR = 4;
     private static final int SEEK_END = 2;
+    private static final int SEEK_DATA = 3;
+    private static final int SEEK_HOLE = 4;
 
     private Posix() {
     }
@@ -95,6 +104,110 @@ public final class Posix {
                 throw PosixException.of(call.errno(), "lseek", fd.path());
             }
             return end;
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * {@code lseek(fd, offset, SEEK_DATA)}: the first offset at or after {@code offset} that is not in a hole. ENXIO
+     * when there is none: {@code offset} is in the trailing hole or past the end of the file.
+     */
+    public static long seekData(Fd fd, long offset) throws PosixException {
+        return seek(fd, offset, SEEK_DATA, "lseek(SEEK_DATA)");
+    }
+
+    /**
+     * {@code lseek(fd, offset, SEEK_HOLE)}: the first offset at or after {@code offset} that is in a hole, the end of
+     * the file counting as one. ENXIO when {@code offset} is past the end of the file.
+     */
+    public static long seekHole(Fd fd, long offset) throws PosixException {
+        return seek(fd, offset, SEEK_HOLE, "lseek(SEEK_HOLE)");
+    }
+
+    private static long seek(Fd fd, long offset, int whence, String what) throws PosixException {
+        int n = fd.acquire(what);
+        try (Syscall call = begin(what, fd.path())) {
+            long found = Libc.lseek(call.capture(), n, offset, whence);
+            if (found < 0) {
+                throw PosixException.of(call.errno(), what + " at " + offset, fd.path());
+            }
+            return found;
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * fallocate(2), restarted on EINTR as QEMU's {@code do_fallocate} does. {@code mode} is 0 (allocate, growing
+     * the file past its end) or a combination of the {@code FALLOC_FL_*} bits here. A file system without the mode
+     * answers EOPNOTSUPP ({@link PosixException#unsupported()}).
+     */
+    public static void fallocate(Fd fd, int mode, long offset, long length) throws PosixException {
+        String what = "fallocate(" + fallocateMode(mode) + ", " + offset + ", " + length + ")";
+        int n = fd.acquire(what);
+        try (Syscall call = begin(what, fd.path())) {
+            while (Libc.fallocate(call.capture(), n, mode, offset, length) != 0) {
+                if (call.errno() != EINTR) {
+                    throw PosixException.of(call.errno(), what, fd.path());
+                }
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
+    private static String fallocateMode(int mode) {
+        if (mode == 0) {
+            return "0";
+        }
+        StringBuilder sb = new StringBuilder();
+        int rest = mode;
+        int[] bits = {FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE};
+        String[] names = {"KEEP_SIZE", "PUNCH_HOLE", "ZERO_RANGE"};
+        for (int i = 0; i < bits.length; i++) {
+            if ((mode & bits[i]) != 0) {
+                sb.append(sb.isEmpty() ? "" : "|").append(names[i]);
+                rest &= ~bits[i];
+            }
+        }
+        if (rest != 0) {
+            sb.append(sb.isEmpty() ? "" : "|").append("0x").append(Integer.toHexString(rest));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * {@code ioctl(BLKZEROOUT)}: the byte range of a block device reads as zeros afterwards; the kernel may write
+     * zeros to do it, however slow (it does not pass BLKDEV_ZERO_NOFALLBACK). Offset and length must be multiples
+     * of the logical block size (else EINVAL). Restarted on EINTR, as QEMU's handle_aiocb_write_zeroes_block.
+     */
+    public static void blkZeroout(Fd fd, long offset, long length) throws PosixException {
+        blockRange(fd, Ioctls.BLKZEROOUT, offset, length);
+    }
+
+    /**
+     * {@code ioctl(BLKDISCARD)}: the device may deallocate the byte range; what reads return there afterwards is the
+     * device's business. EOPNOTSUPP on a device that cannot discard. Restarted on EINTR, as QEMU's
+     * handle_aiocb_discard.
+     */
+    public static void blkDiscard(Fd fd, long offset, long length) throws PosixException {
+        blockRange(fd, Ioctls.BLKDISCARD, offset, length);
+    }
+
+    /** An ioctl taking {@code uint64_t range[2]} = {offset, length}. */
+    private static void blockRange(Fd fd, long request, long offset, long length) throws PosixException {
+        String what = "ioctl(" + Ioctls.name(request) + ", " + offset + ", " + length + ")";
+        int n = fd.acquire(what);
+        try (Syscall call = begin(what, fd.path())) {
+            MemorySegment range = call.arena().allocate(JAVA_LONG, 2);
+            range.setAtIndex(JAVA_LONG, 0, offset);
+            range.setAtIndex(JAVA_LONG, 1, length);
+            while (Libc.ioctl(call.capture(), n, request, range) < 0) {
+                if (call.errno() != EINTR) {
+                    throw PosixException.of(call.errno(), what, fd.path());
+                }
+            }
         } finally {
             fd.release();
         }

@@ -39,6 +39,15 @@ public final class PosixException extends IOException {
         return Errno.of(errno);
     }
 
+    /**
+     * QEMU's {@code translate_err}: ENODEV, ENOSYS, EOPNOTSUPP (ENOTSUP on Linux) and ENOTTY all say the call is not
+     * supported on this file or device, not that it failed.
+     */
+    public boolean unsupported() {
+        Errno e = errno();
+        return e == Errno.ENODEV || e == Errno.ENOSYS || e == Errno.ENOTSUP || e == Errno.ENOTTY;
+    }
+
     /** strerror(3)'s text for the errno. */
     public String reason() {
         return strerror(errno);

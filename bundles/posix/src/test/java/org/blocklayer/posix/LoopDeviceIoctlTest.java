@@ -105,4 +105,59 @@ class LoopDeviceIoctlTest {
             assertThatThrownBy(() -> SgIo.versionNum(fd)).isInstanceOf(PosixException.class);
         }
     }
+
+    @Test
+    void blkZerooutZeroesTheRangeOfTheDeviceAndItsBackingFile() throws Exception {
+        attach(false);
+        try (Fd fd = Posix.open(loop.device, Posix.O_RDWR | Posix.O_DIRECT); Arena arena = Arena.ofConfined()) {
+            MemorySegment block = arena.allocate(8192, 4096);
+            block.fill((byte) 0x5A);
+            assertThat(Posix.pwrite(fd, block, 0)).isEqualTo(8192);
+
+            Posix.blkZeroout(fd, 512, 4096);
+
+            assertThat(Posix.pread(fd, block, 0)).isEqualTo(8192);
+            assertThat(block.asSlice(0, 512).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 0x5A);
+            assertThat(block.asSlice(512, 4096).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 0);
+            assertThat(block.asSlice(4608, 3584).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 0x5A);
+        }
+    }
+
+    @Test
+    void blkZerooutOfAMisalignedRangeIsEinvalNamingTheRequest() throws Exception {
+        attach(false);
+        try (Fd fd = Posix.open(loop.device, Posix.O_RDWR)) {
+            assertThatThrownBy(() -> Posix.blkZeroout(fd, 100, 512))
+                    .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+                    .hasMessageStartingWith("ioctl(BLKZEROOUT, 100, 512) '" + loop.device + "': ");
+        }
+    }
+
+    @Test
+    void blkDiscardOnALoopDevicePunchesAHoleInTheBackingFile() throws Exception {
+        attach(false);
+        try (Fd fd = Posix.open(loop.device, Posix.O_RDWR | Posix.O_DIRECT); Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate(1024 * 1024, 4096);
+            data.fill((byte) 1);
+            assertThat(Posix.pwrite(fd, data, 0)).isEqualTo(1024 * 1024);
+            Posix.fdatasync(fd);
+
+            Posix.blkDiscard(fd, 0, 1024 * 1024);
+
+            try (Fd backing = Posix.open(loop.backing.toString(), Posix.O_RDONLY)) {
+                assertThatThrownBy(() -> Posix.seekData(backing, 0)).as("the backing file has no data left")
+                        .isInstanceOfSatisfying(PosixException.class,
+                                e -> assertThat(e.errno()).isEqualTo(Errno.ENXIO));
+            }
+        }
+    }
+
+    @Test
+    void blkDiscardOnADescriptorOpenedReadOnlyIsEbadf() throws Exception {
+        attach(false);
+        try (Fd fd = Posix.open(loop.device, Posix.O_RDONLY)) {
+            assertThatThrownBy(() -> Posix.blkDiscard(fd, 0, 4096))
+                    .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
+        }
+    }
 }

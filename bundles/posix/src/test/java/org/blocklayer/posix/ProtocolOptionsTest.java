@@ -59,4 +59,26 @@ class ProtocolOptionsTest {
                 .satisfies(ProtocolOptionsTest::einval)
                 .hasMessage("Invalid parameter value for 'aio': 'bogus' (expected threads, native or io_uring)");
     }
+
+    @Test
+    void discardIsBdrvParseDiscardFlagsIgnoreByDefault() throws Exception {
+        for (String unmap : new String[] {"unmap", "on"}) {
+            BlockOptions options = withFile().put("discard", unmap);
+            assertThat(ProtocolOptions.takeUnmap(options, 0)).as(unmap).isTrue();
+            assertThat(options.keys()).containsExactly("filename");
+        }
+        for (String ignore : new String[] {"ignore", "off"}) {
+            assertThat(ProtocolOptions.takeUnmap(withFile().put("discard", ignore), ProtocolOptions.BDRV_O_UNMAP))
+                    .as(ignore + " wins over the flag").isFalse();
+        }
+        assertThat(ProtocolOptions.takeUnmap(withFile(), 0)).isFalse();
+        assertThat(ProtocolOptions.takeUnmap(withFile(), ProtocolOptions.BDRV_O_UNMAP)).isTrue();
+    }
+
+    @Test
+    void anyOtherDiscardIsEinvalNamingTheValue() {
+        assertThatThrownBy(() -> ProtocolOptions.takeUnmap(withFile().put("discard", "sometimes"), 0))
+                .satisfies(ProtocolOptionsTest::einval)
+                .hasMessage("Invalid discard option: 'sometimes' (expected ignore, off, unmap or on)");
+    }
 }

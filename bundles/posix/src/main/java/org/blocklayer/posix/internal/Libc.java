@@ -48,6 +48,7 @@ public final class Libc {
     private static final MethodHandle FDATASYNC;
     private static final MethodHandle STATX;
     private static final MethodHandle FCNTL_PTR;
+    private static final MethodHandle FALLOCATE;
     private static final MethodHandle STRERRORDESC;
 
     static {
@@ -62,6 +63,7 @@ public final class Libc {
         O_DIRECT = arch.equals("aarch64") ? 0200000 : 040000;
         MethodHandle open = null, close = null, ioctlPtr = null, ioctlLong = null, lseek = null, pread = null;
         MethodHandle pwrite = null, fdatasync = null, statx = null, fcntlPtr = null, strerrordesc = null;
+        MethodHandle fallocate = null;
         if (reason == null) {
             try {
                 Linker linker = Linker.nativeLinker();
@@ -87,6 +89,9 @@ public final class Libc {
                 // fcntl(int fd, int cmd, ...): variadic like open and ioctl; here only the commands taking a pointer.
                 fcntlPtr = downcall(linker, libc, "fcntl",
                         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), errno, variadicAfter2);
+                // fallocate(int fd, int mode, off_t offset, off_t len): glibc's wrapper of the Linux system call.
+                fallocate = downcall(linker, libc, "fallocate",
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), errno);
                 // glibc >= 2.32; thread-safe, unlike strerror. Optional: Errno's texts stand in without it.
                 Optional<MemorySegment> desc = libc.find("strerrordesc_np");
                 if (desc.isPresent()) {
@@ -109,6 +114,7 @@ public final class Libc {
         FDATASYNC = fdatasync;
         STATX = statx;
         FCNTL_PTR = fcntlPtr;
+        FALLOCATE = fallocate;
         STRERRORDESC = strerrordesc;
     }
 
@@ -206,6 +212,15 @@ public final class Libc {
             return (int) FCNTL_PTR.invokeExact(capture, fd, cmd, arg);
         } catch (Throwable t) {
             throw failed("fcntl", t);
+        }
+    }
+
+    /** fallocate(2): allocates, zeroes or deallocates a range of a file, as {@code mode} says. */
+    public static int fallocate(MemorySegment capture, int fd, int mode, long offset, long len) {
+        try {
+            return (int) FALLOCATE.invokeExact(capture, fd, mode, offset, len);
+        } catch (Throwable t) {
+            throw failed("fallocate", t);
         }
     }
 
