@@ -8,7 +8,11 @@ import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.BlockStatus;
+import org.blocklayer.api.driver.Discard;
 import org.blocklayer.api.driver.PermissionHandler;
+import org.blocklayer.api.driver.RequestFlag;
+import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
@@ -22,7 +26,7 @@ import org.osgi.service.component.annotations.Component;
 
 /** Protocol driver {@code file} for regular files: QEMU's {@code bdrv_file} (block/file-posix.c). */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + FileDriver.NAME)
-public final class FileDriver implements BlockDriver, PermissionHandler {
+public final class FileDriver implements BlockDriver, PermissionHandler, WriteZeroes, Discard, BlockStatus {
 
     static final String NAME = "file";
 
@@ -45,13 +49,15 @@ public final class FileDriver implements BlockDriver, PermissionHandler {
 
     /**
      * {@code raw_open} → {@code raw_open_common}. Options: {@code filename} (required), {@code aio=threads},
-     * {@code cache.direct=on|off} (O_DIRECT; also taken from the NOCACHE open flag).
+     * {@code cache.direct=on|off} (O_DIRECT; also taken from the NOCACHE open flag), {@code locking},
+     * {@code discard=ignore|off|unmap|on} (whether discard requests punch holes).
      */
     @Override
     @GlobalStateCode
     public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
         ProtocolOptions protocol = ProtocolOptions.take(NAME, options, flags);
-        FileState state = FileOpener.open(protocol);
+        boolean unmap = ProtocolOptions.takeUnmap(options, flags);
+        FileState state = FileOpener.open(protocol, unmap);
         try {
             bs.setOpaque(state.withLocks(NodeLocks.open(protocol.filename(), options)));
         } catch (BlockException | RuntimeException e) {
@@ -153,6 +159,84 @@ public final class FileDriver implements BlockDriver, PermissionHandler {
     @GraphRdlock
     public void coFlush(BlockNode bs) throws BlockException {
         IO.flush(bs, state(bs));
+    }
+
+    /**
+     * {@code raw_co_pwrite_zeroes}: fallocate on a worker thread, in QEMU's order ({@link Fallocate#zeroes}); with
+     * MAY_UNMAP a hole is punched first. ENOTSUP when the file system has no way, so that the core writes zeros.
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPwriteZeroes(BlockNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
+        FileState state = state(bs);
+        String action = "Could not write zeroes to";
+        IO.requireWritable(action, bs, state);
+        boolean mayUnmap = flags.contains(RequestFlag.MAY_UNMAP);
+        boolean done;
+        try {
+            done = bs.aioContext().threadPool().run(() -> Fallocate.zeroes(state.fd(), offset, bytes, mayUnmap));
+        } catch (IOException e) {
+            throw PosixException.toBlockException(what(action, bs, state, offset, bytes), e);
+        }
+        if (!done) {
+            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes)
+                    + ": the file system supports no fallocate mode that zeroes");
+        }
+    }
+
+    /**
+     * {@code raw_co_pdiscard}: with {@code discard=unmap}, punches a hole on a worker thread, the size unchanged;
+     * with {@code discard=ignore} (the default), or where the file system cannot punch holes, ENOTSUP.
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPdiscard(BlockNode bs, long offset, long bytes) throws BlockException {
+        FileState state = state(bs);
+        String action = "Could not discard";
+        if (!state.unmap()) {
+            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes)
+                    + ": the node was opened with discard=ignore");
+        }
+        IO.requireWritable(action, bs, state);
+        boolean done;
+        try {
+            done = bs.aioContext().threadPool().run(() -> Fallocate.discard(state.fd(), offset, bytes));
+        } catch (IOException e) {
+            throw PosixException.toBlockException(what(action, bs, state, offset, bytes), e);
+        }
+        if (!done) {
+            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes)
+                    + ": the file system cannot punch holes");
+        }
+    }
+
+    /**
+     * {@code raw_co_block_status}: without {@code wantZero} all of the range is DATA|OFFSET_VALID; with it, data and
+     * holes from lseek(SEEK_DATA/SEEK_HOLE) ({@link Allocation#status}), on a worker thread where QEMU calls lseek
+     * on its event loop. Never fails: what lseek cannot tell is data.
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public Status coBlockStatus(BlockNode bs, boolean wantZero, long offset, long bytes) throws BlockException {
+        FileState state = state(bs);
+        if (!wantZero) {
+            return new Status(Status.DATA | Status.OFFSET_VALID, bytes, offset, bs);
+        }
+        try {
+            return bs.aioContext().threadPool()
+                    .run(() -> Allocation.status(bs, state.fd(), offset, bytes, state.alignment()));
+        } catch (IOException e) {
+            throw PosixException.toBlockException(what("Could not get the block status of", bs, state, offset, bytes),
+                    e);
+        }
+    }
+
+    /** {@code <action> node '<node>' (driver file, <filename>) at offset <offset>, <bytes> bytes}. */
+    private static String what(String action, BlockNode bs, FileState state, long offset, long bytes) {
+        return IO.what(action, bs, state.filename()) + " at offset " + offset + ", " + bytes + " bytes";
     }
 
     private static FileState state(BlockNode bs) throws BlockException {

@@ -29,7 +29,7 @@ final class FileOpener {
      * {@code raw_open_common} for the {@code file} driver: the file must exist and be a regular file. With
      * {@code cache.direct} it is opened a second time, O_DIRECT, for reads and writes (see {@link FileState}).
      */
-    static FileState open(ProtocolOptions options) throws BlockException {
+    static FileState open(ProtocolOptions options, boolean unmap) throws BlockException {
         String filename = options.filename();
         boolean writable = options.writable();
         Path path = toPath(filename);
@@ -42,16 +42,30 @@ final class FileOpener {
         } catch (IOException e) {
             throw ProtocolOpen.error(filename, e);
         }
+        AlignedIo direct = null;
         try {
-            return new FileState(filename, channel, writable,
-                    options.direct() ? openDirect(filename, writable) : null, null);
+            direct = options.direct() ? openDirect(filename, writable) : null;
+            Fd fd = direct != null ? direct.fd() : openPlain(filename, writable);
+            return new FileState(filename, channel, writable, direct, fd, unmap, null);
         } catch (BlockException | RuntimeException e) {
+            if (direct != null) {
+                direct.fd().close();
+            }
             try {
                 channel.close();
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    /** open(2) of the same file again, for the calls a FileChannel cannot make (fallocate, SEEK_DATA). */
+    private static Fd openPlain(String filename, boolean writable) throws BlockException {
+        try {
+            return Posix.open(filename, writable ? Posix.O_RDWR : Posix.O_RDONLY);
+        } catch (PosixException e) {
+            throw ProtocolOpen.error(filename, e);
         }
     }
 

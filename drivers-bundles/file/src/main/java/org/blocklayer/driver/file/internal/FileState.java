@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 import org.blocklayer.posix.AlignedIo;
+import org.blocklayer.posix.Fd;
 import org.blocklayer.posix.NodeLocks;
 import org.blocklayer.posix.ProtocolFile;
 
@@ -17,14 +18,22 @@ import org.blocklayer.posix.ProtocolFile;
  * @param writable whether the file was opened read-write ({@code O_RDWR})
  * @param direct   with {@code cache.direct=on}, the same file opened O_DIRECT, which carries every read and write;
  *                 else null
+ * @param fd       the descriptor fallocate and lseek(SEEK_DATA/SEEK_HOLE) go through, which a FileChannel does not
+ *                 give out: the O_DIRECT one with {@code cache.direct}, else one of its own, opened like the channel
+ * @param unmap    {@code discard=unmap}: discard requests punch holes ({@code BDRV_O_UNMAP})
  * @param locks    the node's image locks ({@code locking=auto|on}), or null with {@code locking=off}
  */
-record FileState(String filename, FileChannel channel, boolean writable, AlignedIo direct, NodeLocks locks)
-        implements ProtocolFile {
+record FileState(String filename, FileChannel channel, boolean writable, AlignedIo direct, Fd fd, boolean unmap,
+        NodeLocks locks) implements ProtocolFile {
 
     /** The same state, with its image locks. */
     FileState withLocks(NodeLocks nodeLocks) {
-        return new FileState(filename, channel, writable, direct, nodeLocks);
+        return new FileState(filename, channel, writable, direct, fd, unmap, nodeLocks);
+    }
+
+    /** {@code bs->bl.request_alignment}: the O_DIRECT alignment, else 1. */
+    int alignment() {
+        return direct != null ? direct.alignment() : 1;
     }
 
     /** fstat of the open file, whatever descriptor does the I/O. */
@@ -69,6 +78,7 @@ record FileState(String filename, FileChannel channel, boolean writable, Aligned
         if (direct != null) {
             direct.fd().close();
         }
+        fd.close();
         if (locks != null) {
             locks.close();
         }

@@ -127,7 +127,8 @@ class FileDriverDirectIoTest {
         open(path, OpenFlags.NOCACHE, "cache.direct", "off");
 
         assertThat(bs.opaque(FileState.class).direct()).isNull();
-        assertThat(oDirectOn(path)).as("data, and the image locks").containsExactly(false, false);
+        assertThat(oDirectOn(path)).as("data, fallocate and lseek, and the image locks")
+                .containsExactly(false, false, false);
     }
 
     @Test
