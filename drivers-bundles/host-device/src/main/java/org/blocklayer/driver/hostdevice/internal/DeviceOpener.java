@@ -21,7 +21,7 @@ final class DeviceOpener {
      * {@code raw_open_common(..., device=true)} for Linux block devices. Unlike QEMU, which accepts any character
      * or block device here, only block devices pass: character devices belong to the scsi-generic driver.
      */
-    static DeviceState open(ProtocolOptions options) throws BlockException {
+    static DeviceState open(ProtocolOptions options, boolean unmap) throws BlockException {
         String filename = options.filename();
         boolean writable = options.writable();
         boolean direct = options.direct();
@@ -31,7 +31,7 @@ final class DeviceOpener {
                 checkWritable(fd);
             }
             return new DeviceState(filename, new AlignedIo(fd, direct ? AlignedIo.probeAlignment(fd) : 1), writable,
-                    direct, null);
+                    direct, unmap, null);
         });
     }
 

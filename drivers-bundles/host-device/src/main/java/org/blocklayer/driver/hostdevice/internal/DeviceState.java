@@ -18,14 +18,15 @@ import org.blocklayer.posix.ProtocolFile;
  *                 with O_DIRECT, else 1 ({@code bs->bl.request_alignment})
  * @param writable opened O_RDWR
  * @param direct   opened O_DIRECT ({@code cache.direct=on})
+ * @param unmap    {@code discard=unmap}: discard requests go to the device as BLKDISCARD ({@code BDRV_O_UNMAP})
  * @param locks    the node's image locks ({@code locking=auto|on}), or null with {@code locking=off}
  */
-record DeviceState(String filename, AlignedIo io, boolean writable, boolean direct, NodeLocks locks)
+record DeviceState(String filename, AlignedIo io, boolean writable, boolean direct, boolean unmap, NodeLocks locks)
         implements ProtocolFile {
 
     /** The same state, with its image locks. */
     DeviceState withLocks(NodeLocks nodeLocks) {
-        return new DeviceState(filename, io, writable, direct, nodeLocks);
+        return new DeviceState(filename, io, writable, direct, unmap, nodeLocks);
     }
 
     /** The open device. */

@@ -1,5 +1,6 @@
 package org.blocklayer.driver.hostdevice.internal;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Set;
 
@@ -7,7 +8,11 @@ import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.BlockStatus;
+import org.blocklayer.api.driver.Discard;
 import org.blocklayer.api.driver.PermissionHandler;
+import org.blocklayer.api.driver.RequestFlag;
+import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
@@ -27,7 +32,7 @@ import org.osgi.service.component.annotations.Component;
  * {@code block:resize}/refresh.
  */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + HostDeviceDriver.NAME)
-public final class HostDeviceDriver implements BlockDriver, PermissionHandler {
+public final class HostDeviceDriver implements BlockDriver, PermissionHandler, WriteZeroes, Discard, BlockStatus {
 
     static final String NAME = "host_device";
 
@@ -61,14 +66,16 @@ public final class HostDeviceDriver implements BlockDriver, PermissionHandler {
 
     /**
      * {@code hdev_open}. Options: {@code filename} (required), {@code aio=threads}, {@code cache.direct=on|off}
-     * (O_DIRECT; also taken from the NOCACHE open flag). Read-only nodes open O_RDONLY; a read-write open of a
+     * (O_DIRECT; also taken from the NOCACHE open flag), {@code locking}, {@code discard=ignore|off|unmap|on}
+     * (whether discard requests reach the device). Read-only nodes open O_RDONLY; a read-write open of a
      * read-only device fails with EACCES.
      */
     @Override
     @GlobalStateCode
     public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
         ProtocolOptions protocol = ProtocolOptions.take(NAME, options, flags);
-        DeviceState state = DeviceOpener.open(protocol);
+        boolean unmap = ProtocolOptions.takeUnmap(options, flags);
+        DeviceState state = DeviceOpener.open(protocol, unmap);
         try {
             bs.setOpaque(state.withLocks(NodeLocks.open(protocol.filename(), options)));
         } catch (BlockException | RuntimeException e) {
@@ -161,5 +168,89 @@ public final class HostDeviceDriver implements BlockDriver, PermissionHandler {
             throw new BlockException(Errno.EINVAL, IO.what("Could not resize", bs, state.filename())
                     + ": Cannot grow device files (" + offset + " bytes requested, the device has " + current + ")");
         }
+    }
+
+    /**
+     * {@code hdev_co_pwrite_zeroes} ({@link DeviceZeroes#zeroes}) on a worker thread: with MAY_UNMAP
+     * fallocate(PUNCH_HOLE) on the device first; then BLKZEROOUT, only with {@code cache.direct=on} and without
+     * NO_FALLBACK, as QEMU 7.2. ENOTSUP otherwise, so that the core writes zeros; also (before any system call) for a
+     * range not aligned to the logical block size, which QEMU's core never passes down and the kernel refuses.
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPwriteZeroes(BlockNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
+        String action = "Could not write zeroes to";
+        DeviceState state = IO.state(bs, DeviceState.class, action);
+        IO.requireWritable(action, bs, state);
+        if (!aligned(state, offset, bytes)) {
+            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes)
+                    + ": not aligned to the device's " + state.alignment() + "-byte blocks");
+        }
+        boolean mayUnmap = flags.contains(RequestFlag.MAY_UNMAP);
+        boolean noFallback = flags.contains(RequestFlag.NO_FALLBACK);
+        boolean done = false;
+        if (mayUnmap || (state.direct() && !noFallback)) {
+            try {
+                done = bs.aioContext().threadPool().run(() -> DeviceZeroes.zeroes(state.fd(), offset, bytes,
+                        mayUnmap, state.direct(), noFallback));
+            } catch (IOException e) {
+                throw PosixException.toBlockException(what(action, bs, state, offset, bytes), e);
+            }
+        }
+        if (!done) {
+            String why = !state.direct() ? "BLKZEROOUT is used only with cache.direct=on"
+                    : noFallback ? "BLKZEROOUT may fall back to writing zeros (NO_FALLBACK)"
+                    : "the device supports no way of zeroing";
+            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes) + ": " + why);
+        }
+    }
+
+    /**
+     * {@code hdev_co_pdiscard}: with {@code discard=unmap}, BLKDISCARD on a worker thread; with
+     * {@code discard=ignore} (the default), or on a device that cannot discard, ENOTSUP.
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPdiscard(BlockNode bs, long offset, long bytes) throws BlockException {
+        String action = "Could not discard";
+        DeviceState state = IO.state(bs, DeviceState.class, action);
+        if (!state.unmap()) {
+            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes)
+                    + ": the node was opened with discard=ignore");
+        }
+        IO.requireWritable(action, bs, state);
+        boolean done;
+        try {
+            done = bs.aioContext().threadPool().run(() -> DeviceZeroes.discard(state.fd(), offset, bytes));
+        } catch (IOException e) {
+            throw PosixException.toBlockException(what(action, bs, state, offset, bytes), e);
+        }
+        if (!done) {
+            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes)
+                    + ": the device cannot discard");
+        }
+    }
+
+    /**
+     * What QEMU's {@code bdrv_co_block_status} answers for host_device, which has no callback (no SEEK_DATA on
+     * devices): the whole range is DATA|OFFSET_VALID at the same offset of this node. No system call.
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public Status coBlockStatus(BlockNode bs, boolean wantZero, long offset, long bytes) throws BlockException {
+        IO.state(bs, DeviceState.class, "Could not get the block status of");
+        return new Status(Status.DATA | Status.OFFSET_VALID, bytes, offset, bs);
+    }
+
+    private static boolean aligned(DeviceState state, long offset, long bytes) {
+        return offset % state.alignment() == 0 && bytes % state.alignment() == 0;
+    }
+
+    /** {@code <action> node '<node>' (driver host_device, <filename>) at offset <offset>, <bytes> bytes}. */
+    private static String what(String action, BlockNode bs, DeviceState state, long offset, long bytes) {
+        return IO.what(action, bs, state.filename()) + " at offset " + offset + ", " + bytes + " bytes";
     }
 }
