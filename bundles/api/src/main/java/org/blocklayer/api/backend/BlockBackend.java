@@ -3,6 +3,7 @@ package org.blocklayer.api.backend;
 import java.nio.ByteBuffer;
 import java.util.Set;
 
+import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.graph.Permission;
 import org.osgi.annotation.versioning.ProviderType;
@@ -46,6 +47,24 @@ public interface BlockBackend extends AutoCloseable {
 
     /** {@code blk_pwrite}: needs the write permission (EPERM without it). */
     void pwrite(long offset, ByteBuffer buf) throws BlockException;
+
+    /**
+     * {@code blk_pwrite_zeroes}: needs the write permission. Where the driver cannot write zeroes as such, a buffer of
+     * zeroes is written instead, unless {@code flags} holds NO_FALLBACK (then ENOTSUP).
+     */
+    void pwriteZeroes(long offset, long bytes, Set<RequestFlag> flags) throws BlockException;
+
+    /**
+     * {@code blk_pdiscard}: needs the write permission; EPERM on a read-only node; a driver that cannot discard
+     * makes it succeed doing nothing.
+     */
+    void pdiscard(long offset, long bytes) throws BlockException;
+
+    /**
+     * The map of {@code bytes} from {@code offset} ({@code qemu-img map}): consecutive extents of the same kind
+     * merged, as qemu-img merges them.
+     */
+    java.util.List<MapEntry> map(long offset, long bytes) throws BlockException;
 
     /** {@code blk_flush}. */
     void flush() throws BlockException;

@@ -123,6 +123,32 @@ public interface BlockNode {
     void coFlush() throws BlockException;
 
     /**
+     * {@code bdrv_co_pwrite_zeroes}: through the driver's {@code WriteZeroes} where it has it, else (or on its
+     * ENOTSUP) a buffer of zeroes, unless {@code flags} holds NO_FALLBACK (then ENOTSUP).
+     */
+    @CoroutineFn
+    @GraphRdlock
+    void coPwriteZeroes(long offset, long bytes, java.util.Set<org.blocklayer.api.driver.RequestFlag> flags)
+            throws BlockException;
+
+    /**
+     * {@code bdrv_co_pdiscard}: advice that the range is not needed; a no-op unless the node was opened with
+     * {@code discard=unmap} and its driver can discard. EPERM on a read-only node.
+     */
+    @CoroutineFn
+    @GraphRdlock
+    void coPdiscard(long offset, long bytes) throws BlockException;
+
+    /**
+     * {@code bdrv_co_block_status}: what the range from {@code offset} holds, following raw-like drivers down to the
+     * node that knows; past the end, EOF with no bytes.
+     */
+    @CoroutineFn
+    @GraphRdlock
+    org.blocklayer.api.driver.BlockStatus.Status coBlockStatus(boolean wantZero, long offset, long bytes)
+            throws BlockException;
+
+    /**
      * {@code bdrv_co_truncate}: resizes the node to {@code offset} bytes, then refreshes its length with
      * {@code offset / 512} as hint (B14). Returns the new length ({@code total_sectors * 512}).
      */

@@ -8,6 +8,8 @@ public final class OpenFlags {
     public static final int NOCACHE = 0x0020;
     /** Never flush to stable storage ({@code cache.no-flush=on}). */
     public static final int NO_FLUSH = 0x0200;
+    /** {@code BDRV_O_UNMAP}: discard requests reach the driver ({@code discard=unmap}); without it they do nothing. */
+    public static final int UNMAP = 0x4000;
     /** The node is a protocol node opened by filename. */
     public static final int PROTOCOL = 0x8000;
 

@@ -206,6 +206,23 @@ public final class FakeNode implements BlockNode {
 
     @Override public void pread(long offset, ByteBuffer buf, int flags) { coPreadv(offset, buf, flags); }
     @Override public void pwrite(long offset, ByteBuffer buf, int flags) { coPwritev(offset, buf, flags); }
+    @Override
+    public void coPwriteZeroes(long offset, long bytes, java.util.Set<org.blocklayer.api.driver.RequestFlag> flags)
+            throws BlockException {
+        throw new BlockException(org.blocklayer.api.error.Errno.ENOTSUP, "a FakeNode writes no zeroes");
+    }
+
+    @Override
+    public void coPdiscard(long offset, long bytes) {
+        // Advice: a fake has nothing to give back.
+    }
+
+    @Override
+    public org.blocklayer.api.driver.BlockStatus.Status coBlockStatus(boolean wantZero, long offset, long bytes) {
+        return new org.blocklayer.api.driver.BlockStatus.Status(org.blocklayer.api.driver.BlockStatus.Status.DATA
+                | org.blocklayer.api.driver.BlockStatus.Status.ALLOCATED, bytes, offset, this);
+    }
+
     @Override public void flush() { coFlush(); }
     @Override public long truncate(long offset) { return coTruncate(offset); }
 

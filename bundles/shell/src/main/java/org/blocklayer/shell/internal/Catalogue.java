@@ -44,11 +44,21 @@ final class Catalogue {
             List.of(Option.valued("-P", "--pattern", "PATTERN",
                     "fail with EINVAL unless every byte read equals PATTERN (0-255 or 0x00-0xff)")),
             "NODE", NODE_HELP, "OFFSET LENGTH", RANGE);
-    static final Usage WRITE = new Usage("write", "[-P PATTERN | -z] NODE OFFSET LENGTH",
+    static final Usage WRITE = new Usage("write", "[-P PATTERN | -z [-u]] NODE OFFSET LENGTH",
             "write LENGTH bytes at OFFSET (qemu-io write): the byte PATTERN, default 0xcd, or zeroes",
             List.of(Option.valued("-P", "--pattern", "PATTERN", "the byte to write (0-255 or 0x00-0xff)"),
-                    Option.flag("-z", "--zero", "write zeroes")),
+                    Option.flag("-z", "--zero", "write zeroes as one write-zeroes request (no buffer where the"
+                            + " driver can)"),
+                    Option.flag("-u", "--unmap", "with -z: the zeroes may be written by deallocating (MAY_UNMAP)")),
             "NODE", NODE_HELP, "OFFSET LENGTH", RANGE);
+    static final Usage DISCARD = new Usage("discard", "NODE OFFSET LENGTH",
+            "discard LENGTH bytes at OFFSET (qemu-io discard): advice, acted on with discard=unmap",
+            "NODE", NODE_HELP, "OFFSET LENGTH", RANGE);
+    static final Usage MAP = new Usage("map", "[--output human|json] NODE",
+            "the node's allocation map (qemu-img map): data, zeroes and where they lie",
+            List.of(Option.valued(null, "--output", "FORMAT", "human (default: data extents only) or json (every"
+                    + " extent, as qemu-img map --output=json)")),
+            "NODE", NODE_HELP);
     static final Usage FLUSH = new Usage("flush", "NODE", "flush a node's data to stable storage (bdrv_flush)",
             "NODE", NODE_HELP);
     static final Usage RESIZE = new Usage("resize", "NODE SIZE",
@@ -74,7 +84,7 @@ final class Catalogue {
 
     /** In the order the overview lists them. */
     static final List<Usage> ALL = List.of(OPEN, NODES, INFO, LENGTH, CLOSE, DRIVERS, READ, WRITE, DUMP, FLUSH,
-            RESIZE, REFRESH, SG_CAPACITY, IOTHREAD, MOVE, BACKENDS, DETACH_TIMEOUT, DECLARED, HELP);
+            DISCARD, MAP, RESIZE, REFRESH, SG_CAPACITY, IOTHREAD, MOVE, BACKENDS, DETACH_TIMEOUT, DECLARED, HELP);
 
     private Catalogue() {
     }

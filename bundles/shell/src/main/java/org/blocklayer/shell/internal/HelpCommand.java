@@ -3,7 +3,7 @@ package org.blocklayer.shell.internal;
 import java.util.List;
 
 import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.annotations.GogoCommand;
+import org.apache.felix.service.command.Function;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -11,9 +11,8 @@ import org.osgi.service.component.annotations.Component;
  * shell's profile looks {@code block} up first, so a bare {@code help} is this one; for a command of another scope
  * it hands over to Gogo's own help ({@code felix:help}).
  */
-@Component(service = HelpCommand.class)
-@GogoCommand(scope = "block", function = {"help"})
-public final class HelpCommand {
+@Component(service = Function.class, property = {"osgi.command.scope=block", "osgi.command.function=help"})
+public final class HelpCommand implements Function {
     static final String NUMBERS = """
             numbers (OFFSET, LENGTH, SIZE) are read as qemu-io reads them (QEMU's qemu_strtosz):
               decimal (4096; 010 is ten) or hexadecimal with 0x (0x10 is 16)
@@ -28,7 +27,16 @@ public final class HelpCommand {
     public HelpCommand() {
     }
 
-    public Object help(CommandSession session, String... args) throws Exception {
+    /**
+     * A {@link Function}, not a method Gogo matches by reflection: Gogo turns a bare {@code null} into a null
+     * argument, which it cannot hand to a method that also takes the session ("argument type mismatch").
+     */
+    @Override
+    public Object execute(CommandSession session, List<Object> arguments) throws Exception {
+        return help(session, arguments.stream().map(String::valueOf).toArray(String[]::new));
+    }
+
+    Object help(CommandSession session, String... args) throws Exception {
         if (Usage.asksHelp(args)) {
             return Catalogue.HELP.help();
         }
@@ -57,9 +65,8 @@ public final class HelpCommand {
             text.append("  ").append(u.command()).append(" ".repeat(width - u.command().length() + 2))
                     .append(u.summary()).append('\n');
         }
-        for (String line : List.of("help COMMAND (or COMMAND --help) shows one command's options and arguments;",
-                "help numbers: how offsets and sizes are read; help gogo: Gogo's own commands;",
-                "Tab completes commands, node names and file paths; 'exit' quits.")) {
+        for (String line : List.of("help COMMAND (or COMMAND --help): one command; help numbers: how sizes are read;",
+                "help gogo: Gogo's own commands; Tab completes commands, nodes and paths; 'exit' quits.")) {
             text.append(line).append('\n');
         }
         return text.toString();

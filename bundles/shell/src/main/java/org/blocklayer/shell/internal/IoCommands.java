@@ -10,10 +10,13 @@ import static org.blocklayer.shell.internal.Catalogue.WRITE;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 import org.apache.felix.service.command.annotations.GogoCommand;
 import org.blocklayer.api.backend.BlockBackend;
+import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockGraph;
@@ -28,7 +31,7 @@ import org.osgi.service.component.annotations.Reference;
  * after a check of the whole range, with live progress on the terminal when they take longer than a second.
  */
 @Component(service = IoCommands.class)
-@GogoCommand(scope = "block", function = {"read", "write", "flush", "resize", "refresh", "dump"})
+@GogoCommand(scope = "block", function = {"read", "write", "flush", "resize", "refresh", "dump", "discard", "map"})
 public final class IoCommands {
     static final int CHUNK = 1 << 20;
     /** Beyond this a dump is no longer something to read on a terminal. */
@@ -72,10 +75,61 @@ public final class IoCommands {
         if (zero && given != null) {
             throw WRITE.error("-P and -z exclude each other");
         }
-        int fill = zero ? 0 : given == null ? 0xcd : given;
+        boolean unmap = p.has("--unmap");
+        if (unmap && !zero) {
+            throw WRITE.error("-u needs -z");
+        }
+        int fill = given == null ? 0xcd : given;
         long offset = size(WRITE, "OFFSET", w[1]);
         long length = size(WRITE, "LENGTH", w[2]);
+        if (zero) {
+            // qemu-io write -z: one write-zeroes request, which the driver may do without a buffer (B49).
+            Set<RequestFlag> flags = unmap ? EnumSet.of(RequestFlag.MAY_UNMAP) : EnumSet.noneOf(RequestFlag.class);
+            return reported(() -> {
+                RequestRange.check(graph, w[0], "write", offset, length);
+                long start = System.nanoTime();
+                backends.with(w[0], false, blk -> {
+                    blk.pwriteZeroes(offset, length, flags);
+                    return null;
+                });
+                return new IoResult("wrote", offset, length, 1, System.nanoTime() - start);
+            });
+        }
         return reported(() -> transfer(w[0], offset, length, true, fill));
+    }
+
+    public Object discard(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return Catalogue.DISCARD.help();
+        }
+        String[] w = Catalogue.DISCARD.exactly(List.of("NODE", "OFFSET", "LENGTH"), args);
+        long offset = size(Catalogue.DISCARD, "OFFSET", w[1]);
+        long length = size(Catalogue.DISCARD, "LENGTH", w[2]);
+        return reported(() -> {
+            RequestRange.check(graph, w[0], "discard", offset, length);
+            long start = System.nanoTime();
+            backends.with(w[0], false, blk -> {
+                blk.pdiscard(offset, length);
+                return null;
+            });
+            return new IoResult("discard", offset, length, 1, System.nanoTime() - start);
+        });
+    }
+
+    public Object map(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return Catalogue.MAP.help();
+        }
+        Usage.Parsed p = Catalogue.MAP.parse(args);
+        String node = p.exactly(List.of("NODE"))[0];
+        String output = p.value("--output");
+        if (output != null && !output.equals("json") && !output.equals("human")) {
+            throw Catalogue.MAP.error("--output takes human or json, not '" + Printable.of(output) + "'");
+        }
+        return reported(() -> {
+            long length = graph.getLength(node);
+            return new MapResult(backends.with(node, true, blk -> blk.map(0, length)), "json".equals(output));
+        });
     }
 
     public Object flush(String... args) throws CommandException {

@@ -6,6 +6,7 @@ import java.util.stream.Stream;
 
 import org.apache.felix.service.command.Converter;
 import org.blocklayer.api.backend.BackendInfo;
+import org.blocklayer.api.backend.MapEntry;
 import org.blocklayer.api.backend.NodeUser;
 import org.blocklayer.api.graph.DeclarationInfo;
 import org.blocklayer.api.graph.DriverInfo;
@@ -67,6 +68,7 @@ public final class ResultFormatter implements Converter {
                 default -> l.declarations().stream().map(d -> orNone(d.node())).collect(Collectors.joining(", "));
             };
             case IoResult r -> checked(level, ioReport(r));
+            case MapResult m -> checked(level, m.json() ? mapJson(m.entries()) : mapHuman(m.entries()));
             case DumpResult d -> checked(level, hexDump(d));
             case IothreadList l -> switch (checked(level)) {
                 case INSPECT -> String.join("\n", l.ids());
@@ -82,6 +84,40 @@ public final class ResultFormatter implements Converter {
         return String.format(java.util.Locale.ROOT, "%s %d/%d bytes at offset %d%n%s, %d ops; %05.2f sec (%s/sec and"
                         + " %.4f ops/sec)", r.verb(), r.bytes(), r.bytes(), r.offset(), humanSize(r.bytes()), r.ops(),
                 seconds, humanSize((long) (r.bytes() / seconds)), r.ops() / seconds);
+    }
+
+    /** {@code qemu-img map --output=json}: one object a line, as qemu-img's dump_map_entry prints them. */
+    static String mapJson(List<MapEntry> entries) {
+        StringBuilder out = new StringBuilder("[");
+        for (int i = 0; i < entries.size(); i++) {
+            MapEntry e = entries.get(i);
+            out.append("{ \"start\": ").append(e.start()).append(", \"length\": ").append(e.length())
+                    .append(", \"depth\": ").append(e.depth()).append(", \"present\": ").append(e.present())
+                    .append(", \"zero\": ").append(e.zero()).append(", \"data\": ").append(e.data());
+            if (e.offset() >= 0) {
+                out.append(", \"offset\": ").append(e.offset());
+            }
+            out.append('}').append(i + 1 < entries.size() ? ",\n" : "");
+        }
+        return out.append(']').toString();
+    }
+
+    /** {@code qemu-img map}'s human layout: the extents that hold data, where they lie, in which file. */
+    static String mapHuman(List<MapEntry> entries) {
+        StringBuilder out = new StringBuilder(String.format("%-16s%-16s%-16s%s", "Offset", "Length", "Mapped to",
+                "File"));
+        for (MapEntry e : entries) {
+            if (e.data() && e.offset() >= 0) {
+                out.append('\n').append(String.format("%-16s%-16s%-16s%s", hex(e.start()), hex(e.length()),
+                        hex(e.offset()), e.file()));
+            }
+        }
+        return out.toString();
+    }
+
+    /** C's {@code %#x}: 0x-prefixed, except for zero. */
+    private static String hex(long v) {
+        return v == 0 ? "0" : "0x" + Long.toHexString(v);
     }
 
     /** qemu-io's cvtstr: bytes below 1 KiB, else KiB/MiB/GiB/TiB with three decimals, a ".000" dropped. */

@@ -74,6 +74,22 @@ final class FakeBackends implements BlockBackends {
             }
 
             @Override
+            public void pwriteZeroes(long offset, long bytes, Set<org.blocklayer.api.driver.RequestFlag> flags)
+                    throws BlockException {
+                throw new BlockException(Errno.ENOTSUP, "fake");
+            }
+
+            @Override
+            public void pdiscard(long offset, long bytes) throws BlockException {
+                throw new BlockException(Errno.ENOTSUP, "fake");
+            }
+
+            @Override
+            public List<org.blocklayer.api.backend.MapEntry> map(long offset, long bytes) throws BlockException {
+                throw new BlockException(Errno.ENOTSUP, "fake");
+            }
+
+            @Override
             public long truncate(long length) throws BlockException {
                 throw new BlockException(Errno.ENOTSUP, "fake");
             }

@@ -43,6 +43,7 @@ class GogoParsingTest {
         processor = new CommandProcessorImpl(threadIo);
         BlockCommands commands = new BlockCommands(graph, new ShellBackends(new FakeBackends()));
         FUNCTIONS.forEach(f -> processor.addCommand("block", commands, f));
+        processor.addCommand("block", new HelpCommand(), "help");
         processor.addConverter(new ResultFormatter());
         session = processor.createSession(new ByteArrayInputStream(new byte[0]),
                 new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()));
@@ -288,5 +289,14 @@ class GogoParsingTest {
 
     private static String describeOf(Throwable e) throws Exception {
         return (String) e.getClass().getMethod("describe").invoke(e);
+    }
+
+    /** Found by HostileInputIT: Gogo's bare null reached help as "argument type mismatch", a class name. */
+    @Test
+    void helpTakesGogosNullAsAWord() throws Exception {
+        assertThatThrownBy(() -> run("block:help null 1P")).isInstanceOf(CommandException.class)
+                .hasMessageStartingWith("block:help: unexpected argument '1P'");
+        assertThat(run("block:help")).startsWith("block commands (scope block");
+        assertThat(run("block:help open")).startsWith("block:open - ");
     }
 }

@@ -185,4 +185,33 @@ class IoCommandsTest {
                 .hasToString("error: node 'd': read cancelled after 0 of 4194304 bytes (ECANCELED)");
         assertThat(Thread.interrupted()).as("the interrupt was taken").isFalse();
     }
+
+    /** B51: the map of a sparse raw image equals qemu-img's, extent for extent; write -z and discard punch holes. */
+    @Test
+    void mapEqualsQemuImgMapAndZeroesAndDiscardLeaveHoles() throws Exception {
+        Path img = image(4 << 20);
+        assertThat(qemuIo(img, "write -P 1 64k 64k")).contains("wrote");
+        assertThat(qemuIo(img, "write -P 2 1M 4k")).contains("wrote");
+        graph.open(null, BlockOptions.parse("driver=raw,node-name=d,discard=unmap,file.driver=file,file.filename="
+                + img), OpenFlags.RDWR);
+
+        assertThat(ResultFormatter.mapJson(((MapResult) io.map("--output", "json", "d")).entries()))
+                .isEqualTo(qemuImgMap(img));
+
+        write("-z", "-u", "d", "64k", "64k");
+        io.discard("d", "1M", "4k");
+        assertThat(java.nio.file.Files.readAllBytes(img)).containsOnly(0);
+        assertThat(ResultFormatter.mapJson(((MapResult) io.map("--output", "json", "d")).entries()))
+                .isEqualTo(qemuImgMap(img)).doesNotContain("\"data\": true");
+        assertThat(ResultFormatter.mapHuman(((MapResult) io.map("d")).entries()))
+                .isEqualTo("Offset          Length          Mapped to       File");
+    }
+
+    private static String qemuImgMap(Path image) throws Exception {
+        Process p = new ProcessBuilder("qemu-img", "map", "--output=json", "-f", "raw", image.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out.strip();
+    }
 }

@@ -1,11 +1,16 @@
 package org.blocklayer.core.internal.graph;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.backend.BlockBackend;
+import org.blocklayer.api.backend.MapEntry;
+import org.blocklayer.api.driver.BlockStatus;
+import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.Permission;
@@ -125,6 +130,48 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
         CoWrappers.mixed(enter(null), () -> coRequest(() -> {
             root.coFlush();
             return null;
+        }));
+    }
+
+    @Override
+    public void pwriteZeroes(long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
+        CoWrappers.mixed(enter(Permission.WRITE), () -> coRequest(() -> {
+            root.coPwriteZeroes(offset, bytes, flags);
+            return null;
+        }));
+    }
+
+    @Override
+    public void pdiscard(long offset, long bytes) throws BlockException {
+        CoWrappers.mixed(enter(Permission.WRITE), () -> coRequest(() -> {
+            root.coPdiscard(offset, bytes);
+            return null;
+        }));
+    }
+
+    /** {@code qemu-img map}: block status extent by extent (at most 1 GiB each ask), merged as qemu-img merges. */
+    @Override
+    public List<MapEntry> map(long offset, long bytes) throws BlockException {
+        return CoWrappers.mixed(enter(null), () -> coRequest(() -> {
+            List<MapEntry> entries = new ArrayList<>();
+            long end = offset + bytes;
+            for (long at = offset; at < end; ) {
+                BlockStatus.Status st = root.coBlockStatus(true, at, Math.min(1L << 30, end - at));
+                if (st.bytes() == 0) {
+                    break;
+                }
+                boolean hasOffset = st.has(BlockStatus.Status.OFFSET_VALID);
+                MapEntry e = new MapEntry(at, st.bytes(), 0, st.has(BlockStatus.Status.ALLOCATED),
+                        st.has(BlockStatus.Status.ZERO), st.has(BlockStatus.Status.DATA), hasOffset ? st.map() : -1,
+                        hasOffset && st.file() != null ? st.file().filename() : null);
+                if (!entries.isEmpty() && entries.getLast().continuedBy(e)) {
+                    entries.set(entries.size() - 1, entries.getLast().merge(e));
+                } else {
+                    entries.add(e);
+                }
+                at += st.bytes();
+            }
+            return entries;
         }));
     }
 

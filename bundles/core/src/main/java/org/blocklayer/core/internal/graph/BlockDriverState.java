@@ -10,6 +10,10 @@ import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.BlockStatus;
+import org.blocklayer.api.driver.Discard;
+import org.blocklayer.api.driver.RequestFlag;
+import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockChild;
@@ -433,6 +437,133 @@ public final class BlockDriverState implements BlockNode {
         }
     }
 
+    /** Largest zeroed buffer the write-zeroes fallback writes at once ({@code MAX_WRITE_ZEROES_BOUNCE_BUFFER}). */
+    static final int ZEROES_BOUNCE = 1 << 20;
+
+    /**
+     * {@code bdrv_co_pwrite_zeroes} → {@code bdrv_co_do_pwrite_zeroes}: the driver's write zeroes where it has one;
+     * where it has none or answers ENOTSUP, a zeroed buffer (B49), unless NO_FALLBACK asks for ENOTSUP instead.
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPwriteZeroes(long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
+        assert Rules.coroutineReader(graphLock, "bdrv_co_pwrite_zeroes");
+        incInFlight();
+        try {
+            BlockDriver d = checkRange(offset, bytes, "write zeroes to");
+            if (isReadOnly()) {
+                throw error(Errno.EPERM, "Block node is read-only");
+            }
+            if (bytes == 0) {
+                return;
+            }
+            if (d instanceof WriteZeroes zeroes) {
+                try {
+                    zeroes.coPwriteZeroes(this, offset, bytes, flags);
+                    return;
+                } catch (BlockException e) {
+                    if (e.errno() != Errno.ENOTSUP) {
+                        throw e;
+                    }
+                }
+            }
+            if (flags.contains(RequestFlag.NO_FALLBACK)) {
+                throw error(Errno.ENOTSUP, "Cannot write zeroes to " + bytes + " bytes at offset " + offset
+                        + " without writing a buffer of them (NO_FALLBACK)");
+            }
+            int fua = flags.contains(RequestFlag.FUA) ? RequestFlag.FUA.value() : 0;
+            ByteBuffer zeroBuffer = ByteBuffer.allocate((int) Math.min(bytes, ZEROES_BOUNCE));
+            for (long done = 0; done < bytes; ) {
+                int n = (int) Math.min(zeroBuffer.capacity(), bytes - done);
+                d.coPwritev(this, offset + done, zeroBuffer.clear().limit(n), fua);
+                done += n;
+            }
+        } finally {
+            decInFlight();
+        }
+    }
+
+    /**
+     * {@code bdrv_co_pdiscard}: EPERM on a read-only node; otherwise advice: nothing happens without
+     * {@code discard=unmap} or a driver that can discard, and the driver's ENOTSUP is success (B50).
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPdiscard(long offset, long bytes) throws BlockException {
+        assert Rules.coroutineReader(graphLock, "bdrv_co_pdiscard");
+        incInFlight();
+        try {
+            BlockDriver d = checkRange(offset, bytes, "discard");
+            if (isReadOnly()) {
+                throw error(Errno.EPERM, "Block node is read-only");
+            }
+            if ((openFlags & OpenFlags.UNMAP) == 0 || !(d instanceof Discard discard) || bytes == 0) {
+                return;
+            }
+            try {
+                discard.coPdiscard(this, offset, bytes);
+            } catch (BlockException e) {
+                if (e.errno() != Errno.ENOTSUP) {
+                    throw e;
+                }
+            }
+        } finally {
+            decInFlight();
+        }
+    }
+
+    /**
+     * {@code bdrv_co_block_status}: past the end, EOF with no bytes; a driver without the capability has data
+     * everywhere (a protocol's at the same offset of itself); a RAW answer asks the node it names; data or zero
+     * means allocated here.
+     */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public BlockStatus.Status coBlockStatus(boolean wantZero, long offset, long bytes) throws BlockException {
+        assert Rules.coroutineReader(graphLock, "bdrv_co_block_status");
+        BlockDriver d = drv;
+        if (d == null) {
+            throw noMedium();
+        }
+        long total = coGetLength();
+        if (offset < 0 || bytes < 0) {
+            throw error(Errno.EINVAL, "Invalid block status request: " + bytes + " bytes at offset " + offset);
+        }
+        if (offset >= total) {
+            return new BlockStatus.Status(BlockStatus.Status.EOF, 0, 0, null);
+        }
+        long n = Math.min(bytes, total - offset);
+        if (n == 0) {
+            return new BlockStatus.Status(0, 0, 0, null);
+        }
+        if (!(d instanceof BlockStatus status)) {
+            int flags = BlockStatus.Status.DATA | BlockStatus.Status.ALLOCATED;
+            if (d.protocolName() != null) {
+                flags |= BlockStatus.Status.OFFSET_VALID;
+            }
+            return new BlockStatus.Status(flags, n, offset, d.protocolName() != null ? this : null);
+        }
+        BlockStatus.Status answer = status.coBlockStatus(this, wantZero, offset, n);
+        if (answer.bytes() <= 0 || answer.bytes() > n) {
+            throw error(Errno.EIO, "driver reported block status for " + answer.bytes() + " bytes of " + n);
+        }
+        if (answer.has(BlockStatus.Status.RAW)) {
+            BlockNode below = answer.file();
+            if (below == null) {
+                throw error(Errno.EIO, "driver reported RAW block status without a file");
+            }
+            return below.coBlockStatus(wantZero, answer.map(), answer.bytes());
+        }
+        int flags = answer.flags();
+        if ((flags & (BlockStatus.Status.DATA | BlockStatus.Status.ZERO)) != 0) {
+            flags |= BlockStatus.Status.ALLOCATED;
+        }
+        return new BlockStatus.Status(flags, answer.bytes(), answer.map(), answer.file());
+    }
+
     /**
      * {@code bdrv_co_truncate}: checks as QEMU (no medium, negative size, read-only), lets the driver resize, then
      * refreshes with hint {@code offset >> 9} (B14).
@@ -504,6 +635,25 @@ public final class BlockDriverState implements BlockNode {
     private Void awaitMedium() {
         MediumWait.await(this, graph.detachTimeoutNanos());
         return null;
+    }
+
+    /** {@link #checkRequest} for a request without a buffer: {@code bytes} from {@code offset}. */
+    @CoroutineFn
+    @GraphRdlock
+    private BlockDriver checkRange(long offset, long bytes, String what) throws BlockException {
+        BlockDriver d = drv;
+        if (d == null) {
+            throw noMedium();
+        }
+        if (offset < 0 || bytes < 0) {
+            throw error(Errno.EIO, "Cannot " + what + " " + bytes + " bytes at offset " + offset + ": negative");
+        }
+        long length = coGetLength();
+        if (offset > length || length - offset < bytes) {
+            throw error(Errno.EIO, "Cannot " + what + " " + bytes + " bytes at offset " + offset
+                    + ": the node ends at " + length);
+        }
+        return d;
     }
 
     /** {@code bdrv_check_request} plus the end-of-device check a BlockBackend does ({@code blk_check_byte_request}). */

@@ -23,7 +23,7 @@ final class NodeOpener {
     static final String DEFAULT_PROTOCOL = "file";
     /** The options every node takes, which block.c consumes before the driver sees the rest. */
     private static final List<String> CORE_KEYS = List.of("driver", "node-name", "read-only", "cache.direct",
-            "cache.no-flush", ContextChange.PIN_OPTION);
+            "cache.no-flush", "discard", ContextChange.PIN_OPTION);
 
     /**
      * How deep children may nest in one open ({@code file.file.file...}). QEMU's option parsers end somewhere too;
@@ -58,6 +58,7 @@ final class NodeOpener {
         // update_flags_from_options: the cache options are block.c's, as flags the children inherit.
         openFlags = flag(openFlags, OpenFlags.NOCACHE, options.takeBool("cache.direct"));
         openFlags = flag(openFlags, OpenFlags.NO_FLUSH, options.takeBool("cache.no-flush"));
+        openFlags = flag(openFlags, OpenFlags.UNMAP, discard(options.takeString("discard")));
         if (drv.protocolName() != null) {
             openFlags |= OpenFlags.PROTOCOL;
         }
@@ -278,6 +279,18 @@ final class NodeOpener {
             shown.takeString(key);
         }
         return shown.isEmpty() ? null : shown.toString();
+    }
+
+    /** {@code bdrv_parse_discard_flags}: ignore/off or unmap/on; null when not given (inherited). */
+    private static Boolean discard(String value) throws BlockException {
+        if (value == null) {
+            return null;
+        }
+        return switch (value) {
+            case "ignore", "off" -> false;
+            case "unmap", "on" -> true;
+            default -> throw new BlockException(Errno.EINVAL, "Invalid discard option");
+        };
     }
 
     private static int flag(int flags, int bit, Boolean on) {

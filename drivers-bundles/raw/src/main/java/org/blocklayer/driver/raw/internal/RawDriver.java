@@ -8,7 +8,11 @@ import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.ChildPermissions;
+import org.blocklayer.api.driver.Discard;
+import org.blocklayer.api.driver.RequestFlag;
+import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockChild;
@@ -21,7 +25,7 @@ import org.osgi.service.component.annotations.Component;
 
 /** Format driver {@code raw}: QEMU's {@code bdrv_raw} (block/raw-format.c), a window over its {@code file} child. */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + RawDriver.NAME)
-public final class RawDriver implements BlockDriver, ChildPermissions {
+public final class RawDriver implements BlockDriver, ChildPermissions, WriteZeroes, Discard, BlockStatus {
 
     static final String NAME = "raw";
 
@@ -101,6 +105,31 @@ public final class RawDriver implements BlockDriver, ChildPermissions {
     @GraphRdlock
     public void coTruncate(BlockNode bs, long offset) throws BlockException {
         child(bs).coTruncate(state(bs).truncateTo(bs.nodeName(), offset));
+    }
+
+    /** {@code raw_co_pwrite_zeroes}: the same zeroes in the window of the child. */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPwriteZeroes(BlockNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
+        child(bs).coPwriteZeroes(state(bs).childOffset(bs.nodeName(), offset, bytes, true), bytes, flags);
+    }
+
+    /** {@code raw_co_pdiscard}. */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public void coPdiscard(BlockNode bs, long offset, long bytes) throws BlockException {
+        child(bs).coPdiscard(state(bs).childOffset(bs.nodeName(), offset, bytes, true), bytes);
+    }
+
+    /** {@code raw_co_block_status}: whatever the child holds at the same place of the window ({@code BDRV_BLOCK_RAW}). */
+    @Override
+    @CoroutineFn
+    @GraphRdlock
+    public Status coBlockStatus(BlockNode bs, boolean wantZero, long offset, long bytes) throws BlockException {
+        long childOffset = state(bs).childOffset(bs.nodeName(), offset, bytes, false);
+        return new Status(Status.RAW | Status.OFFSET_VALID, bytes, childOffset, child(bs));
     }
 
     /** Forwards the flush to the child, as {@code bdrv_co_flush} does for a format without its own. */
