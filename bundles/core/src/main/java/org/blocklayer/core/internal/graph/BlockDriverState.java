@@ -10,6 +10,7 @@ import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.BlockLimits;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.Discard;
 import org.blocklayer.api.driver.RequestFlag;
@@ -22,6 +23,7 @@ import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.core.internal.coroutine.CoQueue;
+import org.blocklayer.core.internal.coroutine.CoRwLock;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.blocklayer.core.internal.lock.GraphRwLock;
@@ -63,6 +65,8 @@ public final class BlockDriverState implements BlockNode {
     /** What all users take and share, as the last permission refresh set it ({@code bdrv_get_cumulative_perm}). */
     private volatile int cumulativeTaken;
     private volatile int cumulativeShared = Permissions.ALL;
+    private volatile BlockLimits.Limits limits = BlockLimits.Limits.NONE;
+    private final CoRwLock serialisingWrites = new CoRwLock();
 
     BlockDriverState(Graph graph, GraphRwLock graphLock, String nodeName, BlockOptions options, int openFlags,
                      EventLoop ctx) {
@@ -277,6 +281,22 @@ public final class BlockDriverState implements BlockNode {
         return !drainedWaiters.isEmpty();
     }
 
+    // ---- limits (B48) ----
+
+    /** {@code bs->bl}: what the driver and its data children allow; set after each driver open. */
+    BlockLimits.Limits limits() {
+        return limits;
+    }
+
+    void setLimits(BlockLimits.Limits limits) {
+        this.limits = limits;
+    }
+
+    /** Padded writes hold it for writing, other writes for reading, on nodes with an alignment above 1. */
+    CoRwLock serialisingWrites() {
+        return serialisingWrites;
+    }
+
     // ---- permissions ----
 
     List<BlockBackendImpl> backends() {
@@ -394,7 +414,7 @@ public final class BlockDriverState implements BlockNode {
         incInFlight();
         try {
             BlockDriver d = checkRequest(offset, buf, "read");
-            d.coPreadv(this, offset, buf, flags);
+            RequestPadding.read(this, d, offset, buf, flags);
         } finally {
             decInFlight();
         }
@@ -411,7 +431,7 @@ public final class BlockDriverState implements BlockNode {
             if (isReadOnly()) {
                 throw error(Errno.EPERM, "Block node is read-only");
             }
-            d.coPwritev(this, offset, buf, flags);
+            RequestPadding.write(this, d, offset, buf, flags);
         } finally {
             decInFlight();
         }

@@ -133,6 +133,13 @@ final class NodeOpener {
             throw new BlockException(Errno.EIO, bs.prefix() + "the driver failed to open the node: " + e, e);
         }
         try {
+            bs.setLimits(NodeLimits.refresh(bs, drv));
+        } catch (BlockException | RuntimeException e) {
+            releaseOpened(bs);
+            throw e instanceof BlockException be ? named(bs, drv, be)
+                    : new BlockException(Errno.EINVAL, prefix(bs, drv) + "Invalid block limits: " + e.getMessage(), e);
+        }
+        try {
             if (Coroutine.inCoroutine()) {
                 bs.refreshTotalSectors(bs.totalSectors());
             } else {

@@ -39,6 +39,7 @@ class ZeroesDiscardTest {
 
     /** A protocol driver over a byte array, with no capabilities. */
     static class MemoryDriver implements BlockDriver {
+        // Not final: AlignmentTest's driver is one with limits.
         final byte[] data = new byte[SIZE];
         final List<String> calls = new ArrayList<>();
 

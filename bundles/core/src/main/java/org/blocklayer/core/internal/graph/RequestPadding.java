@@ -1,0 +1,116 @@
+package org.blocklayer.core.internal.graph;
+
+import java.nio.ByteBuffer;
+
+import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.annotation.GraphRdlock;
+import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.BlockLimits.Limits;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.core.internal.coroutine.CoRwLock;
+
+/**
+ * What io.c does between a request and the driver when the node has limits (B48): a request not aligned to the
+ * node's request alignment is padded to whole blocks ({@code bdrv_pad_request}), a write by reading the head and
+ * tail blocks first; a request longer than the max transfer goes in pieces ({@code bdrv_aligned_preadv},
+ * {@code bdrv_aligned_pwritev}). Padded writes are serialised against every other write of the node, as QEMU marks
+ * them SERIALISING, so that no write lands between the read and the write of a read-modify-write.
+ */
+final class RequestPadding {
+    private RequestPadding() {
+    }
+
+    @CoroutineFn
+    @GraphRdlock
+    static void read(BlockDriverState bs, BlockDriver d, long offset, ByteBuffer buf, int flags)
+            throws BlockException {
+        Limits limits = bs.limits();
+        int align = limits.requestAlignment();
+        int length = buf.remaining();
+        if (offset % align == 0 && length % align == 0) {
+            pieces(bs, d, false, offset, buf, flags);
+            return;
+        }
+        long start = offset - Math.floorMod(offset, align);
+        ByteBuffer bounce = ByteBuffer.allocate(Math.toIntExact(alignUp(offset + length, align) - start));
+        pieces(bs, d, false, start, bounce, flags);
+        buf.put(bounce.clear().position((int) (offset - start)).limit((int) (offset - start) + length));
+    }
+
+    @CoroutineFn
+    @GraphRdlock
+    static void write(BlockDriverState bs, BlockDriver d, long offset, ByteBuffer buf, int flags)
+            throws BlockException {
+        Limits limits = bs.limits();
+        int align = limits.requestAlignment();
+        if (align == 1) {
+            // Nothing is ever read-modify-written here: no write needs to wait for one.
+            pieces(bs, d, true, offset, buf, flags);
+            return;
+        }
+        CoRwLock serialising = bs.serialisingWrites();
+        int length = buf.remaining();
+        boolean aligned = offset % align == 0 && length % align == 0;
+        if (aligned) {
+            serialising.rdlock();
+        } else {
+            serialising.wrlock();
+        }
+        try {
+            if (aligned) {
+                pieces(bs, d, true, offset, buf, flags);
+                return;
+            }
+            long start = offset - Math.floorMod(offset, align);
+            long end = alignUp(offset + length, align);
+            ByteBuffer bounce = ByteBuffer.allocate(Math.toIntExact(end - start));
+            if (offset != start) {
+                pieces(bs, d, false, start, bounce.slice(0, align), 0);
+            }
+            if ((offset + length) % align != 0 && (end - align > start || offset == start)) {
+                pieces(bs, d, false, end - align, bounce.slice((int) (end - align - start), align), 0);
+            }
+            bounce.put((int) (offset - start), buf, buf.position(), length);
+            buf.position(buf.limit());
+            pieces(bs, d, true, start, bounce.clear(), flags);
+        } finally {
+            serialising.unlock();
+        }
+    }
+
+    /** {@code bdrv_aligned_preadv}/{@code pwritev}: at most max transfer bytes per driver call. */
+    @CoroutineFn
+    @GraphRdlock
+    private static void pieces(BlockDriverState bs, BlockDriver d, boolean write, long offset, ByteBuffer buf,
+            int flags) throws BlockException {
+        long max = bs.limits().maxTransfer();
+        int total = buf.remaining();
+        if (max == 0 || total <= max) {
+            call(bs, d, write, offset, buf, flags);
+            return;
+        }
+        int base = buf.position();
+        for (int done = 0; done < total; ) {
+            int n = (int) Math.min(max, total - done);
+            call(bs, d, write, offset + done, buf.slice(base + done, n), flags);
+            done += n;
+        }
+        buf.position(base + total);
+    }
+
+    @CoroutineFn
+    @GraphRdlock
+    private static void call(BlockDriverState bs, BlockDriver d, boolean write, long offset, ByteBuffer buf,
+            int flags) throws BlockException {
+        if (write) {
+            d.coPwritev(bs, offset, buf, flags);
+        } else {
+            d.coPreadv(bs, offset, buf, flags);
+        }
+    }
+
+    private static long alignUp(long value, int align) {
+        long rest = Math.floorMod(value, align);
+        return rest == 0 ? value : value + align - rest;
+    }
+}

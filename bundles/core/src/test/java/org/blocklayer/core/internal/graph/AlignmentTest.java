@@ -1,0 +1,137 @@
+package org.blocklayer.core.internal.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.EnumSet;
+
+import org.blocklayer.api.backend.BlockBackend;
+import org.blocklayer.api.driver.BlockLimits;
+import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.graph.Permission;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** B48: requests are padded to the node's request alignment and split by its max transfer, invisibly. */
+@Timeout(60)
+class AlignmentTest {
+    private final CoreFixture core = new CoreFixture();
+
+    @AfterEach
+    void tearDown() {
+        core.close();
+    }
+
+    /** A memory driver that accepts only 4 KiB-aligned requests of at most 64 KiB, and says so. */
+    static class BlockyDriver extends ZeroesDiscardTest.MemoryDriver implements BlockLimits {
+        @Override
+        public String formatName() {
+            return "blocky";
+        }
+
+        @Override
+        public String protocolName() {
+            return "blocky";
+        }
+
+        @Override
+        public Limits refreshLimits(BlockNode bs, Limits defaults) {
+            return defaults.withTransfer(4096, 65536);
+        }
+
+        @Override
+        public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) {
+            check("read", offset, buf.remaining());
+            super.coPreadv(bs, offset, buf, flags);
+        }
+
+        @Override
+        public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) {
+            check("write", offset, buf.remaining());
+            super.coPwritev(bs, offset, buf, flags);
+        }
+
+        private void check(String what, long offset, int length) {
+            if (!what.equals("write")) {
+                calls.add(what + " " + offset + "+" + length);
+            }
+            if (offset % 4096 != 0 || length % 4096 != 0 || length > 65536) {
+                throw new AssertionError("unaligned or too long " + what + " reached the driver: " + offset + "+"
+                        + length);
+            }
+        }
+    }
+
+    private BlockBackend open(BlockyDriver drv) throws Exception {
+        core.graph.addDriver(drv, "test.bundle", "1.0.0");
+        core.graph.open(null, BlockOptions.parse("driver=blocky,node-name=b"), OpenFlags.RDWR);
+        return core.graph.attach("b", "", EnumSet.of(Permission.CONSISTENT_READ, Permission.WRITE),
+                Permission.ALL);
+    }
+
+    @Test
+    @DisplayName("B48: an unaligned write is a read-modify-write of whole blocks")
+    void unalignedWriteIsReadModifyWrite() throws Exception {
+        BlockyDriver drv = new BlockyDriver();
+        BlockBackend blk = open(drv);
+        byte[] hello = "hello, block layer".getBytes();
+
+        blk.pwrite(4090, ByteBuffer.wrap(hello));
+
+        assertThat(drv.calls).containsExactly("read 0+4096", "read 4096+4096", "write 0+8192");
+        byte[] expected = new byte[8192];
+        Arrays.fill(expected, (byte) 0x5a);
+        System.arraycopy(hello, 0, expected, 4090, hello.length);
+        assertThat(Arrays.copyOfRange(drv.data, 0, 8192)).isEqualTo(expected);
+    }
+
+    @Test
+    @DisplayName("B48: an unaligned read reads whole blocks and returns the bytes asked for")
+    void unalignedReadIsPadded() throws Exception {
+        BlockyDriver drv = new BlockyDriver();
+        BlockBackend blk = open(drv);
+        drv.data[5000] = 7;
+        ByteBuffer buf = ByteBuffer.allocate(3);
+
+        blk.pread(4999, buf);
+
+        assertThat(drv.calls).containsExactly("read 4096+4096");
+        assertThat(buf.array()).containsExactly(0x5a, 7, 0x5a);
+    }
+
+    @Test
+    @DisplayName("B48: a long request goes to the driver in max-transfer pieces")
+    void longRequestsAreSplit() throws Exception {
+        BlockyDriver drv = new BlockyDriver();
+        BlockBackend blk = open(drv);
+
+        blk.pread(0, ByteBuffer.allocate(1 << 20));
+
+        assertThat(drv.calls).hasSize(16).allMatch(c -> c.endsWith("+65536"));
+        drv.calls.clear();
+        blk.pwrite(65536, ByteBuffer.allocate(200_000));
+        assertThat(drv.calls).as("head aligned, tail block read, then max-transfer pieces").containsExactly(
+                "read 262144+4096", "write 65536+65536", "write 131072+65536", "write 196608+65536",
+                "write 262144+4096");
+    }
+
+    @Test
+    void aDriverAskingForAnAlignmentThatIsNoPowerOfTwoCannotOpen() {
+        BlockyDriver drv = new BlockyDriver() {
+            @Override
+            public Limits refreshLimits(BlockNode bs, Limits defaults) {
+                return new Limits(3000, 0, 0, 0, 0, 0, 0);
+            }
+        };
+        core.graph.addDriver(drv, "test.bundle", "1.0.0");
+        assertThatThrownBy(() -> core.graph.open(null, BlockOptions.parse("driver=blocky,node-name=b"),
+                OpenFlags.RDWR)).hasMessageContaining("Invalid block limits: request alignment 3000 is no power of two");
+        assertThat(core.graph.nodes()).isEmpty();
+    }
+}
