@@ -200,7 +200,7 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     /** {@code blk_co_do_preadv} and friends: in flight, held back while drained, then under the read lock. */
     @CoroutineFn
     private <T> T coRequest(CoFn<T> body) throws BlockException {
-        MediumWait.await(root, owner.detachTimeoutNanos());
+        MediumWait.await(root, owner.detachTimeoutNanos(), owner.mediumWaiters());
         inFlight.incrementAndGet();
         try {
             // blk_wait_while_drained: a waiting request is not in flight, or the drain would wait for it forever.

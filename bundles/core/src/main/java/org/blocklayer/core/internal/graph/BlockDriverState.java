@@ -653,7 +653,7 @@ public final class BlockDriverState implements BlockNode {
      */
     @CoroutineFn
     private Void awaitMedium() {
-        MediumWait.await(this, graph.detachTimeoutNanos());
+        MediumWait.await(this, graph.detachTimeoutNanos(), graph.mediumWaiters());
         return null;
     }
 

@@ -25,6 +25,7 @@ import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.graph.Permission;
 import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.CoFn;
+import org.blocklayer.core.internal.coroutine.CoQueue;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.blocklayer.core.internal.coroutine.Scheduler;
@@ -69,6 +70,8 @@ public final class Graph implements BlockGraph, BlockBackends {
     private final DriverRegistry drivers = new DriverRegistry();
     private final NodeNames names = new NodeNames();
     private final Backends backends = new Backends(this);
+    /** Requests waiting for a driver that went away to come back (X2); restarted whenever that may have changed. */
+    private final CoQueue mediumWaiters = new CoQueue();
     private final NodeOpener opener;
     /** X2's detach-timeout; 30 s as the issue asks, settable at run time. */
     private volatile long detachTimeoutNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
@@ -258,6 +261,11 @@ public final class Graph implements BlockGraph, BlockBackends {
                 }
             }
         }
+        mediumWaiters.restartAll();
+    }
+
+    CoQueue mediumWaiters() {
+        return mediumWaiters;
     }
 
     /** How long I/O waits for a driver that went away to come back before failing with ENOMEDIUM (X2). */
@@ -630,6 +638,8 @@ public final class Graph implements BlockGraph, BlockBackends {
     @GlobalStateCode
     void forget(BlockDriverState bs) {
         nodes.remove(bs.nodeName(), bs);
+        // A request waiting for this node's driver has nothing left to wait for.
+        mediumWaiters.restartAll();
     }
 
     /**

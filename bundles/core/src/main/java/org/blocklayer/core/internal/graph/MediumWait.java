@@ -1,9 +1,10 @@
 package org.blocklayer.core.internal.graph;
 
-import java.util.concurrent.TimeUnit;
 
 import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.core.internal.coroutine.CoQueue;
 import org.blocklayer.core.internal.coroutine.Coroutine;
+import org.blocklayer.core.internal.coroutine.EventLoop;
 
 /**
  * Holds back a request from outside while a driver its node needs has gone and may come back (X2): the way QEMU's
@@ -12,24 +13,28 @@ import org.blocklayer.core.internal.coroutine.Coroutine;
  * fails with ENOMEDIUM as it would have at once.
  */
 final class MediumWait {
-    /** How often a waiting request looks again: short next to any timeout worth setting. */
-    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-
     private MediumWait() {
     }
 
+    /**
+     * Waits, yielding, while {@code bs} or a node below it has lost a driver that may come back, at most
+     * {@code timeoutNanos}. No polling: the graph restarts {@code waiters} whenever a driver comes back or a node
+     * goes, and a timer restarts them at this waiter's deadline (the others look at their own and wait again).
+     */
     @CoroutineFn
-    static void await(BlockDriverState bs, long timeoutNanos) {
+    static void await(BlockDriverState bs, long timeoutNanos, CoQueue waiters) {
         if (timeoutNanos <= 0 || !waitsForDriver(bs)) {
             return;
         }
         long deadline = System.nanoTime() + timeoutNanos;
-        while (waitsForDriver(bs)) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
+        EventLoop ctx = Coroutine.current().context();
+        EventLoop.Timer timer = ctx.scheduleAfter(timeoutNanos, waiters::restartAll);
+        try {
+            while (waiters.coWaitIf(() -> waitsForDriver(bs) && System.nanoTime() < deadline)) {
+                // Woken: the loop's condition looks again.
             }
-            Coroutine.sleep(Math.min(left, POLL_NANOS));
+        } finally {
+            timer.cancel();
         }
     }
 
