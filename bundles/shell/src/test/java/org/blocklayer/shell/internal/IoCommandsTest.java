@@ -188,6 +188,8 @@ class IoCommandsTest {
 
     /** B51: the map of a sparse raw image equals qemu-img's, extent for extent; write -z and discard punch holes. */
     @Test
+    @org.junit.jupiter.api.DisplayName("B51: block:map --output json equals qemu-img map --output=json, also after"
+            + " write -z -u and discard")
     void mapEqualsQemuImgMapAndZeroesAndDiscardLeaveHoles() throws Exception {
         Path img = image(4 << 20);
         assertThat(qemuIo(img, "write -P 1 64k 64k")).contains("wrote");
