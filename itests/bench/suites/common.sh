@@ -32,11 +32,12 @@ build_modules() {
     jar=$(ls "$m"/target/*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1 || true)
     if [ -z "$jar" ] || [ -n "$(find "$m/src" "$m/pom.xml" -newer "$jar" -type f 2>/dev/null | head -1)" ]; then
       echo "suite: building $m" >&2
-      ./mvnw -q -B -o -Dmaven.test.skip=true install -f "$m/pom.xml"
+      ./mvnw -q -B -Dmaven.test.skip=true install -f "$m/pom.xml"
     fi
   done
-  echo "suite: building the bench profile of itests" >&2
-  ./mvnw -q -o -B -Dmaven.test.skip=true -Pbench -pl itests package
+  echo "suite: building the bench profile of itests (and what it needs that is not installed yet)" >&2
+  ./mvnw -q -B -Dmaven.test.skip=true install -pl itests -am
+  ./mvnw -q -B -Dmaven.test.skip=true -Pbench -pl itests package
   classpath="itests/target/classes:$(cat itests/target/bench.classpath)"
 }
 
