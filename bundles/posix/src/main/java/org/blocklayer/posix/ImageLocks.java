@@ -1,11 +1,12 @@
 package org.blocklayer.posix;
 
 import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.Permission;
 
 /**
  * QEMU's image locking protocol (block/file-posix.c), through which QEMU processes sharing an image file learn each
  * other's permissions: a process holds a shared lock on byte 100+i for each permission bit i it has taken and on
- * byte 200+i for each permission it does not share (bits as in {@link ImagePermission}). Before taking
+ * byte 200+i for each permission it does not share (bits as in {@link Permission}). Before taking
  * permissions, it looks for another owner's lock on 200+i (someone does not share what it wants) and on 100+i
  * (someone uses what it does not share). All locks are shared ones, so taking them never fails because of another
  * process: only the test says no.
@@ -26,7 +27,7 @@ public final class ImageLocks {
     private final Fd fd;
     private final String filename;
     private int perm;
-    private int sharedPerm = ImagePermission.ALL;
+    private int sharedPerm = Permission.ALL_MASK;
     private int lockedPerm;
     private int lockedSharedPerm;
 
@@ -101,10 +102,10 @@ public final class ImageLocks {
      */
     public synchronized void applyLockBytes(int permLockBits, int sharedPermLockBits, boolean unlock)
             throws ImageLockException {
-        for (ImagePermission p : ImagePermission.values()) {
+        for (Permission p : Permission.values()) {
             lockedPerm = applyByte(PERM_BASE, p, permLockBits, lockedPerm, unlock);
         }
-        for (ImagePermission p : ImagePermission.values()) {
+        for (Permission p : Permission.values()) {
             lockedSharedPerm = applyByte(SHARED_BASE, p, sharedPermLockBits, lockedSharedPerm, unlock);
         }
     }
@@ -118,8 +119,8 @@ public final class ImageLocks {
             boolean unlock) throws ImageLockException {
         ImageLocks untracked = new ImageLocks(fd, filename);
         if (unlock) {
-            untracked.lockedPerm = ImagePermission.ALL;
-            untracked.lockedSharedPerm = ImagePermission.ALL;
+            untracked.lockedPerm = Permission.ALL_MASK;
+            untracked.lockedSharedPerm = Permission.ALL_MASK;
         }
         untracked.applyLockBytes(permLockBits, sharedPermLockBits, unlock);
     }
@@ -130,13 +131,13 @@ public final class ImageLocks {
      * another owner holds byte 100+i (it uses it): {@code Failed to get shared "write" lock}. EAGAIN, no hint.
      */
     public void checkLockBytes(int perm, int sharedPerm) throws ImageLockException {
-        for (ImagePermission p : ImagePermission.values()) {
-            if ((perm & p.bit()) != 0) {
+        for (Permission p : Permission.values()) {
+            if ((perm & p.mask()) != 0) {
                 testByte(SHARED_BASE, p, "Failed to get \"" + p.qemuName() + "\" lock");
             }
         }
-        for (ImagePermission p : ImagePermission.values()) {
-            if ((sharedPerm & p.bit()) == 0) {
+        for (Permission p : Permission.values()) {
+            if ((sharedPerm & p.mask()) == 0) {
                 testByte(PERM_BASE, p, "Failed to get shared \"" + p.qemuName() + "\" lock");
             }
         }
@@ -161,9 +162,9 @@ public final class ImageLocks {
     }
 
     /** One byte of raw_apply_lock_bytes's loops: returns the locked bits as they are afterwards. */
-    private int applyByte(int base, ImagePermission p, int wanted, int locked, boolean unlock)
+    private int applyByte(int base, Permission p, int wanted, int locked, boolean unlock)
             throws ImageLockException {
-        int bit = p.bit();
+        int bit = p.mask();
         int off = base + p.bitNumber();
         if ((wanted & bit) != 0 && (locked & bit) == 0) {
             try {
@@ -184,7 +185,7 @@ public final class ImageLocks {
         return locked;
     }
 
-    private void testByte(int base, ImagePermission p, String message) throws ImageLockException {
+    private void testByte(int base, Permission p, String message) throws ImageLockException {
         boolean held;
         try {
             held = ByteLocks.heldByOther(fd, base + p.bitNumber(), 1, true);
@@ -219,7 +220,7 @@ public final class ImageLocks {
     }
 
     private static void requireBits(int perm, int shared) {
-        if (((perm | shared) & ~ImagePermission.ALL) != 0) {
+        if (((perm | shared) & ~Permission.ALL_MASK) != 0) {
             throw new IllegalArgumentException("not a permission set: perm 0x" + Integer.toHexString(perm)
                     + ", shared 0x" + Integer.toHexString(shared));
         }

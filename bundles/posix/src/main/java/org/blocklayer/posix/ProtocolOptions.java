@@ -36,11 +36,8 @@ public record ProtocolOptions(String filename, boolean writable, boolean direct)
         return new ProtocolOptions(filename, (flags & OpenFlags.RDWR) != 0, direct);
     }
 
-    /**
-     * {@code BDRV_O_UNMAP} (block.h), which {@link OpenFlags} does not name yet: set when the core parses
-     * {@code discard} into the open flags, as QEMU's block.c does.
-     */
-    public static final int BDRV_O_UNMAP = 0x4000;
+    /** {@code BDRV_O_UNMAP}: {@link OpenFlags#UNMAP}, set when the core parses {@code discard} into the open flags. */
+    public static final int BDRV_O_UNMAP = OpenFlags.UNMAP;
 
     /**
      * Takes {@code discard} out of {@code options} as QEMU's {@code bdrv_parse_discard_flags} reads it:
@@ -50,16 +47,8 @@ public record ProtocolOptions(String filename, boolean writable, boolean direct)
      * @return true for unmap
      */
     public static boolean takeUnmap(BlockOptions options, int flags) throws BlockException {
-        String discard = options.takeString("discard");
-        if (discard == null) {
-            return (flags & BDRV_O_UNMAP) != 0;
-        }
-        return switch (discard) {
-            case "ignore", "off" -> false;
-            case "unmap", "on" -> true;
-            default -> throw new BlockException(Errno.EINVAL, "Invalid discard option: '" + discard
-                    + "' (expected ignore, off, unmap or on)");
-        };
+        Boolean unmap = OpenFlags.parseDiscard(options.takeString("discard"));
+        return unmap != null ? unmap : (flags & BDRV_O_UNMAP) != 0;
     }
 
     /** {@code BlockdevAioOptions}, as raw_open_common's {@code qapi_enum_parse} checks it. */

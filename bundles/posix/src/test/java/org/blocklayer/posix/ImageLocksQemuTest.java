@@ -2,11 +2,11 @@ package org.blocklayer.posix;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.blocklayer.posix.ImagePermission.CONSISTENT_READ;
-import static org.blocklayer.posix.ImagePermission.RESIZE;
-import static org.blocklayer.posix.ImagePermission.WRITE;
-import static org.blocklayer.posix.ImagePermission.WRITE_UNCHANGED;
-import static org.blocklayer.posix.ImagePermission.bits;
+import static org.blocklayer.api.graph.Permission.CONSISTENT_READ;
+import static org.blocklayer.api.graph.Permission.RESIZE;
+import static org.blocklayer.api.graph.Permission.WRITE;
+import static org.blocklayer.api.graph.Permission.WRITE_UNCHANGED;
+import static org.blocklayer.api.graph.Permission.mask;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.posix.testing.ProcLocks;
 import org.blocklayer.posix.testing.QemuIo;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 // A separate thread: a qemu-io that never prompts would block a pipe read that no interrupt ends.
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ImageLocksQemuTest {
-    private static final int ALL = ImagePermission.ALL;
+    private static final int ALL = Permission.ALL_MASK;
 
     @TempDir
     Path dir;
@@ -61,7 +62,7 @@ class ImageLocksQemuTest {
     @Test
     void qemuIoCannotWriteWhileBlocklayerHoldsWriteUnshared_B47() throws Exception {
         try (Fd fd = Posix.open(image, Posix.O_RDWR)) {
-            hold(fd, bits(CONSISTENT_READ, WRITE), ALL & ~bits(WRITE));
+            hold(fd, mask(CONSISTENT_READ, WRITE), ALL & ~mask(WRITE));
 
             QemuIo.Result write = QemuIo.run("-f", "raw", "-c", "write 0 512", image);
             assertThat(write.status()).isEqualTo(1);
@@ -80,11 +81,11 @@ class ImageLocksQemuTest {
         record Case(List<String> qemuIoArgs, int perm, int shared) {
         }
         List<Case> cases = List.of(
-                new Case(List.of("-f", "raw"), bits(CONSISTENT_READ, WRITE), ALL),
-                new Case(List.of("-r", "-f", "raw"), bits(CONSISTENT_READ), ALL),
-                new Case(List.of("-f", "qcow2"), bits(CONSISTENT_READ, WRITE, RESIZE),
-                        bits(CONSISTENT_READ, WRITE_UNCHANGED)),
-                new Case(List.of("-r", "-f", "qcow2"), bits(CONSISTENT_READ), bits(CONSISTENT_READ, WRITE_UNCHANGED)));
+                new Case(List.of("-f", "raw"), mask(CONSISTENT_READ, WRITE), ALL),
+                new Case(List.of("-r", "-f", "raw"), mask(CONSISTENT_READ), ALL),
+                new Case(List.of("-f", "qcow2"), mask(CONSISTENT_READ, WRITE, RESIZE),
+                        mask(CONSISTENT_READ, WRITE_UNCHANGED)),
+                new Case(List.of("-r", "-f", "qcow2"), mask(CONSISTENT_READ), mask(CONSISTENT_READ, WRITE_UNCHANGED)));
         for (Case c : cases) {
             var qemuBytes = heldByQemuIo(c.qemuIoArgs);
             try (Fd fd = Posix.open(image, Posix.O_RDWR)) {
@@ -119,7 +120,7 @@ class ImageLocksQemuTest {
         }
         List<String> againstBlocklayer;
         try (Fd fd = Posix.open(image, Posix.O_RDWR)) {
-            hold(fd, bits(CONSISTENT_READ, WRITE, RESIZE), bits(CONSISTENT_READ, WRITE_UNCHANGED));
+            hold(fd, mask(CONSISTENT_READ, WRITE, RESIZE), mask(CONSISTENT_READ, WRITE_UNCHANGED));
             againstBlocklayer = answers(probes);
         }
 
@@ -152,28 +153,28 @@ class ImageLocksQemuTest {
             ImageLocks locks = new ImageLocks(fd, image);
             // A read-write qemu-io on a raw image uses write (and shares everything).
             try (QemuIo.Holder writer = QemuIo.hold("-f", "raw", image)) {
-                assertThatThrownBy(() -> locks.prepare(bits(CONSISTENT_READ, WRITE), ALL & ~bits(WRITE)))
+                assertThatThrownBy(() -> locks.prepare(mask(CONSISTENT_READ, WRITE), ALL & ~mask(WRITE)))
                         .isInstanceOfSatisfying(ImageLockException.class, e -> {
                             assertThat(e.getMessage()).isEqualTo("Failed to get shared \"write\" lock");
                             assertThat(e.errno()).isEqualTo(Errno.EAGAIN);
                             assertThat(e.hint()).isEqualTo("Is another process using the image [" + image + "]?");
                         });
                 // Sharing write, blocklayer may write alongside it, as a second qemu-io may.
-                locks.prepare(bits(CONSISTENT_READ, WRITE), ALL);
+                locks.prepare(mask(CONSISTENT_READ, WRITE), ALL);
                 locks.abort();
             }
             // A read-write qemu-io on a qcow2 image does not share write.
             try (QemuIo.Holder writer = QemuIo.hold("-f", "qcow2", image)) {
-                assertThatThrownBy(() -> locks.prepare(bits(CONSISTENT_READ, WRITE), ALL))
+                assertThatThrownBy(() -> locks.prepare(mask(CONSISTENT_READ, WRITE), ALL))
                         .isInstanceOfSatisfying(ImageLockException.class, e -> {
                             assertThat(e.getMessage()).isEqualTo("Failed to get \"write\" lock");
                             assertThat(e.errno()).isEqualTo(Errno.EAGAIN);
                             assertThat(e.hint()).isEqualTo("Is another process using the image [" + image + "]?");
                         });
-                locks.prepare(bits(CONSISTENT_READ), ALL);
-                locks.commit(bits(CONSISTENT_READ), ALL);
+                locks.prepare(mask(CONSISTENT_READ), ALL);
+                locks.commit(mask(CONSISTENT_READ), ALL);
             }
-            assertThat(locks.lockedPerm()).isEqualTo(bits(CONSISTENT_READ));
+            assertThat(locks.lockedPerm()).isEqualTo(mask(CONSISTENT_READ));
             assertThat(locks.lockedSharedPerm()).isZero();
         }
     }
@@ -184,8 +185,8 @@ class ImageLocksQemuTest {
             ImageLocks locks = new ImageLocks(fd, image);
             // blocklayer reads while a read-only qemu-io holds the image, even without sharing write itself ...
             try (QemuIo.Holder reader = QemuIo.hold("-r", "-f", "qcow2", image)) {
-                locks.prepare(bits(CONSISTENT_READ), ALL & ~bits(WRITE, RESIZE));
-                locks.commit(bits(CONSISTENT_READ), ALL & ~bits(WRITE, RESIZE));
+                locks.prepare(mask(CONSISTENT_READ), ALL & ~mask(WRITE, RESIZE));
+                locks.commit(mask(CONSISTENT_READ), ALL & ~mask(WRITE, RESIZE));
             }
             // ... and qemu-io reads while blocklayer holds it that way, but cannot write.
             QemuIo.Result read = QemuIo.run("-r", "-f", "qcow2", "-c", "read 0 512", image);
@@ -203,11 +204,11 @@ class ImageLocksQemuTest {
         Files.write(raw, new byte[1 << 20]);
         try (Fd fd = Posix.open(raw.toString(), Posix.O_RDWR)) {
             ImageLocks locks = new ImageLocks(fd, raw.toString());
-            locks.prepare(bits(CONSISTENT_READ, WRITE), ALL & ~bits(WRITE));
-            locks.commit(bits(CONSISTENT_READ, WRITE), ALL & ~bits(WRITE));
+            locks.prepare(mask(CONSISTENT_READ, WRITE), ALL & ~mask(WRITE));
+            locks.commit(mask(CONSISTENT_READ, WRITE), ALL & ~mask(WRITE));
             assertThat(QemuIo.run("-f", "raw", "-c", "write 0 512", raw.toString()).status()).isEqualTo(1);
 
-            locks.commit(bits(CONSISTENT_READ), ALL);
+            locks.commit(mask(CONSISTENT_READ), ALL);
 
             QemuIo.Result write = QemuIo.run("-f", "raw", "-c", "write 0 512", raw.toString());
             assertThat(write.status()).isZero();

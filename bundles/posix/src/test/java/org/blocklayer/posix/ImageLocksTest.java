@@ -2,11 +2,11 @@ package org.blocklayer.posix;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.blocklayer.posix.ImagePermission.CONSISTENT_READ;
-import static org.blocklayer.posix.ImagePermission.RESIZE;
-import static org.blocklayer.posix.ImagePermission.WRITE;
-import static org.blocklayer.posix.ImagePermission.WRITE_UNCHANGED;
-import static org.blocklayer.posix.ImagePermission.bits;
+import static org.blocklayer.api.graph.Permission.CONSISTENT_READ;
+import static org.blocklayer.api.graph.Permission.RESIZE;
+import static org.blocklayer.api.graph.Permission.WRITE;
+import static org.blocklayer.api.graph.Permission.WRITE_UNCHANGED;
+import static org.blocklayer.api.graph.Permission.mask;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +14,7 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.posix.testing.ProcLocks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * process is "another process" to the first, as QEMU's own iotests use it.
  */
 class ImageLocksTest {
-    private static final int ALL = ImagePermission.ALL;
+    private static final int ALL = Permission.ALL_MASK;
 
     @TempDir
     Path dir;
@@ -61,11 +62,11 @@ class ImageLocksTest {
 
     @Test
     void permissionBitsAndNamesAreQemus() {
-        assertThat(bits(CONSISTENT_READ)).isEqualTo(0x01);
-        assertThat(bits(WRITE)).isEqualTo(0x02);
-        assertThat(bits(WRITE_UNCHANGED)).isEqualTo(0x04);
-        assertThat(bits(RESIZE)).isEqualTo(0x08);
-        assertThat(ImagePermission.names(ALL)).isEqualTo("consistent read, write, write unchanged, resize");
+        assertThat(mask(CONSISTENT_READ)).isEqualTo(0x01);
+        assertThat(mask(WRITE)).isEqualTo(0x02);
+        assertThat(mask(WRITE_UNCHANGED)).isEqualTo(0x04);
+        assertThat(mask(RESIZE)).isEqualTo(0x08);
+        assertThat(Permission.names(ALL)).isEqualTo("consistent read, write, write unchanged, resize");
         assertThat(ImageLocks.ofdLocksAvailable()).isTrue();
     }
 
@@ -73,11 +74,11 @@ class ImageLocksTest {
     void applyLocksByte100PlusEachPermissionTakenAnd200PlusEachNotShared_B47() throws Exception {
         ImageLocks locks = new ImageLocks(ours, image.toString());
 
-        locks.applyLockBytes(bits(CONSISTENT_READ, WRITE), bits(WRITE), false);
+        locks.applyLockBytes(mask(CONSISTENT_READ, WRITE), mask(WRITE), false);
 
         assertThat(seenFromTheirs()).containsExactly(100, 101, 201);
-        assertThat(locks.lockedPerm()).isEqualTo(bits(CONSISTENT_READ, WRITE));
-        assertThat(locks.lockedSharedPerm()).isEqualTo(bits(WRITE));
+        assertThat(locks.lockedPerm()).isEqualTo(mask(CONSISTENT_READ, WRITE));
+        assertThat(locks.lockedSharedPerm()).isEqualTo(mask(WRITE));
         // Shared locks: a reader elsewhere may take the same bytes.
         ByteLocks.lock(theirs, 100, 1, false);
         ByteLocks.lock(theirs, 201, 1, false);
@@ -86,21 +87,21 @@ class ImageLocksTest {
     @Test
     void applyWithUnlockReleasesTheBytesNoLongerNeeded_B47() throws Exception {
         ImageLocks locks = new ImageLocks(ours, image.toString());
-        locks.applyLockBytes(bits(CONSISTENT_READ, WRITE, RESIZE), bits(WRITE, RESIZE), false);
+        locks.applyLockBytes(mask(CONSISTENT_READ, WRITE, RESIZE), mask(WRITE, RESIZE), false);
 
-        locks.applyLockBytes(bits(CONSISTENT_READ), bits(RESIZE), true);
+        locks.applyLockBytes(mask(CONSISTENT_READ), mask(RESIZE), true);
 
         assertThat(seenFromTheirs()).containsExactly(100, 203);
-        assertThat(locks.lockedPerm()).isEqualTo(bits(CONSISTENT_READ));
-        assertThat(locks.lockedSharedPerm()).isEqualTo(bits(RESIZE));
+        assertThat(locks.lockedPerm()).isEqualTo(mask(CONSISTENT_READ));
+        assertThat(locks.lockedSharedPerm()).isEqualTo(mask(RESIZE));
     }
 
     @Test
     void applyWithoutUnlockKeepsTheBytesItHolds() throws Exception {
         ImageLocks locks = new ImageLocks(ours, image.toString());
-        locks.applyLockBytes(bits(CONSISTENT_READ, WRITE), bits(WRITE), false);
+        locks.applyLockBytes(mask(CONSISTENT_READ, WRITE), mask(WRITE), false);
 
-        locks.applyLockBytes(bits(CONSISTENT_READ), 0, false);
+        locks.applyLockBytes(mask(CONSISTENT_READ), 0, false);
 
         assertThat(seenFromTheirs()).containsExactly(100, 101, 201);
     }
@@ -109,7 +110,7 @@ class ImageLocksTest {
     void untrackedApplyWithUnlockUnlocksEveryByteNotAskedFor() throws Exception {
         new ImageLocks(ours, image.toString()).applyLockBytes(ALL, ALL, false);
 
-        ImageLocks.applyLockBytes(ours, image.toString(), bits(WRITE), 0, true);
+        ImageLocks.applyLockBytes(ours, image.toString(), mask(WRITE), 0, true);
 
         assertThat(seenFromTheirs()).containsExactly(101);
     }
@@ -117,25 +118,25 @@ class ImageLocksTest {
     @Test
     void commitHoldsTheNewPermissionsAndReleasesTheOld_B47() throws Exception {
         ImageLocks locks = new ImageLocks(ours, image.toString());
-        locks.prepare(bits(CONSISTENT_READ, WRITE), ALL & ~bits(WRITE));
-        assertThat(locks.commit(bits(CONSISTENT_READ, WRITE), ALL & ~bits(WRITE))).isNull();
+        locks.prepare(mask(CONSISTENT_READ, WRITE), ALL & ~mask(WRITE));
+        assertThat(locks.commit(mask(CONSISTENT_READ, WRITE), ALL & ~mask(WRITE))).isNull();
         assertThat(seenFromTheirs()).containsExactly(100, 101, 201);
 
-        locks.prepare(bits(CONSISTENT_READ), ALL);
+        locks.prepare(mask(CONSISTENT_READ), ALL);
         assertThat(seenFromTheirs()).as("prepare only adds").containsExactly(100, 101, 201);
-        assertThat(locks.commit(bits(CONSISTENT_READ), ALL)).isNull();
+        assertThat(locks.commit(mask(CONSISTENT_READ), ALL)).isNull();
 
         assertThat(seenFromTheirs()).containsExactly(100);
-        assertThat(locks.perm()).isEqualTo(bits(CONSISTENT_READ));
+        assertThat(locks.perm()).isEqualTo(mask(CONSISTENT_READ));
         assertThat(locks.sharedPerm()).isEqualTo(ALL);
     }
 
     @Test
     void abortDropsWhatPrepareLocked() throws Exception {
         ImageLocks locks = new ImageLocks(ours, image.toString());
-        locks.prepare(bits(CONSISTENT_READ), ALL);
-        locks.commit(bits(CONSISTENT_READ), ALL);
-        locks.prepare(bits(CONSISTENT_READ, RESIZE), ALL & ~bits(RESIZE));
+        locks.prepare(mask(CONSISTENT_READ), ALL);
+        locks.commit(mask(CONSISTENT_READ), ALL);
+        locks.prepare(mask(CONSISTENT_READ, RESIZE), ALL & ~mask(RESIZE));
         assertThat(seenFromTheirs()).containsExactly(100, 103, 203);
 
         assertThat(locks.abort()).isNull();
@@ -146,11 +147,11 @@ class ImageLocksTest {
     @Test
     void takingWhatAnotherDoesNotShareFailsWithQemusMessageAndHint_B47() throws Exception {
         ImageLocks other = new ImageLocks(theirs, image.toString());
-        other.prepare(bits(CONSISTENT_READ), ALL & ~bits(WRITE));
-        other.commit(bits(CONSISTENT_READ), ALL & ~bits(WRITE));
+        other.prepare(mask(CONSISTENT_READ), ALL & ~mask(WRITE));
+        other.commit(mask(CONSISTENT_READ), ALL & ~mask(WRITE));
         ImageLocks locks = new ImageLocks(ours, image.toString());
 
-        assertThatThrownBy(() -> locks.prepare(bits(CONSISTENT_READ, WRITE), ALL))
+        assertThatThrownBy(() -> locks.prepare(mask(CONSISTENT_READ, WRITE), ALL))
                 .isInstanceOfSatisfying(ImageLockException.class, e -> {
                     assertThat(e.getMessage()).isEqualTo("Failed to get \"write\" lock");
                     assertThat(e.errno()).isEqualTo(Errno.EAGAIN);
@@ -159,35 +160,35 @@ class ImageLocksTest {
         // The failed prepare left nothing behind, and a reader that shares everything still gets in.
         assertThat(locks.lockedPerm()).isZero();
         assertThat(locks.lockedSharedPerm()).isZero();
-        locks.prepare(bits(CONSISTENT_READ), ALL);
+        locks.prepare(mask(CONSISTENT_READ), ALL);
     }
 
     @Test
     void notSharingWhatAnotherUsesFailsWithQemusSharedMessage_B47() throws Exception {
         ImageLocks other = new ImageLocks(theirs, image.toString());
-        other.applyLockBytes(bits(CONSISTENT_READ, WRITE), 0, false); // a writer that shares everything
+        other.applyLockBytes(mask(CONSISTENT_READ, WRITE), 0, false); // a writer that shares everything
         ImageLocks locks = new ImageLocks(ours, image.toString());
-        locks.commit(bits(CONSISTENT_READ), ALL);
+        locks.commit(mask(CONSISTENT_READ), ALL);
 
-        assertThatThrownBy(() -> locks.prepare(bits(CONSISTENT_READ), ALL & ~bits(WRITE)))
+        assertThatThrownBy(() -> locks.prepare(mask(CONSISTENT_READ), ALL & ~mask(WRITE)))
                 .isInstanceOfSatisfying(ImageLockException.class, e -> {
                     assertThat(e.getMessage()).isEqualTo("Failed to get shared \"write\" lock");
                     assertThat(e.errno()).isEqualTo(Errno.EAGAIN);
                     assertThat(e.hint()).isEqualTo("Is another process using the image [" + image + "]?");
                 });
         // Back to exactly what it held before the prepare: byte 100 only, not 201.
-        assertThat(locks.lockedPerm()).isEqualTo(bits(CONSISTENT_READ));
+        assertThat(locks.lockedPerm()).isEqualTo(mask(CONSISTENT_READ));
         assertThat(locks.lockedSharedPerm()).isZero();
     }
 
     @Test
     void theCheckReportsTheFirstConflictInQemusOrder() throws Exception {
-        new ImageLocks(theirs, image.toString()).applyLockBytes(bits(WRITE_UNCHANGED, RESIZE), ALL, false);
+        new ImageLocks(theirs, image.toString()).applyLockBytes(mask(WRITE_UNCHANGED, RESIZE), ALL, false);
         ImageLocks locks = new ImageLocks(ours, image.toString());
 
-        assertThatThrownBy(() -> locks.checkLockBytes(bits(CONSISTENT_READ, WRITE), 0))
+        assertThatThrownBy(() -> locks.checkLockBytes(mask(CONSISTENT_READ, WRITE), 0))
                 .hasMessage("Failed to get \"consistent read\" lock");
-        assertThatThrownBy(() -> locks.checkLockBytes(0, bits(CONSISTENT_READ, WRITE)))
+        assertThatThrownBy(() -> locks.checkLockBytes(0, mask(CONSISTENT_READ, WRITE)))
                 .hasMessage("Failed to get shared \"write unchanged\" lock");
         // raw_check_lock_bytes itself gives no hint: raw_handle_perm_lock adds it.
         assertThatThrownBy(() -> locks.checkLockBytes(ALL, ALL))
@@ -197,8 +198,8 @@ class ImageLocksTest {
     @Test
     void ourOwnLocksNeverConflictWithOurselves() throws Exception {
         ImageLocks locks = new ImageLocks(ours, image.toString());
-        locks.prepare(bits(CONSISTENT_READ, WRITE), 0);
-        locks.commit(bits(CONSISTENT_READ, WRITE), 0);
+        locks.prepare(mask(CONSISTENT_READ, WRITE), 0);
+        locks.commit(mask(CONSISTENT_READ, WRITE), 0);
 
         locks.prepare(ALL, 0);
         locks.checkLockBytes(ALL, 0);
@@ -209,7 +210,7 @@ class ImageLocksTest {
         ImageLocks locks = new ImageLocks(theirs, image.toString());
         theirs.close();
 
-        assertThatThrownBy(() -> locks.checkLockBytes(bits(WRITE), ALL))
+        assertThatThrownBy(() -> locks.checkLockBytes(mask(WRITE), ALL))
                 .isInstanceOfSatisfying(ImageLockException.class, e -> {
                     assertThat(e.getMessage()).isEqualTo("Failed to get \"write\" lock: Bad file descriptor");
                     assertThat(e.errno()).isEqualTo(Errno.EBADF);
@@ -221,7 +222,7 @@ class ImageLocksTest {
         try (Fd writeOnly = Posix.open(image.toString(), Posix.O_WRONLY)) {
             ImageLocks locks = new ImageLocks(writeOnly, image.toString());
 
-            assertThatThrownBy(() -> locks.prepare(bits(CONSISTENT_READ), ALL))
+            assertThatThrownBy(() -> locks.prepare(mask(CONSISTENT_READ), ALL))
                     .isInstanceOfSatisfying(ImageLockException.class, e -> {
                         assertThat(e.getMessage()).isEqualTo("Failed to lock byte 100: Bad file descriptor");
                         assertThat(e.errno()).isEqualTo(Errno.EBADF);

@@ -15,4 +15,21 @@ public final class OpenFlags {
 
     private OpenFlags() {
     }
+
+    /**
+     * {@code bdrv_parse_discard_flags}: the {@code discard} option, {@code ignore}/{@code off} or
+     * {@code unmap}/{@code on}, as whether {@link #UNMAP} is set; null when the option is absent (inherited).
+     * EINVAL for anything else.
+     */
+    public static Boolean parseDiscard(String value) throws org.blocklayer.api.error.BlockException {
+        if (value == null) {
+            return null;
+        }
+        return switch (value) {
+            case "ignore", "off" -> false;
+            case "unmap", "on" -> true;
+            default -> throw new org.blocklayer.api.error.BlockException(org.blocklayer.api.error.Errno.EINVAL,
+                    "Invalid discard option: '" + value + "' (expected ignore, off, unmap or on)");
+        };
+    }
 }

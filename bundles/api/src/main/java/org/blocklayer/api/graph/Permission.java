@@ -20,6 +20,11 @@ public enum Permission {
 
     /** {@code BLK_PERM_ALL}. */
     public static final Set<Permission> ALL = Set.copyOf(EnumSet.allOf(Permission.class));
+    /**
+     * {@code BLK_PERM_ALL} as a bit mask. Bit 4 was QEMU's removed GRAPH_MOD; QEMU 6.1 and older may still lock its
+     * image bytes, so no permission may take it.
+     */
+    public static final int ALL_MASK = 0x0f;
 
     private final int bitNumber;
     private final String qemuName;
@@ -57,6 +62,15 @@ public enum Permission {
 
     /** The bit mask of a set of permissions. */
     public static int mask(Set<Permission> permissions) {
+        int mask = 0;
+        for (Permission p : permissions) {
+            mask |= p.mask();
+        }
+        return mask;
+    }
+
+    /** The bit mask of {@code permissions}. */
+    public static int mask(Permission... permissions) {
         int mask = 0;
         for (Permission p : permissions) {
             mask |= p.mask();

@@ -58,7 +58,7 @@ final class NodeOpener {
         // update_flags_from_options: the cache options are block.c's, as flags the children inherit.
         openFlags = flag(openFlags, OpenFlags.NOCACHE, options.takeBool("cache.direct"));
         openFlags = flag(openFlags, OpenFlags.NO_FLUSH, options.takeBool("cache.no-flush"));
-        openFlags = flag(openFlags, OpenFlags.UNMAP, discard(options.takeString("discard")));
+        openFlags = flag(openFlags, OpenFlags.UNMAP, OpenFlags.parseDiscard(options.takeString("discard")));
         if (drv.protocolName() != null) {
             openFlags |= OpenFlags.PROTOCOL;
         }
@@ -286,18 +286,6 @@ final class NodeOpener {
             shown.takeString(key);
         }
         return shown.isEmpty() ? null : shown.toString();
-    }
-
-    /** {@code bdrv_parse_discard_flags}: ignore/off or unmap/on; null when not given (inherited). */
-    private static Boolean discard(String value) throws BlockException {
-        if (value == null) {
-            return null;
-        }
-        return switch (value) {
-            case "ignore", "off" -> false;
-            case "unmap", "on" -> true;
-            default -> throw new BlockException(Errno.EINVAL, "Invalid discard option");
-        };
     }
 
     private static int flag(int flags, int bit, Boolean on) {

@@ -30,7 +30,7 @@ final class Permissions {
     static final int WRITE_UNCHANGED = Permission.WRITE_UNCHANGED.mask();
     static final int RESIZE = Permission.RESIZE.mask();
     /** {@code BLK_PERM_ALL}. */
-    static final int ALL = CONSISTENT_READ | WRITE | WRITE_UNCHANGED | RESIZE;
+    static final int ALL = Permission.ALL_MASK;
     /** {@code DEFAULT_PERM_PASSTHROUGH}: every permission there is. */
     private static final int PASSTHROUGH = ALL;
     /** {@code DEFAULT_PERM_UNCHANGED}: none, since 7.2 removed GRAPH_MOD. */
