@@ -31,4 +31,9 @@ public interface ProtocolFile {
 
     /** {@code handle_aiocb_flush}: the data written so far to stable storage (fdatasync). */
     void flush() throws IOException;
+
+    /** The node's image locks ({@code s->use_lock}), or null when it takes none ({@code locking=off}). */
+    default NodeLocks locks() {
+        return null;
+    }
 }

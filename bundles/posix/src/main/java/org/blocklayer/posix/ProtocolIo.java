@@ -115,6 +115,53 @@ public final class ProtocolIo {
     }
 
     /**
+     * {@code raw_co_pdiscard} for a POSIX node: ENOTSUP without {@code discard=unmap}, EBADF on a read-only one,
+     * else {@code call} (a hole punch, BLKDISCARD) on a worker thread; its answer false is ENOTSUP saying
+     * {@code unsupported}.
+     */
+    @CoroutineFn
+    public void discard(BlockNode bs, ProtocolFile file, boolean unmap, long offset, long bytes, RangeCall call,
+            String unsupported) throws BlockException {
+        String action = "Could not discard";
+        if (!unmap) {
+            throw new BlockException(Errno.ENOTSUP, what(action, bs, file.filename(), offset, bytes)
+                    + ": the node was opened with discard=ignore");
+        }
+        requireWritable(action, bs, file);
+        range(action, bs, file, offset, bytes, call, unsupported);
+    }
+
+    /**
+     * A range request done by one blocking call on a worker thread (fallocate, an ioctl): its I/O error carries the
+     * call's errno, its answer false (the system has no way) is ENOTSUP saying {@code unsupported}.
+     */
+    @CoroutineFn
+    public void range(String action, BlockNode bs, ProtocolFile file, long offset, long bytes, RangeCall call,
+            String unsupported) throws BlockException {
+        boolean done;
+        try {
+            done = bs.aioContext().threadPool().run(call::run);
+        } catch (IOException e) {
+            throw PosixException.toBlockException(what(action, bs, file.filename(), offset, bytes), e);
+        }
+        if (!done) {
+            throw new BlockException(Errno.ENOTSUP, what(action, bs, file.filename(), offset, bytes) + ": "
+                    + unsupported);
+        }
+    }
+
+    /** {@link #what(String, BlockNode, String)} for a range: "... at offset O, N bytes". */
+    public String what(String action, BlockNode bs, String filename, long offset, long bytes) {
+        return what(action, bs, filename) + " at offset " + offset + ", " + bytes + " bytes";
+    }
+
+    /** A blocking call on a range that answers whether the system could do it. */
+    @FunctionalInterface
+    public interface RangeCall {
+        boolean run() throws IOException;
+    }
+
+    /**
      * EBADF for a change to a node opened read-only, before any system call: what write(2) on an O_RDONLY
      * descriptor says (and FileChannel would throw an unchecked NonWritableChannelException instead).
      */

@@ -32,15 +32,7 @@ final class Backends {
         String id = name == null ? "" : name;
         return graph.scheduler().inMainLoop(() -> {
             checkName(id);
-            BlockDriverState bs = graph.find(nodeName);
-            BlockBackendImpl blk = new BlockBackendImpl(this, id, bs, Permission.mask(taken), Permission.mask(shared));
-            bs.backends().add(blk);
-            try {
-                Permissions.refresh(List.of(bs));
-            } catch (BlockException | RuntimeException e) {
-                bs.backends().remove(blk);
-                throw e;
-            }
+            BlockBackendImpl blk = insert(graph.find(nodeName), id, Permission.mask(taken), Permission.mask(shared));
             all.add(blk);
             return blk;
         });
@@ -52,7 +44,13 @@ final class Backends {
      */
     @GlobalStateCode
     BlockBackendImpl temporary(BlockDriverState bs, int taken, int shared) throws BlockException {
-        BlockBackendImpl blk = new BlockBackendImpl(this, "", bs, taken, shared);
+        return insert(bs, "", taken, shared);
+    }
+
+    /** {@code blk_insert_bs}: the backend joins its node's users, checked through the graph, or nothing changes. */
+    @GlobalStateCode
+    private BlockBackendImpl insert(BlockDriverState bs, String name, int taken, int shared) throws BlockException {
+        BlockBackendImpl blk = new BlockBackendImpl(this, name, bs, taken, shared);
         bs.backends().add(blk);
         try {
             Permissions.refresh(List.of(bs));
@@ -107,8 +105,7 @@ final class Backends {
         try {
             graph.scheduler().inMainLoop(() -> {
                 all.remove(blk);
-                blk.root().backends().remove(blk);
-                graph.relaxPermissions(blk.root());
+                release(blk);
                 return null;
             });
         } catch (BlockException e) {

@@ -10,14 +10,13 @@ import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.Discard;
-import org.blocklayer.api.driver.PermissionHandler;
 import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
-import org.blocklayer.api.graph.Permission;
+import org.blocklayer.posix.ImageLocking;
 import org.blocklayer.posix.NodeLocks;
 import org.blocklayer.posix.PosixException;
 import org.blocklayer.posix.ProtocolIo;
@@ -26,7 +25,7 @@ import org.osgi.service.component.annotations.Component;
 
 /** Protocol driver {@code file} for regular files: QEMU's {@code bdrv_file} (block/file-posix.c). */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + FileDriver.NAME)
-public final class FileDriver implements BlockDriver, PermissionHandler, WriteZeroes, Discard, BlockStatus {
+public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes, Discard, BlockStatus {
 
     static final String NAME = "file";
 
@@ -66,34 +65,9 @@ public final class FileDriver implements BlockDriver, PermissionHandler, WriteZe
         }
     }
 
-    /** {@code raw_check_perm}: the image locks the new permissions need, or EAGAIN when another process has them. */
     @Override
-    @GlobalStateCode
-    public void checkPermissions(BlockNode bs, Set<Permission> taken, Set<Permission> shared) throws BlockException {
-        NodeLocks locks = state(bs).locks();
-        if (locks != null) {
-            locks.check(bs, taken, shared);
-        }
-    }
-
-    /** {@code raw_set_perm}. */
-    @Override
-    @GlobalStateCode
-    public void setPermissions(BlockNode bs, Set<Permission> taken, Set<Permission> shared) {
-        FileState state = bs.opaque(FileState.class);
-        if (state != null && state.locks() != null) {
-            state.locks().set(taken, shared);
-        }
-    }
-
-    /** {@code raw_abort_perm_update}. */
-    @Override
-    @GlobalStateCode
-    public void abortPermissionUpdate(BlockNode bs) {
-        FileState state = bs.opaque(FileState.class);
-        if (state != null && state.locks() != null) {
-            state.locks().abort();
-        }
+    public Class<FileState> stateType() {
+        return FileState.class;
     }
 
     /** {@code raw_close}. */
@@ -173,16 +147,8 @@ public final class FileDriver implements BlockDriver, PermissionHandler, WriteZe
         String action = "Could not write zeroes to";
         IO.requireWritable(action, bs, state);
         boolean mayUnmap = flags.contains(RequestFlag.MAY_UNMAP);
-        boolean done;
-        try {
-            done = bs.aioContext().threadPool().run(() -> Fallocate.zeroes(state.fd(), offset, bytes, mayUnmap));
-        } catch (IOException e) {
-            throw PosixException.toBlockException(what(action, bs, state, offset, bytes), e);
-        }
-        if (!done) {
-            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes)
-                    + ": the file system supports no fallocate mode that zeroes");
-        }
+        IO.range(action, bs, state, offset, bytes, () -> Fallocate.zeroes(state.fd(), offset, bytes, mayUnmap),
+                "the file system supports no fallocate mode that zeroes");
     }
 
     /**
@@ -194,22 +160,8 @@ public final class FileDriver implements BlockDriver, PermissionHandler, WriteZe
     @GraphRdlock
     public void coPdiscard(BlockNode bs, long offset, long bytes) throws BlockException {
         FileState state = state(bs);
-        String action = "Could not discard";
-        if (!state.unmap()) {
-            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes)
-                    + ": the node was opened with discard=ignore");
-        }
-        IO.requireWritable(action, bs, state);
-        boolean done;
-        try {
-            done = bs.aioContext().threadPool().run(() -> Fallocate.discard(state.fd(), offset, bytes));
-        } catch (IOException e) {
-            throw PosixException.toBlockException(what(action, bs, state, offset, bytes), e);
-        }
-        if (!done) {
-            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes)
-                    + ": the file system cannot punch holes");
-        }
+        IO.discard(bs, state, state.unmap(), offset, bytes, () -> Fallocate.discard(state.fd(), offset, bytes),
+                "the file system cannot punch holes");
     }
 
     /**
@@ -229,16 +181,12 @@ public final class FileDriver implements BlockDriver, PermissionHandler, WriteZe
             return bs.aioContext().threadPool()
                     .run(() -> Allocation.status(bs, state.fd(), offset, bytes, state.alignment()));
         } catch (IOException e) {
-            throw PosixException.toBlockException(what("Could not get the block status of", bs, state, offset, bytes),
+            throw PosixException.toBlockException(IO.what("Could not get the block status of", bs, state.filename(), offset, bytes),
                     e);
         }
     }
 
     /** {@code <action> node '<node>' (driver file, <filename>) at offset <offset>, <bytes> bytes}. */
-    private static String what(String action, BlockNode bs, FileState state, long offset, long bytes) {
-        return IO.what(action, bs, state.filename()) + " at offset " + offset + ", " + bytes + " bytes";
-    }
-
     private static FileState state(BlockNode bs) throws BlockException {
         FileState state = bs.opaque(FileState.class);
         if (state == null) {

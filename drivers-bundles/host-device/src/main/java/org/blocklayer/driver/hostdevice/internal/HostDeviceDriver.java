@@ -10,14 +10,13 @@ import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.Discard;
-import org.blocklayer.api.driver.PermissionHandler;
 import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
-import org.blocklayer.api.graph.Permission;
+import org.blocklayer.posix.ImageLocking;
 import org.blocklayer.posix.NodeLocks;
 import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.PosixException;
@@ -32,7 +31,7 @@ import org.osgi.service.component.annotations.Component;
  * {@code block:resize}/refresh.
  */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + HostDeviceDriver.NAME)
-public final class HostDeviceDriver implements BlockDriver, PermissionHandler, WriteZeroes, Discard, BlockStatus {
+public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZeroes, Discard, BlockStatus {
 
     static final String NAME = "host_device";
 
@@ -84,34 +83,9 @@ public final class HostDeviceDriver implements BlockDriver, PermissionHandler, W
         }
     }
 
-    /** {@code raw_check_perm}: the image locks the new permissions need, or EAGAIN when another process has them. */
     @Override
-    @GlobalStateCode
-    public void checkPermissions(BlockNode bs, Set<Permission> taken, Set<Permission> shared) throws BlockException {
-        DeviceState state = bs.opaque(DeviceState.class);
-        if (state != null && state.locks() != null) {
-            state.locks().check(bs, taken, shared);
-        }
-    }
-
-    /** {@code raw_set_perm}. */
-    @Override
-    @GlobalStateCode
-    public void setPermissions(BlockNode bs, Set<Permission> taken, Set<Permission> shared) {
-        DeviceState state = bs.opaque(DeviceState.class);
-        if (state != null && state.locks() != null) {
-            state.locks().set(taken, shared);
-        }
-    }
-
-    /** {@code raw_abort_perm_update}. */
-    @Override
-    @GlobalStateCode
-    public void abortPermissionUpdate(BlockNode bs) {
-        DeviceState state = bs.opaque(DeviceState.class);
-        if (state != null && state.locks() != null) {
-            state.locks().abort();
-        }
+    public Class<DeviceState> stateType() {
+        return DeviceState.class;
     }
 
     /** {@code raw_close}. */
@@ -184,7 +158,7 @@ public final class HostDeviceDriver implements BlockDriver, PermissionHandler, W
         DeviceState state = IO.state(bs, DeviceState.class, action);
         IO.requireWritable(action, bs, state);
         if (!aligned(state, offset, bytes)) {
-            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes)
+            throw new BlockException(Errno.ENOTSUP, IO.what(action, bs, state.filename(), offset, bytes)
                     + ": not aligned to the device's " + state.alignment() + "-byte blocks");
         }
         boolean mayUnmap = flags.contains(RequestFlag.MAY_UNMAP);
@@ -195,14 +169,14 @@ public final class HostDeviceDriver implements BlockDriver, PermissionHandler, W
                 done = bs.aioContext().threadPool().run(() -> DeviceZeroes.zeroes(state.fd(), offset, bytes,
                         mayUnmap, state.direct(), noFallback));
             } catch (IOException e) {
-                throw PosixException.toBlockException(what(action, bs, state, offset, bytes), e);
+                throw PosixException.toBlockException(IO.what(action, bs, state.filename(), offset, bytes), e);
             }
         }
         if (!done) {
             String why = !state.direct() ? "BLKZEROOUT is used only with cache.direct=on"
                     : noFallback ? "BLKZEROOUT may fall back to writing zeros (NO_FALLBACK)"
                     : "the device supports no way of zeroing";
-            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes) + ": " + why);
+            throw new BlockException(Errno.ENOTSUP, IO.what(action, bs, state.filename(), offset, bytes) + ": " + why);
         }
     }
 
@@ -214,23 +188,9 @@ public final class HostDeviceDriver implements BlockDriver, PermissionHandler, W
     @CoroutineFn
     @GraphRdlock
     public void coPdiscard(BlockNode bs, long offset, long bytes) throws BlockException {
-        String action = "Could not discard";
-        DeviceState state = IO.state(bs, DeviceState.class, action);
-        if (!state.unmap()) {
-            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes)
-                    + ": the node was opened with discard=ignore");
-        }
-        IO.requireWritable(action, bs, state);
-        boolean done;
-        try {
-            done = bs.aioContext().threadPool().run(() -> DeviceZeroes.discard(state.fd(), offset, bytes));
-        } catch (IOException e) {
-            throw PosixException.toBlockException(what(action, bs, state, offset, bytes), e);
-        }
-        if (!done) {
-            throw new BlockException(Errno.ENOTSUP, what(action, bs, state, offset, bytes)
-                    + ": the device cannot discard");
-        }
+        DeviceState state = IO.state(bs, DeviceState.class, "Could not discard");
+        IO.discard(bs, state, state.unmap(), offset, bytes, () -> DeviceZeroes.discard(state.fd(), offset, bytes),
+                "the device cannot discard");
     }
 
     /**
@@ -247,10 +207,5 @@ public final class HostDeviceDriver implements BlockDriver, PermissionHandler, W
 
     private static boolean aligned(DeviceState state, long offset, long bytes) {
         return offset % state.alignment() == 0 && bytes % state.alignment() == 0;
-    }
-
-    /** {@code <action> node '<node>' (driver host_device, <filename>) at offset <offset>, <bytes> bytes}. */
-    private static String what(String action, BlockNode bs, DeviceState state, long offset, long bytes) {
-        return IO.what(action, bs, state.filename()) + " at offset " + offset + ", " + bytes + " bytes";
     }
 }
