@@ -43,6 +43,7 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.Version;
 
 /**
  * The file and nbd drivers swapped under load (X1, X2): 16 threads write and read back their own regions, 8 of a
@@ -77,8 +78,8 @@ public class DriverSwapIT extends TestSupport {
     private static final int CYCLES = 200;
     private static final int SWAPS_PER_DRIVER = CYCLES / 2;
     /**
-     * Every UPDATE_EVERY-th swap of a driver is a {@code Bundle.update()} with a rebuilt jar of a new version (0.1.1,
-     * 0.1.2...) instead of stop/start: a live driver upgrade.
+     * Every UPDATE_EVERY-th swap of a driver is a {@code Bundle.update()} with a rebuilt jar of a new version (the
+     * running one's next micro: 2.0.1, 2.0.2... after 2.0.0.SNAPSHOT) instead of stop/start: a live driver upgrade.
      */
     private static final int UPDATE_EVERY = 10;
 
@@ -167,7 +168,7 @@ public class DriverSwapIT extends TestSupport {
                 int d = cycle % 2;
                 int k = cycle / 2;
                 boolean update = k % UPDATE_EVERY == UPDATE_EVERY - 1;
-                String upgradedTo = update ? "0.1." + (k / UPDATE_EVERY + 1) : null;
+                String upgradedTo = update ? nextMicro(bundles[d].getVersion()) : null;
                 awaitProgress(workers, cycle);
                 Thread.sleep(10);
                 Bundle bundle = bundles[d];
@@ -689,6 +690,11 @@ public class DriverSwapIT extends TestSupport {
         } catch (TimeoutException e) {
             fail(what + " did not return within " + BUNDLE_OP_TIMEOUT_MS + " ms\n" + threadDump());
         }
+    }
+
+    /** The version a live upgrade goes to: above the running one, whatever release the project is at. */
+    private static String nextMicro(Version running) {
+        return new Version(running.getMajor(), running.getMinor(), running.getMicro() + 1).toString();
     }
 
     /**
