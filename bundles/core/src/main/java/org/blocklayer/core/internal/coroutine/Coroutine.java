@@ -124,7 +124,7 @@ public final class Coroutine {
     public static void sleep(long nanos) {
         Coroutine self = CoQueue.requireCoroutine("qemu_co_sleep_ns");
         EventLoop ctx = self.context();
-        ctx.scheduleAfter(nanos, () -> ctx.wake(self));
+        ctx.after(nanos, () -> ctx.wake(self));
         yield_();
     }
 

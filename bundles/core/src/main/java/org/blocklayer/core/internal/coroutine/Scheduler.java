@@ -3,7 +3,6 @@ package org.blocklayer.core.internal.coroutine;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 
 import org.blocklayer.api.annotation.CoroutineFn;
@@ -26,8 +25,8 @@ import org.osgi.service.log.LoggerFactory;
  * worker pool and the wait/kick machinery. Threads outside every event loop reach block-layer code through
  * {@link #callInMainLoop}, as QMP commands do in QEMU.
  */
-@Component(service = CoroutineScheduler.class)
-public final class Scheduler implements CoroutineScheduler {
+@Component(service = {CoroutineScheduler.class, EventLoops.class})
+public final class Scheduler implements CoroutineScheduler, EventLoops {
     /**
      * The OSGi Logger while a Log Service runs. Dynamic and optional: a Log Service that comes, goes or is updated
      * must never restart the scheduler, which would take every node with it.
@@ -37,11 +36,10 @@ public final class Scheduler implements CoroutineScheduler {
     private volatile Logger logger;
     private final CoreLog log = new CoreLog(() -> logger, "org.blocklayer.core");
 
+    private final AioContexts contexts;
     private final EventLoop mainLoop;
     private final WorkerPool workers = new WorkerPool();
     private final AioWait aioWait = new AioWait(this);
-    private final List<EventLoop> contexts = new CopyOnWriteArrayList<>();
-    private final ReaderCount orphanedReaders = new ReaderCount();
 
     /** Default for how long a context may stay away from its loop before the watchdog reports it (X5). */
     public static final long DEFAULT_WATCHDOG_MILLIS = 5000;
@@ -55,9 +53,8 @@ public final class Scheduler implements CoroutineScheduler {
 
     /** A scheduler whose watchdog reports a context stuck for more than {@code watchdogMillis}. */
     public Scheduler(long watchdogMillis) {
-        mainLoop = new EventLoop("main", this);
-        contexts.add(mainLoop);
-        mainLoop.start(true);
+        contexts = new AioContexts(this);
+        mainLoop = contexts.main();
         watchdog = new Watchdog(this, watchdogMillis, log);
     }
 
@@ -79,15 +76,11 @@ public final class Scheduler implements CoroutineScheduler {
     @Deactivate
     public void close() {
         watchdog.stop();
-        for (EventLoop ctx : contexts) {
-            if (ctx != mainLoop) {
-                ctx.stop();
-            }
-        }
-        mainLoop.stop();
+        contexts.stopAll();
         workers.shutdown();
     }
 
+    @Override
     public EventLoop mainLoop() {
         return mainLoop;
     }
@@ -108,40 +101,27 @@ public final class Scheduler implements CoroutineScheduler {
         return Coroutine.inCoroutine();
     }
 
-    /** Every context, the main loop's first; the graph lock sums their reader counts. */
+    @Override
     public List<EventLoop> contexts() {
-        return contexts;
+        return contexts.all();
     }
 
-    /** Starts an iothread with a context of its own ({@code iothread_new}); names must be unique. */
+    @Override
     public EventLoop createIoThread(String name) {
-        for (EventLoop ctx : contexts) {
-            if (ctx.name().equals(name)) {
-                throw new IllegalArgumentException("an AioContext named '" + name + "' exists already");
-            }
-        }
-        EventLoop ctx = new EventLoop(name, this);
-        ctx.start(true);
-        contexts.add(ctx);
-        return ctx;
+        return contexts.createIoThread(name, this);
     }
 
-    /** Stops an iothread; its context leaves the list (its graph reader count moves to the orphan count, B35). */
+    @Override
     public void destroyIoThread(EventLoop ctx) {
-        if (ctx == mainLoop) {
-            throw new IllegalArgumentException("the main loop is not an iothread");
-        }
-        ctx.stop();
-        // Count first, remove second: for a moment the readers are counted twice, which only makes a writer wait.
-        orphanedReaders.add(ctx.graphReaders().get());
-        contexts.remove(ctx);
+        contexts.destroyIoThread(ctx);
     }
 
-    /** Graph readers counted in contexts since deleted ({@code orphaned_reader_count}, B35). */
+    @Override
     public ReaderCount orphanedReaders() {
-        return orphanedReaders;
+        return contexts.orphanedReaders();
     }
 
+    @Override
     public AioWait aioWait() {
         return aioWait;
     }
@@ -150,12 +130,12 @@ public final class Scheduler implements CoroutineScheduler {
         return workers;
     }
 
-    /** True in the main loop's thread ({@code qemu_in_main_thread}). */
+    @Override
     public boolean inMainThread() {
         return mainLoop.isCurrent();
     }
 
-    /** Fails unless called in the main loop ({@code GLOBAL_STATE_CODE()}). */
+    @Override
     public void assertMainLoop(String what) {
         if (!mainLoop.isCurrent()) {
             throw new IllegalStateException(what + " is global-state code: it runs only in the main loop, not in "
@@ -191,7 +171,7 @@ public final class Scheduler implements CoroutineScheduler {
         }
     }
 
-    /** {@link #callInMainLoop} for block-layer work: BlockExceptions and runtime exceptions pass unchanged. */
+    @Override
     public <T> T inMainLoop(CoFn<T> work) throws BlockException {
         try {
             return callInMainLoop(work::call);
@@ -206,9 +186,28 @@ public final class Scheduler implements CoroutineScheduler {
         }
     }
 
+    /**
+     * Needs nothing of {@code ctx} but the AioContext interface: at once when the caller is that context's thread
+     * outside a coroutine, else from a bottom half there; either way {@code aio_co_enter} in the loop of the thread
+     * that runs it ({@code qemu_get_current_aio_context}), which takes that context's lock.
+     */
     @Override
     public void start(AioContext ctx, Runnable body) {
-        ((EventLoop) ctx).coEnter(Coroutine.create(body));
+        Coroutine co = Coroutine.create(body);
+        if (ctx.isCurrent() && !Coroutine.inCoroutine()) {
+            loopHere().coEnter(co);
+        } else {
+            ctx.schedule(() -> loopHere().coEnter(co));
+        }
+    }
+
+    /** {@code qemu_get_current_aio_context} where there must be one: fails on a thread no event loop owns. */
+    private static EventLoop loopHere() {
+        EventLoop here = EventLoop.currentOrNull();
+        if (here == null) {
+            throw new IllegalStateException(Thread.currentThread() + " is no blocklayer event loop's thread");
+        }
+        return here;
     }
 
     @Override

@@ -20,8 +20,8 @@ import org.osgi.service.component.annotations.Component;
  * Every live {@link DeclaredNode}, whichever way its configuration came, and every node file File Install could not
  * make a configuration of: what block:declared and health report.
  */
-@Component(service = NodeDeclarations.class)
-public final class Declarations implements NodeDeclarations {
+@Component(service = {NodeDeclarations.class, DeclarationRegistry.class})
+public final class Declarations implements NodeDeclarations, DeclarationRegistry {
     /** The framework property naming File Install's directory (the launcher sets it to deploy/). */
     static final String FILE_INSTALL_DIR = "felix.fileinstall.dir";
 
@@ -43,11 +43,13 @@ public final class Declarations implements NodeDeclarations {
         unread = new UnreadNodeFiles(fileInstallDirectories);
     }
 
-    void add(DeclaredNode node) {
+    @Override
+    public void add(DeclaredNode node) {
         nodes.add(node);
     }
 
-    void remove(DeclaredNode node) {
+    @Override
+    public void remove(DeclaredNode node) {
         nodes.remove(node);
     }
 

@@ -6,11 +6,9 @@ import java.util.function.Supplier;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.graph.BlockGraph;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.DeclarationInfo;
-import org.blocklayer.api.graph.NodeDeclarations;
-import org.blocklayer.core.internal.graph.Graph;
+import org.blocklayer.core.internal.graph.NotifyingGraph;
 import org.blocklayer.core.internal.log.CoreLog;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -43,9 +41,9 @@ public final class DeclaredNode {
     private volatile Logger logger;
     private final CoreLog log;
 
-    private final BlockGraph graph;
-    /** Where block:declared and the health check find this declaration; null outside core's own registry. */
-    private final Declarations declarations;
+    private final NotifyingGraph graph;
+    /** Where block:declared and the health check find this declaration. */
+    private final DeclarationRegistry declarations;
     private final AutoCloseable arrivals;
     private final AutoCloseable nodeChanges;
     private final NodeAttempts attempts;
@@ -61,14 +59,15 @@ public final class DeclaredNode {
     private String invalid;
     private String invalidSource;
 
+    /** DS wires the graph and the registry by core's own service interfaces, not the public ones. */
     @Activate
-    public DeclaredNode(@Reference BlockGraph graph, @Reference NodeDeclarations declarations,
+    public DeclaredNode(@Reference NotifyingGraph graph, @Reference DeclarationRegistry declarations,
             Map<String, Object> properties) {
         this(graph, declarations, properties, null, DeclaredNode::onOwnThread);
     }
 
     /** One not made by DS (see {@link FileInstallNodes}): it logs through {@code logger} when that gives one. */
-    DeclaredNode(BlockGraph graph, NodeDeclarations declarations, Map<String, Object> properties,
+    DeclaredNode(NotifyingGraph graph, DeclarationRegistry declarations, Map<String, Object> properties,
             Supplier<Logger> logger) {
         this(graph, declarations, properties, logger, DeclaredNode::onOwnThread);
     }
@@ -77,23 +76,20 @@ public final class DeclaredNode {
      * {@code rechecks} runs the look at the graph that a node change asks for: the graph tells of changes in its
      * main loop, where nothing may wait for this object's lock.
      */
-    DeclaredNode(BlockGraph graph, NodeDeclarations declarations, Map<String, Object> properties,
+    DeclaredNode(NotifyingGraph graph, DeclarationRegistry declarations, Map<String, Object> properties,
             Supplier<Logger> logger, Executor rechecks) {
         this.log = new CoreLog(logger != null ? logger : () -> this.logger, "org.blocklayer.core");
         this.graph = graph;
-        this.declarations = declarations instanceof Declarations d ? d : null;
+        this.declarations = declarations;
         this.attempts = new NodeAttempts(log);
         // Listen before the first attempt, so that a driver or node change in between is not missed.
-        this.arrivals = graph instanceof Graph g ? g.onDriverArrival(this::retry) : () -> { };
-        this.nodeChanges = graph instanceof Graph g ? g.onNodeChange(() -> rechecks.execute(this::recheck))
-                : () -> { };
+        this.arrivals = graph.onDriverArrival(this::retry);
+        this.nodeChanges = graph.onNodeChange(() -> rechecks.execute(this::recheck));
         synchronized (this) {
             declaration = read(properties);
             openNow();
         }
-        if (this.declarations != null) {
-            this.declarations.add(this);
-        }
+        declarations.add(this);
     }
 
     private static void onOwnThread(Runnable task) {
@@ -239,9 +235,7 @@ public final class DeclaredNode {
 
     /** Leaves block:declared and stops listening: nothing of this configuration is left. */
     private void forget() {
-        if (declarations != null) {
-            declarations.remove(this);
-        }
+        declarations.remove(this);
         stopListening(arrivals);
         stopListening(nodeChanges);
         lingering = null;

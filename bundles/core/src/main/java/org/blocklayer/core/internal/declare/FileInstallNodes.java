@@ -6,8 +6,7 @@ import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.Map;
 
-import org.blocklayer.api.graph.BlockGraph;
-import org.blocklayer.api.graph.NodeDeclarations;
+import org.blocklayer.core.internal.graph.NotifyingGraph;
 import org.blocklayer.core.internal.log.CoreLog;
 import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
@@ -40,15 +39,15 @@ public final class FileInstallNodes implements ConfigurationListener {
     private volatile Logger logger;
     private final CoreLog log = new CoreLog(() -> logger, "org.blocklayer.core");
 
-    private final BlockGraph graph;
-    private final NodeDeclarations declarations;
+    private final NotifyingGraph graph;
+    private final DeclarationRegistry declarations;
     private final ConfigurationAdmin configAdmin;
     /** By PID; guarded by this. */
     private final Map<String, DeclaredNode> nodes = new HashMap<>();
     private boolean stopped;
 
     @Activate
-    public FileInstallNodes(@Reference BlockGraph graph, @Reference NodeDeclarations declarations,
+    public FileInstallNodes(@Reference NotifyingGraph graph, @Reference DeclarationRegistry declarations,
             @Reference ConfigurationAdmin configAdmin) {
         this.graph = graph;
         this.declarations = declarations;

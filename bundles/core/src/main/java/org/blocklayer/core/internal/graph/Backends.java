@@ -10,7 +10,7 @@ import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.Permission;
-import org.blocklayer.core.internal.lock.GraphRwLock;
+import org.blocklayer.api.lock.GraphLock;
 
 /**
  * The BlockBackends of the graph ({@code blk_new}, {@code blk_insert_bs}, {@code blk_set_perm}, {@code blk_unref},
@@ -158,7 +158,7 @@ final class Backends {
         graph.scheduler().aioWait().kick();
     }
 
-    GraphRwLock graphLock() {
+    GraphLock graphLock() {
         return graph.graphLock();
     }
 }

@@ -22,11 +22,11 @@ import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.CoQueue;
 import org.blocklayer.core.internal.coroutine.CoRwLock;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.EventLoop;
-import org.blocklayer.core.internal.lock.GraphRwLock;
 
 /**
  * A node of the block graph ({@code BlockDriverState}, block.c). Its lengths follow the seed change: the coroutine
@@ -34,7 +34,7 @@ import org.blocklayer.core.internal.lock.GraphRwLock;
  */
 public final class BlockDriverState implements BlockNode {
     private final Graph graph;
-    private final GraphRwLock graphLock;
+    private final GraphLock graphLock;
     private final String nodeName;
     private final BlockOptions options;
     private final List<BdrvChild> children = new CopyOnWriteArrayList<>();
@@ -68,7 +68,7 @@ public final class BlockDriverState implements BlockNode {
     private volatile BlockLimits.Limits limits = BlockLimits.Limits.NONE;
     private final CoRwLock serialisingWrites = new CoRwLock();
 
-    BlockDriverState(Graph graph, GraphRwLock graphLock, String nodeName, BlockOptions options, int openFlags,
+    BlockDriverState(Graph graph, GraphLock graphLock, String nodeName, BlockOptions options, int openFlags,
                      EventLoop ctx) {
         this.graph = graph;
         this.graphLock = graphLock;

@@ -8,8 +8,7 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.CoFn;
 import org.blocklayer.core.internal.coroutine.EventLoop;
-import org.blocklayer.core.internal.coroutine.Scheduler;
-import org.blocklayer.core.internal.lock.GraphRwLock;
+import org.blocklayer.core.internal.coroutine.EventLoops;
 
 /**
  * How global-state code holds AioContext locks around calls into an iothread.
@@ -44,7 +43,7 @@ final class ContextLocks {
 
     /** {@code bdrv_graph_wrlock} with this thread's iothread locks dropped while it waits for readers. */
     @GlobalStateCode
-    static GraphLock.Writer wrlock(Scheduler scheduler, GraphRwLock graphLock) {
+    static GraphLock.Writer wrlock(EventLoops scheduler, GraphLock graphLock) {
         List<EventLoop> dropped = new ArrayList<>();
         List<Integer> holds = new ArrayList<>();
         for (EventLoop ctx : scheduler.contexts()) {

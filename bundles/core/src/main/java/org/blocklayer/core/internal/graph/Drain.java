@@ -7,7 +7,7 @@ import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.core.internal.coroutine.Coroutine;
 import org.blocklayer.core.internal.coroutine.EventLoop;
-import org.blocklayer.core.internal.coroutine.Scheduler;
+import org.blocklayer.core.internal.coroutine.EventLoops;
 
 /**
  * Drained sections (block/io.c): {@code bdrv_drained_begin} quiesces a node and every node above it, then polls
@@ -16,12 +16,12 @@ import org.blocklayer.core.internal.coroutine.Scheduler;
  * From a coroutine, the drain runs in a bottom half of the node's context while the coroutine yields (B38).
  */
 final class Drain {
-    private final Scheduler scheduler;
+    private final EventLoops scheduler;
     private final Collection<BlockDriverState> allNodes;
     /** {@code bdrv_drain_all_count}: nodes created meanwhile start drained this many times (B13). */
     private int drainAllCount;
 
-    Drain(Scheduler scheduler, Collection<BlockDriverState> allNodes) {
+    Drain(EventLoops scheduler, Collection<BlockDriverState> allNodes) {
         this.scheduler = scheduler;
         this.allNodes = allNodes;
     }

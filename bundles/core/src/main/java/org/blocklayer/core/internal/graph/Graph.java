@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Set;
 
 import org.blocklayer.api.annotation.GlobalStateCode;
-import org.blocklayer.api.coroutine.CoroutineScheduler;
 import org.blocklayer.api.backend.BackendInfo;
 import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.backend.BlockBackends;
@@ -28,8 +27,8 @@ import org.blocklayer.core.internal.coroutine.CoFn;
 import org.blocklayer.core.internal.coroutine.CoQueue;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.EventLoop;
-import org.blocklayer.core.internal.coroutine.Scheduler;
-import org.blocklayer.core.internal.lock.GraphRwLock;
+import org.blocklayer.core.internal.coroutine.EventLoops;
+import org.blocklayer.core.internal.lock.DrainingGraphLock;
 import org.blocklayer.core.internal.log.CoreLog;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
@@ -48,8 +47,8 @@ import org.osgi.service.log.LoggerFactory;
  * The block graph service ({@code graph_bdrv_states} and the QMP-facing half of block.c). Public methods may be
  * called from any thread and run in the main loop; the package-private ones are global-state code already there.
  */
-@Component(service = {BlockGraph.class, BlockBackends.class})
-public final class Graph implements BlockGraph, BlockBackends {
+@Component(service = {BlockGraph.class, NotifyingGraph.class, BlockBackends.class})
+public final class Graph implements NotifyingGraph, BlockBackends {
     /**
      * The OSGi Logger while a Log Service runs. Dynamic and optional, as the Event Admin below: a log or event
      * service that comes, goes or is updated must never restart the graph, which would close every node.
@@ -65,8 +64,8 @@ public final class Graph implements BlockGraph, BlockBackends {
     }
     private final NodeEvents events = new NodeEvents();
 
-    private final Scheduler scheduler;
-    private final GraphRwLock graphLock;
+    private final EventLoops scheduler;
+    private final GraphLock graphLock;
     private final DriverRegistry drivers = new DriverRegistry();
     private final NodeNames names = new NodeNames();
     private final Backends backends = new Backends(this);
@@ -85,23 +84,21 @@ public final class Graph implements BlockGraph, BlockBackends {
     /** Told after a node is announced or closed: declared nodes waiting on another node retry then. */
     private final List<Runnable> nodeChanges = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    /** DS wires the event loops and the graph lock by core's own service interfaces, not the public ones. */
     @Activate
-    public Graph(@Reference CoroutineScheduler scheduler, @Reference GraphLock graphLock) {
+    public Graph(@Reference EventLoops scheduler, @Reference DrainingGraphLock graphLock) {
         this(scheduler, graphLock, null);
     }
 
     /** A graph that logs to {@code logger} (null: stderr for WARN and above) until DS binds another. */
-    public Graph(CoroutineScheduler scheduler, GraphLock graphLock, Logger logger) {
+    public Graph(EventLoops scheduler, DrainingGraphLock graphLock, Logger logger) {
         this.logger = logger;
-        if (!(scheduler instanceof Scheduler s) || !(graphLock instanceof GraphRwLock l)) {
-            throw new IllegalArgumentException("the block graph needs blocklayer core's own scheduler and lock");
-        }
-        this.scheduler = s;
-        this.graphLock = l;
+        this.scheduler = scheduler;
+        this.graphLock = graphLock;
         this.opener = new NodeOpener(this);
-        this.drain = new Drain(s, nodes.values());
-        this.ioThreads = new IoThreads(s, nodes.values());
-        l.setDrainHooks(drain::drainAllBeginNoPoll, drain::drainAllEnd);
+        this.drain = new Drain(scheduler, nodes.values());
+        this.ioThreads = new IoThreads(scheduler, nodes.values());
+        graphLock.setDrainHooks(drain::drainAllBeginNoPoll, drain::drainAllEnd);
     }
 
     /** Node events go out through this Event Admin; without one they are simply not posted. */
@@ -157,20 +154,13 @@ public final class Graph implements BlockGraph, BlockBackends {
         driverArrivals.forEach(Runnable::run);
     }
 
-    /**
-     * Calls {@code listener} on the registering thread after every driver registration, once the graph knows the
-     * driver (so an open retried from the listener finds it). Returns what removes the listener.
-     */
+    @Override
     public AutoCloseable onDriverArrival(Runnable listener) {
         driverArrivals.add(listener);
         return () -> driverArrivals.remove(listener);
     }
 
-    /**
-     * Calls {@code listener} in the main loop after an open announced new nodes and after an announced node closed
-     * (a failed open, which announces nothing, calls nothing). It runs inside the graph's work, so it must not block
-     * nor call the graph: it hands its work to another thread. Returns what removes the listener.
-     */
+    @Override
     public AutoCloseable onNodeChange(Runnable listener) {
         nodeChanges.add(listener);
         return () -> nodeChanges.remove(listener);
@@ -534,11 +524,11 @@ public final class Graph implements BlockGraph, BlockBackends {
 
     // ---- global-state code, main loop only ----
 
-    Scheduler scheduler() {
+    EventLoops scheduler() {
         return scheduler;
     }
 
-    GraphRwLock graphLock() {
+    GraphLock graphLock() {
         return graphLock;
     }
 

@@ -9,7 +9,7 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockGraph;
 import org.blocklayer.core.internal.coroutine.EventLoop;
-import org.blocklayer.core.internal.coroutine.Scheduler;
+import org.blocklayer.core.internal.coroutine.EventLoops;
 
 /**
  * The iothread objects ({@code -object iothread,id=ID}, iothread.c): each one an AioContext with a thread of its
@@ -17,10 +17,10 @@ import org.blocklayer.core.internal.coroutine.Scheduler;
  * loop. Main loop only.
  */
 final class IoThreads {
-    private final Scheduler scheduler;
+    private final EventLoops scheduler;
     private final Collection<BlockDriverState> nodes;
 
-    IoThreads(Scheduler scheduler, Collection<BlockDriverState> nodes) {
+    IoThreads(EventLoops scheduler, Collection<BlockDriverState> nodes) {
         this.scheduler = scheduler;
         this.nodes = nodes;
     }

@@ -1,7 +1,7 @@
 package org.blocklayer.core.internal.graph;
 
-
 import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.coroutine.Timer;
 import org.blocklayer.core.internal.coroutine.CoQueue;
 import org.blocklayer.core.internal.coroutine.Coroutine;
 import org.blocklayer.core.internal.coroutine.EventLoop;
@@ -28,7 +28,7 @@ final class MediumWait {
         }
         long deadline = System.nanoTime() + timeoutNanos;
         EventLoop ctx = Coroutine.current().context();
-        EventLoop.Timer timer = ctx.scheduleAfter(timeoutNanos, waiters::restartAll);
+        Timer timer = ctx.after(timeoutNanos, waiters::restartAll);
         try {
             while (waiters.coWaitIf(() -> waitsForDriver(bs) && System.nanoTime() < deadline)) {
                 // Woken: the loop's condition looks again.

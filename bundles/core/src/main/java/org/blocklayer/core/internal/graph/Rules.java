@@ -1,7 +1,7 @@
 package org.blocklayer.core.internal.graph;
 
+import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.Coroutine;
-import org.blocklayer.core.internal.lock.GraphRwLock;
 
 /**
  * The runtime half of the calling rules ({@code @CoroutineFn}, {@code @GraphRdlock}), for {@code assert}
@@ -12,7 +12,7 @@ final class Rules {
     }
 
     /** {@code coroutine_fn} + {@code GRAPH_RDLOCK}: in a coroutine, and the graph readable. */
-    static boolean coroutineReader(GraphRwLock lock, String function) {
+    static boolean coroutineReader(GraphLock lock, String function) {
         if (!Coroutine.inCoroutine()) {
             throw new AssertionError(function + " is a coroutine function: call it from a coroutine or through"
                     + " its wrapper");

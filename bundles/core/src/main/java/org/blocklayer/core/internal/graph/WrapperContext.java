@@ -1,7 +1,7 @@
 package org.blocklayer.core.internal.graph;
 
 import org.blocklayer.core.internal.coroutine.EventLoop;
-import org.blocklayer.core.internal.coroutine.Scheduler;
+import org.blocklayer.core.internal.coroutine.EventLoops;
 
 /**
  * Which context a generated wrapper runs its coroutine in, chosen from its first argument as block-gen.c does
@@ -11,7 +11,7 @@ final class WrapperContext {
     private WrapperContext() {
     }
 
-    static EventLoop of(Object first, Scheduler scheduler) {
+    static EventLoop of(Object first, EventLoops scheduler) {
         if (first instanceof BlockDriverState bs) {
             return bs.aioContext();
         }

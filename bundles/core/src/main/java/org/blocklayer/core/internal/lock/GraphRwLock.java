@@ -5,12 +5,11 @@ import java.util.List;
 
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
-import org.blocklayer.api.coroutine.CoroutineScheduler;
 import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.Coroutine;
 import org.blocklayer.core.internal.coroutine.EventLoop;
+import org.blocklayer.core.internal.coroutine.EventLoops;
 import org.blocklayer.core.internal.coroutine.ReaderCount;
-import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -25,9 +24,9 @@ import org.osgi.service.component.annotations.Reference;
  * (B34), and re-checks after setting it again. Unlike QEMU, every unlock while a writer waits kicks the main loop,
  * whether or not {@code hasWriter} is set at that moment, so no wakeup falls into the poll window (B36).
  */
-@Component(service = GraphLock.class)
-public final class GraphRwLock implements GraphLock {
-    private final Scheduler scheduler;
+@Component(service = {GraphLock.class, DrainingGraphLock.class})
+public final class GraphRwLock implements DrainingGraphLock {
+    private final EventLoops scheduler;
     private final Object queueLock = new Object();
     private final List<Coroutine> readerQueue = new ArrayList<>();
     private volatile boolean hasWriter;
@@ -37,14 +36,12 @@ public final class GraphRwLock implements GraphLock {
     private Runnable drainAllEnd = () -> { };
 
     @Activate
-    public GraphRwLock(@Reference CoroutineScheduler scheduler) {
-        if (!(scheduler instanceof Scheduler s)) {
-            throw new IllegalArgumentException("GraphRwLock needs blocklayer core's own scheduler, got " + scheduler);
-        }
-        this.scheduler = s;
+    public GraphRwLock(@Reference EventLoops scheduler) {
+        this.scheduler = scheduler;
     }
 
     /** Lets the graph plug in {@code bdrv_drain_all_begin_nopoll} / {@code _end} around a write lock. */
+    @Override
     public void setDrainHooks(Runnable begin, Runnable end) {
         this.drainAllBegin = begin;
         this.drainAllEnd = end;

@@ -3,14 +3,23 @@ package org.blocklayer.core.internal.coroutine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.channels.SelectableChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.blocklayer.api.coroutine.AioContext;
+import org.blocklayer.api.coroutine.FdWatch;
+import org.blocklayer.api.coroutine.ThreadPool;
+import org.blocklayer.api.coroutine.Timer;
+import org.blocklayer.api.coroutine.Wakeup;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** qemu-coroutine.c's rules (B40) and aio_co_enter. */
+/** qemu-coroutine.c's rules (B40), and aio_co_enter through the public scheduler. */
 class CoroutineTest {
     private final Scheduler scheduler = new Scheduler();
 
@@ -93,5 +102,79 @@ class CoroutineTest {
         });
         assertThatThrownBy(co::enter).isInstanceOf(IllegalArgumentException.class).hasMessage("boom");
         assertThat(co.isTerminated()).isTrue();
+    }
+
+    @Test
+    @DisplayName("start needs nothing of a context but the AioContext interface: the coroutine runs, yields and is"
+            + " woken in that context")
+    void startNeedsNothingOfAContextButItsInterface() throws Exception {
+        EventLoop io = scheduler.createIoThread("io");
+        AioContext onlyTheInterface = forwardingTo(io);
+        CompletableFuture<List<String>> done = new CompletableFuture<>();
+
+        scheduler.start(onlyTheInterface, () -> {
+            List<String> seen = new ArrayList<>();
+            // The context, not the thread's name: with the virtual-thread backend the body has a thread of its own.
+            seen.add((scheduler.currentContext() == io) + " " + scheduler.inCoroutine());
+            Wakeup wakeup = scheduler.self();
+            scheduler.currentContext().schedule(wakeup::wake);
+            scheduler.yieldNow();
+            seen.add((scheduler.currentContext() == io) + " " + scheduler.inCoroutine());
+            done.complete(seen);
+        });
+
+        assertThat(done.get(5, TimeUnit.SECONDS)).containsExactly("true true", "true true");
+    }
+
+    @Test
+    @DisplayName("start from the context's own thread outside a coroutine enters the coroutine at once")
+    void startFromTheContextsThreadEntersAtOnce() throws Exception {
+        EventLoop io = scheduler.createIoThread("io");
+        AioContext onlyTheInterface = forwardingTo(io);
+        CompletableFuture<List<String>> trace = new CompletableFuture<>();
+
+        io.schedule(() -> {
+            List<String> t = new ArrayList<>();
+            scheduler.start(onlyTheInterface, () -> t.add("body"));
+            t.add("after start");
+            trace.complete(t);
+        });
+
+        assertThat(trace.get(5, TimeUnit.SECONDS)).containsExactly("body", "after start");
+    }
+
+    /** An AioContext that is not core's EventLoop, as any other implementation of the interface would be. */
+    private static AioContext forwardingTo(EventLoop loop) {
+        return new AioContext() {
+            @Override
+            public String name() {
+                return loop.name();
+            }
+
+            @Override
+            public boolean isCurrent() {
+                return loop.isCurrent();
+            }
+
+            @Override
+            public void schedule(Runnable bottomHalf) {
+                loop.schedule(bottomHalf);
+            }
+
+            @Override
+            public ThreadPool threadPool() {
+                return loop.threadPool();
+            }
+
+            @Override
+            public FdWatch watch(SelectableChannel channel, Runnable onReadable, Runnable onWritable) {
+                return loop.watch(channel, onReadable, onWritable);
+            }
+
+            @Override
+            public Timer after(long delayNanos, Runnable callback) {
+                return loop.after(delayNanos, callback);
+            }
+        };
     }
 }

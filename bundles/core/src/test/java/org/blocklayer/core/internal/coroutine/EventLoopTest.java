@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.blocklayer.api.coroutine.FdWatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -29,8 +30,8 @@ class EventLoopTest {
         CompletableFuture<String> got = new CompletableFuture<>();
         CountDownLatch registered = new CountDownLatch(1);
         io.schedule(() -> {
-            EventLoop.FdHandler[] h = new EventLoop.FdHandler[1];
-            h[0] = io.setFdHandler(pipe.source(), () -> {
+            FdWatch[] h = new FdWatch[1];
+            h[0] = io.watch(pipe.source(), () -> {
                 ByteBuffer buf = ByteBuffer.allocate(16);
                 try {
                     int n = pipe.source().read(buf);
@@ -55,10 +56,10 @@ class EventLoopTest {
         CompletableFuture<Long> fired = new CompletableFuture<>();
         CompletableFuture<Boolean> cancelledFired = new CompletableFuture<>();
         long t0 = System.nanoTime();
-        io.scheduleAfter(TimeUnit.MILLISECONDS.toNanos(20), () -> fired.complete(System.nanoTime() - t0));
-        io.scheduleAfter(TimeUnit.MILLISECONDS.toNanos(10), () -> cancelledFired.complete(true)).cancel();
+        io.after(TimeUnit.MILLISECONDS.toNanos(20), () -> fired.complete(System.nanoTime() - t0));
+        io.after(TimeUnit.MILLISECONDS.toNanos(10), () -> cancelledFired.complete(true)).cancel();
         assertThat(fired.get(5, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(20));
-        Thread.sleep(50);
+        // Timers run earliest first: had the cancel not held, the 10 ms one would have run before the 20 ms one.
         assertThat(cancelledFired).isNotDone();
     }
 

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.blocklayer.api.error.BlockException;
@@ -12,8 +15,10 @@ import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
-import org.blocklayer.core.internal.graph.Graph;
+import org.blocklayer.core.internal.Forwarding;
 import org.blocklayer.core.internal.graph.CoreFixture;
+import org.blocklayer.core.internal.graph.Graph;
+import org.blocklayer.core.internal.graph.NotifyingGraph;
 import org.blocklayer.driver.file.internal.FileDriver;
 import org.blocklayer.driver.raw.internal.RawDriver;
 import org.junit.jupiter.api.AfterEach;
@@ -89,6 +94,24 @@ class DeclaredNodeTest {
         assertThat(declared.isOpen()).isTrue();
         assertThat(graph.getLength("late")).isEqualTo(4096);
         declared.deactivate();
+    }
+
+    @Test
+    @DisplayName("over any NotifyingGraph, not only core's Graph, a declared node hears its driver arrive")
+    void aNodeOverAnyNotifyingGraphHearsItsDriverArrive() throws Exception {
+        List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        NotifyingGraph notOurGraph = Forwarding.to(NotifyingGraph.class, graph, calls);
+        graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "test");
+        DeclaredNode declared = new DeclaredNode(notOurGraph, declarations, config("late", "driver", "raw",
+                "file.driver", "file", "file.filename", image("f.img", 4096)), null, rechecks);
+        assertThat(declared.isOpen()).isFalse();
+
+        graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "test");
+
+        assertThat(declared.isOpen()).isTrue();
+        assertThat(calls).contains("onDriverArrival", "onNodeChange", "open");
+        declared.deactivate();
+        assertThat(graph.nodes()).isEmpty();
     }
 
     @Test

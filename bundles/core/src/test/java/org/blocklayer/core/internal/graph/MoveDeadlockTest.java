@@ -68,7 +68,7 @@ class MoveDeadlockTest {
                     calls++;
                     polling.set(true);
                     long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
-                    io.scheduleAfter(TimeUnit.MILLISECONDS.toNanos(20), () -> { });
+                    io.after(TimeUnit.MILLISECONDS.toNanos(20), () -> { });
                     core.scheduler.aioWait().waitWhile(io, () -> System.nanoTime() < next);
                 }
                 lengths.complete(calls);
