@@ -121,7 +121,7 @@ public final class Libc {
     private Libc() {
     }
 
-    private static MethodHandle downcall(Linker linker, SymbolLookup libc, String name, FunctionDescriptor descriptor,
+    static MethodHandle downcall(Linker linker, SymbolLookup libc, String name, FunctionDescriptor descriptor,
             Linker.Option... options) {
         MemorySegment symbol = libc.find(name)
                 .orElseThrow(() -> new IllegalStateException("symbol '" + name + "' not found"));
@@ -238,7 +238,7 @@ public final class Libc {
     }
 
     /** A downcall cannot throw a checked exception; anything here is a bug in the binding, not an errno. */
-    private static RuntimeException failed(String call, Throwable t) {
+    static RuntimeException failed(String call, Throwable t) {
         if (t instanceof RuntimeException re) {
             return re;
         }
