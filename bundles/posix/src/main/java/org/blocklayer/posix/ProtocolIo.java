@@ -29,11 +29,11 @@ public final class ProtocolIo {
         this.kind = kind;
     }
 
-    /** The driver's state on {@code bs}, or EBADF {@code <action>: the node is not open}. */
+    /** The driver's state on {@code bs}, or EBADF {@code <action> it: the node is not open}. */
     public <S> S state(BlockNode bs, Class<S> type, String action) throws BlockException {
         S state = bs.opaque(type);
         if (state == null) {
-            throw error(bs, Errno.EBADF, action + ": the node is not open");
+            throw error(bs, Errno.EBADF, action + " it: the node is not open");
         }
         return state;
     }
@@ -62,6 +62,11 @@ public final class ProtocolIo {
     /** A failure of {@code bs} through this driver. */
     public BlockException error(BlockNode bs, Errno errno, String detail) {
         return new BlockException(errno, bs.nodeName(), driver, detail);
+    }
+
+    /** {@code e} said of {@code bs} and this driver, unless it names a node already. */
+    public BlockException named(BlockNode bs, BlockException e) {
+        return e.node() != null ? e : e.withNode(bs.nodeName(), driver);
     }
 
     /**

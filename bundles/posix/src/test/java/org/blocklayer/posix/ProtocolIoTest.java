@@ -156,7 +156,7 @@ class ProtocolIoTest {
 
         assertThatThrownBy(() -> device.state(bs, MemoryFile.class, "Could not flush"))
                 .satisfies(e -> errno(e, Errno.EBADF))
-                .hasMessage("node 'n0', driver 'host_device': Could not flush: the node is not open");
+                .hasMessage("node 'n0', driver 'host_device': Could not flush it: the node is not open");
         ProtocolIo.close(bs, MemoryFile.class, f -> {
             throw new AssertionError("nothing to close");
         });
