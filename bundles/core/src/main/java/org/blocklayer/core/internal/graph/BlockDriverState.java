@@ -700,7 +700,7 @@ public final class BlockDriverState implements BlockNode {
     BlockException noMedium() {
         String gone = goneDriver;
         return new BlockException(Errno.ENOMEDIUM, nodeName, null,
-                gone == null ? "No medium found" : "No medium found (driver '" + gone + "' gone)");
+                gone == null ? "No medium found" : "driver '" + gone + "' gone: No medium found");
     }
 
     /** The name of the driver that left this node (X1), until one of that name takes it back (X2); else null. */

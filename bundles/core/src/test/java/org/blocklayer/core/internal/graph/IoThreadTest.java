@@ -131,7 +131,7 @@ class IoThreadTest {
         core.graph.removeDriver(proto);
 
         assertFails(() -> core.graph.getLength("a"), Errno.ENOMEDIUM,
-                "node 'a': No medium found (driver 'proto' gone)");
+                "node 'a': driver 'proto' gone: No medium found");
         NodeInfo info = core.graph.info("a");
         assertThat(info.driver()).isNull();
         assertThat(info.lengthError()).endsWith("(ENOMEDIUM)");
