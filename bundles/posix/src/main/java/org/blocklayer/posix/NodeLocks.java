@@ -58,8 +58,7 @@ public final class NodeLocks implements AutoCloseable {
             locks.prepare(Permission.mask(taken), Permission.mask(shared));
         } catch (ImageLockException e) {
             String hint = e.hint() == null ? "" : ". " + e.hint();
-            throw new BlockException(e.errno(), "node '" + bs.nodeName() + "', driver '" + driverOf(bs) + "': "
-                    + e.getMessage() + hint, e);
+            throw new BlockException(e.errno(), bs.nodeName(), driverOf(bs), e.detail() + hint, e);
         }
     }
 
@@ -85,6 +84,6 @@ public final class NodeLocks implements AutoCloseable {
     }
 
     private static String driverOf(BlockNode bs) {
-        return bs.driver() == null ? "-" : bs.driver().formatName();
+        return bs.driver() == null ? null : bs.driver().formatName();
     }
 }

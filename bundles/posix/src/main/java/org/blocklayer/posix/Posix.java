@@ -266,6 +266,20 @@ public final class Posix {
         }
     }
 
+    /** ftruncate(2) (QEMU's {@code handle_aiocb_truncate} without preallocation): a file grows by a hole. */
+    public static void ftruncate(Fd fd, long length) throws PosixException {
+        int n = fd.acquire("ftruncate");
+        try (Syscall call = begin("ftruncate", fd.path())) {
+            while (Libc.ftruncate(call.capture(), n, length) != 0) {
+                if (call.errno() != EINTR) {
+                    throw PosixException.of(call.errno(), "ftruncate", fd.path());
+                }
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
     /** ioctl(2) with a value argument; returns what the ioctl returned (never negative). */
     public static int ioctl(Fd fd, long request, long arg) throws PosixException {
         return ioctlCall(fd, request, (capture, n) -> Libc.ioctl(capture, n, request, arg));

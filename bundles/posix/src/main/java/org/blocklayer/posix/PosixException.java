@@ -4,7 +4,6 @@ import java.io.IOException;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.error.IoErrors;
 import org.blocklayer.posix.internal.Libc;
 
 /**
@@ -31,10 +30,7 @@ public final class PosixException extends IOException {
         return errno;
     }
 
-    /**
-     * The errno as the block layer names it: every Linux errno has its constant; a number that is none (which no
-     * system call returns) is EIO, and {@link #reason()} and the message keep the number.
-     */
+    /** The errno as the block layer names it: its constant, or, for a number Linux has no name for, that number. */
     public Errno errno() {
         return Errno.of(errno);
     }
@@ -60,10 +56,15 @@ public final class PosixException extends IOException {
 
     /**
      * A BlockException for a failure that crossed {@code ThreadPool.run}: this class's exact errno when {@code e} is
-     * one, else {@link IoErrors}' reading of a JDK exception.
+     * one. Any other I/O exception comes from a JDK call, which hands out no errno, and its text is not read for one:
+     * it is EIO, QEMU's errno for a failure without a better one, and keeps the JDK's words.
      */
     public static BlockException toBlockException(String what, IOException e) {
-        return e instanceof PosixException pe ? pe.toBlockException(what) : IoErrors.toBlockException(what, e);
+        if (e instanceof PosixException pe) {
+            return pe.toBlockException(what);
+        }
+        return new BlockException(Errno.EIO, what + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()),
+                e);
     }
 
     /** strerror(3)'s text for any errno number. */
@@ -72,7 +73,6 @@ public final class PosixException extends IOException {
         if (text != null) {
             return text;
         }
-        Errno known = Errno.of(errno);
-        return known.value() == errno ? known.description() : "Unknown error " + errno;
+        return errno == 0 ? "Success" : Errno.of(errno).description();
     }
 }

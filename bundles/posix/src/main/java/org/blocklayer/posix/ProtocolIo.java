@@ -12,9 +12,9 @@ import org.blocklayer.api.graph.BlockNode;
 /**
  * The request paths that QEMU's block/file-posix.c gives every POSIX protocol driver: {@code raw_co_getlength},
  * {@code raw_co_preadv}, {@code raw_co_pwritev} and {@code raw_co_flush_to_disk} over an open {@link ProtocolFile},
- * with their checks, the hop to the node's worker pool, and their messages, all of the form
- * {@code <action> node '<node>' (driver <driver>, <filename>): <reason>}. A driver keeps one, made with its name,
- * and calls it from its own callbacks once it has found its state.
+ * with their checks, the hop to the node's worker pool, and their errors: each names the node and the driver, its
+ * detail of the form {@code <action> '<filename>': <reason>}. A driver keeps one, made with its name, and calls it
+ * from its own callbacks once it has found its state.
  */
 public final class ProtocolIo {
     private final String driver;
@@ -29,15 +29,11 @@ public final class ProtocolIo {
         this.kind = kind;
     }
 
-    /**
-     * The driver's state on {@code bs}, or EBADF {@code <action> node '<node>' (driver <driver>): the node is not
-     * open}.
-     */
+    /** The driver's state on {@code bs}, or EBADF {@code <action> it: the node is not open}. */
     public <S> S state(BlockNode bs, Class<S> type, String action) throws BlockException {
         S state = bs.opaque(type);
         if (state == null) {
-            throw new BlockException(Errno.EBADF,
-                    action + " node '" + bs.nodeName() + "' (driver " + driver + "): the node is not open");
+            throw error(bs, Errno.EBADF, action + " it: the node is not open");
         }
         return state;
     }
@@ -53,9 +49,32 @@ public final class ProtocolIo {
         }
     }
 
-    /** The start of every message about a request: what failed, on which node, through which driver and file. */
-    public String what(String action, BlockNode bs, String filename) {
-        return action + " node '" + bs.nodeName() + "' (driver " + driver + ", " + filename + ")";
+    /** The start of every detail about a request: what failed on which file. */
+    public static String what(String action, String filename) {
+        return action + " '" + filename + "'";
+    }
+
+    /** {@link #what(String, String)} for a range: "... at offset O, N bytes". */
+    public static String what(String action, String filename, long offset, long bytes) {
+        return what(action, filename) + " at offset " + offset + ", " + bytes + " bytes";
+    }
+
+    /** A failure of {@code bs} through this driver. */
+    public BlockException error(BlockNode bs, Errno errno, String detail) {
+        return new BlockException(errno, bs.nodeName(), driver, detail);
+    }
+
+    /** {@code e} said of {@code bs} and this driver, unless it names a node already. */
+    public BlockException named(BlockNode bs, BlockException e) {
+        return e.node() != null ? e : e.withNode(bs.nodeName(), driver);
+    }
+
+    /**
+     * The failure of a call on {@code bs} through this driver: {@code <what>: <reason>} with the call's errno
+     * ({@link PosixException#toBlockException(String, IOException)}).
+     */
+    public BlockException error(BlockNode bs, String what, IOException e) {
+        return PosixException.toBlockException(what, e).withNode(bs.nodeName(), driver);
     }
 
     /** {@code raw_co_getlength}: asked on the context thread, as QEMU does; the call is quick. */
@@ -63,7 +82,7 @@ public final class ProtocolIo {
         try {
             return file.length();
         } catch (IOException e) {
-            throw PosixException.toBlockException(what("Could not get the length of", bs, file.filename()), e);
+            throw error(bs, what("Could not get the length of", file.filename()), e);
         }
     }
 
@@ -78,7 +97,7 @@ public final class ProtocolIo {
                 return null;
             });
         } catch (IOException e) {
-            throw PosixException.toBlockException(what(action, bs, file.filename()), e);
+            throw error(bs, what(action, file.filename()), e);
         }
     }
 
@@ -93,11 +112,11 @@ public final class ProtocolIo {
         try {
             written = bs.aioContext().threadPool().run(() -> file.write(offset, buf));
         } catch (IOException e) {
-            throw PosixException.toBlockException(what(action, bs, file.filename()), e);
+            throw error(bs, what(action, file.filename()), e);
         }
         if (written < wanted) {
-            throw new BlockException(Errno.EINVAL, what(action, bs, file.filename()) + ": short write (" + written
-                    + " of " + wanted + " bytes)");
+            throw error(bs, Errno.EINVAL, what(action, file.filename()) + ": short write (" + written + " of "
+                    + wanted + " bytes)");
         }
     }
 
@@ -110,7 +129,7 @@ public final class ProtocolIo {
                 return null;
             });
         } catch (IOException e) {
-            throw PosixException.toBlockException(what("Could not flush", bs, file.filename()), e);
+            throw error(bs, what("Could not flush", file.filename()), e);
         }
     }
 
@@ -124,7 +143,7 @@ public final class ProtocolIo {
             String unsupported) throws BlockException {
         String action = "Could not discard";
         if (!unmap) {
-            throw new BlockException(Errno.ENOTSUP, what(action, bs, file.filename(), offset, bytes)
+            throw error(bs, Errno.ENOTSUP, what(action, file.filename(), offset, bytes)
                     + ": the node was opened with discard=ignore");
         }
         requireWritable(action, bs, file);
@@ -142,17 +161,11 @@ public final class ProtocolIo {
         try {
             done = bs.aioContext().threadPool().run(call::run);
         } catch (IOException e) {
-            throw PosixException.toBlockException(what(action, bs, file.filename(), offset, bytes), e);
+            throw error(bs, what(action, file.filename(), offset, bytes), e);
         }
         if (!done) {
-            throw new BlockException(Errno.ENOTSUP, what(action, bs, file.filename(), offset, bytes) + ": "
-                    + unsupported);
+            throw error(bs, Errno.ENOTSUP, what(action, file.filename(), offset, bytes) + ": " + unsupported);
         }
-    }
-
-    /** {@link #what(String, BlockNode, String)} for a range: "... at offset O, N bytes". */
-    public String what(String action, BlockNode bs, String filename, long offset, long bytes) {
-        return what(action, bs, filename) + " at offset " + offset + ", " + bytes + " bytes";
     }
 
     /** A blocking call on a range that answers whether the system could do it. */
@@ -167,14 +180,14 @@ public final class ProtocolIo {
      */
     public void requireWritable(String action, BlockNode bs, ProtocolFile file) throws BlockException {
         if (!file.writable()) {
-            throw new BlockException(Errno.EBADF, what(action, bs, file.filename()) + ": "
-                    + Errno.EBADF.description() + " (the " + kind + " was opened read-only)");
+            throw error(bs, Errno.EBADF, what(action, file.filename()) + ": " + Errno.EBADF.description()
+                    + " (the " + kind + " was opened read-only)");
         }
     }
 
     private void checkOffset(String action, BlockNode bs, ProtocolFile file, long offset) throws BlockException {
         if (offset < 0) {
-            throw new BlockException(Errno.EINVAL, what(action, bs, file.filename()) + ": negative offset " + offset);
+            throw error(bs, Errno.EINVAL, what(action, file.filename()) + ": negative offset " + offset);
         }
     }
 }

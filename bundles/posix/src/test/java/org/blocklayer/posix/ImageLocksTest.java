@@ -244,14 +244,18 @@ class ImageLocksTest {
     }
 
     @Test
-    void prependKeepsTheHint() {
+    void prependAndWithNodeKeepTheHint() {
         ImageLockException e = new ImageLockException(Errno.EAGAIN, "Failed to get \"write\" lock", null, null)
                 .withHint("/tmp/x.img");
 
-        ImageLockException prefixed = e.prepend("node 'x': ");
+        ImageLockException prefixed = e.prepend("Could not reopen: ");
+        ImageLockException named = e.withNode("x", "file");
 
-        assertThat(prefixed.getMessage()).isEqualTo("node 'x': Failed to get \"write\" lock");
+        assertThat(prefixed.getMessage()).isEqualTo("Could not reopen: Failed to get \"write\" lock");
         assertThat(prefixed.hint()).isEqualTo("Is another process using the image [/tmp/x.img]?");
         assertThat(prefixed.errno()).isEqualTo(Errno.EAGAIN);
+        assertThat(named.getMessage()).isEqualTo("node 'x', driver 'file': Failed to get \"write\" lock");
+        assertThat(named.hint()).isEqualTo(e.hint());
+        assertThat(named.errno()).isEqualTo(Errno.EAGAIN);
     }
 }

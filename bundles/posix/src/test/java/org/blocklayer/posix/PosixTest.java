@@ -3,6 +3,7 @@ package org.blocklayer.posix;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -241,13 +242,23 @@ class PosixTest {
     }
 
     @Test
-    void aNumberThatIsNoErrnoBecomesEioButKeepsItsNumberInTheText() {
-        PosixException e = new PosixException(41, "open 'x': Unknown error 41");
+    void aNumberWithoutANameKeepsItsNumberAsErrnoAndInTheText() {
+        PosixException e = new PosixException(-41, "open 'x': Unknown error 41");
 
-        assertThat(e.errno()).isEqualTo(Errno.EIO);
+        assertThat(e.errno()).isNotEqualTo(Errno.EIO).extracting(Errno::value).isEqualTo(41);
         assertThat(e.errnoValue()).isEqualTo(41);
-        assertThat(e.toBlockException("Could not open 'x'").getMessage())
-                .isEqualTo("Could not open 'x': Unknown error 41");
+        BlockException b = e.toBlockException("Could not open 'x'");
+        assertThat(b.errno().value()).isEqualTo(41);
+        assertThat(b.describe()).isEqualTo("Could not open 'x': Unknown error 41 (errno 41)");
+    }
+
+    @Test
+    void aJdkExceptionSaysNoErrnoAndItsTextIsNotReadForOne() {
+        BlockException b = PosixException.toBlockException("Could not read 'x'",
+                new IOException("No space left on device"));
+
+        assertThat(b.errno()).isEqualTo(Errno.EIO);
+        assertThat(b.getMessage()).isEqualTo("Could not read 'x': No space left on device");
     }
 
     @Test

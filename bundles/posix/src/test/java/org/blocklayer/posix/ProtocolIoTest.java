@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.AccessDeniedException;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
@@ -95,10 +94,10 @@ class ProtocolIoTest {
 
         assertThatThrownBy(() -> io.preadv(bs, file, -1, ByteBuffer.allocate(1)))
                 .satisfies(e -> errno(e, Errno.EINVAL))
-                .hasMessage("Could not read from node 'n0' (driver file, /mem): negative offset -1");
+                .hasMessage("node 'n0', driver 'file': Could not read from '/mem': negative offset -1");
         assertThatThrownBy(() -> io.pwritev(bs, file, -512, ByteBuffer.allocate(1)))
                 .satisfies(e -> errno(e, Errno.EINVAL))
-                .hasMessage("Could not write to node 'n0' (driver file, /mem): negative offset -512");
+                .hasMessage("node 'n0', driver 'file': Could not write to '/mem': negative offset -512");
         assertThat(bs.poolCalls()).isZero();
     }
 
@@ -109,11 +108,11 @@ class ProtocolIoTest {
 
         assertThatThrownBy(() -> io.pwritev(bs, file, 0, ByteBuffer.allocate(1)))
                 .satisfies(e -> errno(e, Errno.EBADF))
-                .hasMessage("Could not write to node 'n0' (driver file, /mem): Bad file descriptor (the file was"
+                .hasMessage("node 'n0', driver 'file': Could not write to '/mem': Bad file descriptor (the file was"
                         + " opened read-only)");
         assertThatThrownBy(() -> device.requireWritable("Could not resize", bs, file))
                 .satisfies(e -> errno(e, Errno.EBADF))
-                .hasMessage("Could not resize node 'n0' (driver host_device, /mem): Bad file descriptor (the device"
+                .hasMessage("node 'n0', driver 'host_device': Could not resize '/mem': Bad file descriptor (the device"
                         + " was opened read-only)");
         assertThat(bs.poolCalls()).isZero();
     }
@@ -125,7 +124,7 @@ class ProtocolIoTest {
 
         assertThatThrownBy(() -> io.pwritev(bs, file, 0, ByteBuffer.allocate(5)))
                 .satisfies(e -> errno(e, Errno.EINVAL))
-                .hasMessage("Could not write to node 'n0' (driver file, /mem): short write (3 of 5 bytes)");
+                .hasMessage("node 'n0', driver 'file': Could not write to '/mem': short write (3 of 5 bytes)");
     }
 
     @Test
@@ -135,15 +134,20 @@ class ProtocolIoTest {
 
         assertThatThrownBy(() -> io.pwritev(bs, file, 0, ByteBuffer.allocate(1)))
                 .satisfies(e -> errno(e, Errno.ENOSPC))
-                .hasMessageStartingWith("Could not write to node 'n0' (driver file, /mem): ");
-        file.failure = new AccessDeniedException("/mem");
+                .hasMessageStartingWith("node 'n0', driver 'file': Could not write to '/mem': ")
+                .isInstanceOfSatisfying(BlockException.class, e -> {
+                    assertThat(e.node()).isEqualTo("n0");
+                    assertThat(e.driver()).isEqualTo("file");
+                    assertThat(e.detail()).isEqualTo("Could not write to '/mem': No space left on device");
+                });
+        file.failure = new PosixException(Errno.EACCES.value(), "fdatasync '/mem': Permission denied");
         assertThatThrownBy(() -> io.flush(bs, file))
                 .satisfies(e -> errno(e, Errno.EACCES))
-                .hasMessageStartingWith("Could not flush node 'n0' (driver file, /mem): ");
+                .hasMessageStartingWith("node 'n0', driver 'file': Could not flush '/mem': ");
         assertThatThrownBy(() -> io.preadv(bs, file, 0, ByteBuffer.allocate(1)))
-                .hasMessageStartingWith("Could not read from node 'n0' (driver file, /mem): ");
+                .hasMessageStartingWith("node 'n0', driver 'file': Could not read from '/mem': ");
         assertThatThrownBy(() -> io.getLength(bs, file))
-                .hasMessageStartingWith("Could not get the length of node 'n0' (driver file, /mem): ");
+                .hasMessageStartingWith("node 'n0', driver 'file': Could not get the length of '/mem': ");
     }
 
     @Test
@@ -152,7 +156,7 @@ class ProtocolIoTest {
 
         assertThatThrownBy(() -> device.state(bs, MemoryFile.class, "Could not flush"))
                 .satisfies(e -> errno(e, Errno.EBADF))
-                .hasMessage("Could not flush node 'n0' (driver host_device): the node is not open");
+                .hasMessage("node 'n0', driver 'host_device': Could not flush it: the node is not open");
         ProtocolIo.close(bs, MemoryFile.class, f -> {
             throw new AssertionError("nothing to close");
         });

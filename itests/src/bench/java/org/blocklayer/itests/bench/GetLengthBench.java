@@ -49,7 +49,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * <li>{@code directCoroutine}: {@code coGetLength} inside a coroutine that already holds the read lock, as a driver
  * calls its child (B22): no coroutine, no lock, no poll per call.</li>
  * </ul>
- * Raw is variable-length, so every call asks raw, which asks file ({@code FileChannel.size()}, B9, B15).
+ * Raw is variable-length, so every call asks raw, which asks file ({@code lseek(SEEK_END)} through FFM, B9, B15).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -1,4 +1,4 @@
 /** Errors: errno values and the exception every block-layer failure is reported with. */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package org.blocklayer.api.error;

@@ -12,7 +12,8 @@ class PrintableTest {
         BlockException e = new BlockException(Errno.ENOENT, "export '\u0000\u001b[2J\ufffd' not available");
         assertThat(e.getMessage()).isEqualTo("export '\\x00\\x1b[2J\ufffd' not available");
         assertThat(e.describe()).isEqualTo("export '\\x00\\x1b[2J\ufffd' not available (ENOENT)");
-        assertThat(e.prepend("node 'n': ").getMessage()).isEqualTo("node 'n': export '\\x00\\x1b[2J\ufffd' not available");
+        assertThat(e.withNode("n", "nbd").getMessage())
+                .isEqualTo("node 'n', driver 'nbd': export '\\x00\\x1b[2J\ufffd' not available");
     }
 
     @Test

@@ -46,6 +46,7 @@ public final class Libc {
     private static final MethodHandle PREAD;
     private static final MethodHandle PWRITE;
     private static final MethodHandle FDATASYNC;
+    private static final MethodHandle FTRUNCATE;
     private static final MethodHandle STATX;
     private static final MethodHandle FCNTL_PTR;
     private static final MethodHandle FALLOCATE;
@@ -63,7 +64,7 @@ public final class Libc {
         O_DIRECT = arch.equals("aarch64") ? 0200000 : 040000;
         MethodHandle open = null, close = null, ioctlPtr = null, ioctlLong = null, lseek = null, pread = null;
         MethodHandle pwrite = null, fdatasync = null, statx = null, fcntlPtr = null, strerrordesc = null;
-        MethodHandle fallocate = null;
+        MethodHandle fallocate = null, ftruncate = null;
         if (reason == null) {
             try {
                 Linker linker = Linker.nativeLinker();
@@ -84,6 +85,8 @@ public final class Libc {
                 pwrite = downcall(linker, libc, "pwrite",
                         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), errno);
                 fdatasync = downcall(linker, libc, "fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
+                ftruncate = downcall(linker, libc, "ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
+                        errno);
                 statx = downcall(linker, libc, "statx",
                         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), errno);
                 // fcntl(int fd, int cmd, ...): variadic like open and ioctl; here only the commands taking a pointer.
@@ -112,6 +115,7 @@ public final class Libc {
         PREAD = pread;
         PWRITE = pwrite;
         FDATASYNC = fdatasync;
+        FTRUNCATE = ftruncate;
         STATX = statx;
         FCNTL_PTR = fcntlPtr;
         FALLOCATE = fallocate;
@@ -121,7 +125,7 @@ public final class Libc {
     private Libc() {
     }
 
-    private static MethodHandle downcall(Linker linker, SymbolLookup libc, String name, FunctionDescriptor descriptor,
+    static MethodHandle downcall(Linker linker, SymbolLookup libc, String name, FunctionDescriptor descriptor,
             Linker.Option... options) {
         MemorySegment symbol = libc.find(name)
                 .orElseThrow(() -> new IllegalStateException("symbol '" + name + "' not found"));
@@ -197,6 +201,14 @@ public final class Libc {
         }
     }
 
+    public static int ftruncate(MemorySegment capture, int fd, long length) {
+        try {
+            return (int) FTRUNCATE.invokeExact(capture, fd, length);
+        } catch (Throwable t) {
+            throw failed("ftruncate", t);
+        }
+    }
+
     public static int statx(MemorySegment capture, int dirfd, MemorySegment path, int flags, int mask,
             MemorySegment buf) {
         try {
@@ -238,7 +250,7 @@ public final class Libc {
     }
 
     /** A downcall cannot throw a checked exception; anything here is a bug in the binding, not an errno. */
-    private static RuntimeException failed(String call, Throwable t) {
+    static RuntimeException failed(String call, Throwable t) {
         if (t instanceof RuntimeException re) {
             return re;
         }

@@ -16,14 +16,14 @@ public final class CommandException extends BlockException {
     private static final long serialVersionUID = 1L;
 
     private CommandException(BlockException failure) {
-        super(failure.errno(), failure.getMessage(), failure);
+        super(failure.errno(), failure.node(), failure.driver(), failure.detail(), failure);
     }
 
     private CommandException(Errno errno, String message) {
         super(errno, message);
     }
 
-    /** The shell's report of {@code failure}: same errno, same message. */
+    /** The shell's report of {@code failure}: same errno, node, driver and message. */
     static CommandException of(BlockException failure) {
         return failure instanceof CommandException reported ? reported : new CommandException(failure);
     }

@@ -244,8 +244,8 @@ public final class IoCommands {
 
     /** Ctrl-C: the piece in flight has finished (or failed) in its AioContext; nothing after it was started. */
     private static BlockException cancelled(String name, String what, long done, long length) {
-        return new BlockException(Errno.ECANCELED, "node '" + name + "': " + what + " cancelled after " + done
-                + " of " + length + " bytes");
+        return new BlockException(Errno.ECANCELED, name, null, what + " cancelled after " + done + " of " + length
+                + " bytes");
     }
 
     private static boolean matches(byte[] data, int n, int pattern) {

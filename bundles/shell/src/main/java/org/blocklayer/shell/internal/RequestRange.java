@@ -15,20 +15,14 @@ final class RequestRange {
 
     static void check(BlockGraph graph, String name, String what, long offset, long length) throws BlockException {
         if (offset < 0 || length < 0) {
-            throw new BlockException(Errno.EIO, prefix(graph, name) + "Cannot " + what + " " + length
+            throw new BlockException(Errno.EIO, name, graph.info(name).driver(), "Cannot " + what + " " + length
                     + " bytes at offset " + offset + ": negative");
         }
         long end = graph.getLength(name);
         if (offset > end || end - offset < length) {
-            throw new BlockException(Errno.EIO, prefix(graph, name) + "Cannot " + what + " " + length
+            throw new BlockException(Errno.EIO, name, graph.info(name).driver(), "Cannot " + what + " " + length
                     + " bytes at offset " + offset + ": the node ends at " + end + "; nothing was " + done(what));
         }
-    }
-
-    /** {@code node 'NAME', driver 'DRIVER': }, as the graph's own errors start. */
-    private static String prefix(BlockGraph graph, String name) throws BlockException {
-        String driver = graph.info(name).driver();
-        return "node '" + name + "', " + (driver == null ? "no driver" : "driver '" + driver + "'") + ": ";
     }
 
     private static String done(String what) {

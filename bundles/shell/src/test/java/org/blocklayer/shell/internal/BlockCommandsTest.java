@@ -113,15 +113,31 @@ class BlockCommandsTest {
     }
 
     @Test
-    void openFailureKeepsMessageAndErrno() {
-        graph.failure = new BlockException(Errno.ENOENT,
-                "Could not open '/nope': No such file or directory (node '#block0', driver 'file')");
+    void openFailureKeepsMessageErrnoNodeAndDriver() {
+        graph.failure = new BlockException(Errno.ENOENT, "#block0", "file",
+                "Could not open '/nope': No such file or directory");
 
         assertThatThrownBy(() -> commands.open("/nope"))
-                .isInstanceOf(CommandException.class)
-                .hasToString("error: Could not open '/nope': No such file or directory (node '#block0', driver 'file')"
+                .isInstanceOfSatisfying(CommandException.class, e -> {
+                    assertThat(e.node()).isEqualTo("#block0");
+                    assertThat(e.driver()).isEqualTo("file");
+                    assertThat(e.detail()).isEqualTo("Could not open '/nope': No such file or directory");
+                })
+                .hasToString("error: node '#block0', driver 'file': Could not open '/nope': No such file or directory"
                         + " (ENOENT)")
                 .hasCause(graph.failure);
+    }
+
+    @Test
+    void anErrnoWithoutANameIsPrintedWithItsNumber() {
+        Errno unnamed = Errno.of(-200);
+        graph.failure = new BlockException(unnamed, "sg0", "scsi-generic", "Could not open '/dev/sg0': "
+                + unnamed.description());
+
+        assertThatThrownBy(() -> commands.open("/dev/sg0"))
+                .isInstanceOfSatisfying(CommandException.class, e -> assertThat(e.errno().value()).isEqualTo(200))
+                .hasToString("error: node 'sg0', driver 'scsi-generic': Could not open '/dev/sg0': Unknown error 200"
+                        + " (errno 200)");
     }
 
     @Test

@@ -609,8 +609,7 @@ public final class BlockDriverState implements BlockNode {
             try {
                 coRefreshTotalSectors(offset >> 9);
             } catch (BlockException e) {
-                throw new BlockException(e.errno(), prefix() + "Could not refresh total sector count: "
-                        + e.getMessage(), e);
+                throw named(e.prepend("Could not refresh total sector count: "));
             }
             return totalSectors * SECTOR_SIZE;
         } finally {
@@ -700,8 +699,8 @@ public final class BlockDriverState implements BlockNode {
     /** ENOMEDIUM naming the node (B1, B8). */
     BlockException noMedium() {
         String gone = goneDriver;
-        return new BlockException(Errno.ENOMEDIUM, "node '" + nodeName + "', "
-                + (gone == null ? "no driver" : "driver '" + gone + "' gone") + ": No medium found");
+        return new BlockException(Errno.ENOMEDIUM, nodeName, null,
+                gone == null ? "No medium found" : "driver '" + gone + "' gone: No medium found");
     }
 
     /** The name of the driver that left this node (X1), until one of that name takes it back (X2); else null. */
@@ -722,14 +721,16 @@ public final class BlockDriverState implements BlockNode {
         this.reattaching = reattaching;
     }
 
-    /** An error whose message names this node and its driver. */
-    BlockException error(Errno errno, String message) {
-        return new BlockException(errno, prefix() + message);
+    /** An error of this node, through its driver. */
+    BlockException error(Errno errno, String detail) {
+        BlockDriver d = drv;
+        return new BlockException(errno, nodeName, d == null ? null : d.formatName(), detail);
     }
 
-    String prefix() {
+    /** {@code e} said of this node and its driver, unless it names a node already: the innermost that failed. */
+    BlockException named(BlockException e) {
         BlockDriver d = drv;
-        return "node '" + nodeName + "', driver " + (d == null ? "-" : "'" + d.formatName() + "'") + ": ";
+        return e.node() != null ? e : e.withNode(nodeName, d == null ? null : d.formatName());
     }
 
     static long divRoundUp(long n, long d) {

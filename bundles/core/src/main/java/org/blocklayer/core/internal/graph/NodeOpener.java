@@ -130,14 +130,16 @@ final class NodeOpener {
             throw named(bs, drv, e);
         } catch (RuntimeException e) {
             failOpen(bs);
-            throw new BlockException(Errno.EIO, bs.prefix() + "the driver failed to open the node: " + e, e);
+            throw new BlockException(Errno.EIO, bs.nodeName(), drv.formatName(),
+                    "the driver failed to open the node: " + e, e);
         }
         try {
             bs.setLimits(NodeLimits.refresh(bs, drv));
         } catch (BlockException | RuntimeException e) {
             releaseOpened(bs);
             throw e instanceof BlockException be ? named(bs, drv, be)
-                    : new BlockException(Errno.EINVAL, prefix(bs, drv) + "Invalid block limits: " + e.getMessage(), e);
+                    : new BlockException(Errno.EINVAL, bs.nodeName(), drv.formatName(),
+                            "Invalid block limits: " + e.getMessage(), e);
         }
         try {
             if (Coroutine.inCoroutine()) {
@@ -151,8 +153,7 @@ final class NodeOpener {
             }
         } catch (BlockException e) {
             releaseOpened(bs);
-            throw new BlockException(e.errno(), prefix(bs, drv) + "Could not refresh total sector count: "
-                    + e.getMessage(), e);
+            throw named(bs, drv, e.prepend("Could not refresh total sector count: "));
         }
         // The driver was not there when the node was quiesced: it hears every drain it missed (B13).
         for (int i = 0; i < bs.quiesceCounter(); i++) {
@@ -292,12 +293,11 @@ final class NodeOpener {
         return on == null ? flags : on ? flags | bit : flags & ~bit;
     }
 
+    /**
+     * {@code e} said of {@code bs} and the driver it was opened with, unless it names a node already: a child's
+     * failure names the child, the innermost node that failed.
+     */
     private static BlockException named(BlockDriverState bs, BlockDriver drv, BlockException e) {
-        return e.getMessage().startsWith("node '") ? e
-                : new BlockException(e.errno(), prefix(bs, drv) + e.getMessage(), e);
-    }
-
-    private static String prefix(BlockDriverState bs, BlockDriver drv) {
-        return "node '" + bs.nodeName() + "', driver '" + drv.formatName() + "': ";
+        return e.node() != null ? e : e.withNode(bs.nodeName(), drv.formatName());
     }
 }

@@ -56,8 +56,7 @@ final class OpenRollback {
         if (failure instanceof VirtualMachineError e && !(failure instanceof StackOverflowError)) {
             throw e;
         }
-        return new BlockException(Errno.EIO, "node '" + (node == null ? "(unnamed)" : node) + "', driver "
-                + (driver == null ? "-" : "'" + driver + "'") + ": Could not open the node: " + inWords(failure)
+        return new BlockException(Errno.EIO, node, driver, "Could not open the node: " + inWords(failure)
                 + "; nothing it created is left", failure);
     }
 

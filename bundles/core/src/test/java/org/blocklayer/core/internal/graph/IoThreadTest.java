@@ -130,7 +130,8 @@ class IoThreadTest {
 
         core.graph.removeDriver(proto);
 
-        assertFails(() -> core.graph.getLength("a"), Errno.ENOMEDIUM, "node 'a', driver 'proto' gone: No medium found");
+        assertFails(() -> core.graph.getLength("a"), Errno.ENOMEDIUM,
+                "node 'a': driver 'proto' gone: No medium found");
         NodeInfo info = core.graph.info("a");
         assertThat(info.driver()).isNull();
         assertThat(info.lengthError()).endsWith("(ENOMEDIUM)");

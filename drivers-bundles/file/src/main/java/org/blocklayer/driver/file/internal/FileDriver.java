@@ -18,7 +18,7 @@ import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.posix.ImageLocking;
 import org.blocklayer.posix.NodeLocks;
-import org.blocklayer.posix.PosixException;
+import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.ProtocolIo;
 import org.blocklayer.posix.ProtocolOptions;
 import org.osgi.service.component.annotations.Component;
@@ -101,10 +101,7 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
         IO.pwritev(bs, state(bs), offset, buf);
     }
 
-    /**
-     * {@code raw_co_truncate} for regular files: ftruncate on a worker thread. FileChannel only shrinks, so growing
-     * writes one zero byte at the new end, which gives the same length and contents.
-     */
+    /** {@code raw_co_truncate} for regular files: ftruncate on a worker thread; a file grows by a hole. */
     @Override
     @CoroutineFn
     @GraphRdlock
@@ -113,17 +110,11 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
         IO.requireWritable("Could not resize", bs, state);
         try {
             bs.aioContext().threadPool().run(() -> {
-                var channel = state.channel();
-                long current = channel.size();
-                if (offset < current) {
-                    channel.truncate(offset);
-                } else if (offset > current) {
-                    channel.write(ByteBuffer.allocate(1), offset - 1);
-                }
+                Posix.ftruncate(state.fd(), offset);
                 return null;
             });
         } catch (IOException e) {
-            throw PosixException.toBlockException(IO.what("Could not resize", bs, state.filename()), e);
+            throw IO.error(bs, ProtocolIo.what("Could not resize", state.filename()), e);
         }
     }
 
@@ -181,16 +172,15 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
             return bs.aioContext().threadPool()
                     .run(() -> Allocation.status(bs, state.fd(), offset, bytes, state.alignment()));
         } catch (IOException e) {
-            throw PosixException.toBlockException(IO.what("Could not get the block status of", bs, state.filename(), offset, bytes),
+            throw IO.error(bs, ProtocolIo.what("Could not get the block status of", state.filename(), offset, bytes),
                     e);
         }
     }
 
-    /** {@code <action> node '<node>' (driver file, <filename>) at offset <offset>, <bytes> bytes}. */
     private static FileState state(BlockNode bs) throws BlockException {
         FileState state = bs.opaque(FileState.class);
         if (state == null) {
-            throw new BlockException(Errno.EBADF, "Node '" + bs.nodeName() + "' (driver file) is not open");
+            throw IO.error(bs, Errno.EBADF, "the node is not open");
         }
         return state;
     }

@@ -1,13 +1,5 @@
 package org.blocklayer.driver.file.internal;
 
-import static java.nio.file.StandardOpenOption.READ;
-import static java.nio.file.StandardOpenOption.WRITE;
-
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
-
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.posix.AlignedIo;
@@ -27,40 +19,20 @@ final class FileOpener {
 
     /**
      * {@code raw_open_common} for the {@code file} driver: the file must exist and be a regular file. With
-     * {@code cache.direct} it is opened a second time, O_DIRECT, for reads and writes (see {@link FileState}).
+     * {@code cache.direct} it is opened O_DIRECT (see {@link FileState}).
      */
     static FileState open(ProtocolOptions options, boolean unmap) throws BlockException {
         String filename = options.filename();
         boolean writable = options.writable();
-        Path path = toPath(filename);
         // QEMU opens first and fstats after; we stat first because open(2) of a FIFO blocks the main loop until
         // a writer shows up. The file can still be swapped in between; that is the user's own race.
         requireRegularFile(filename);
-        FileChannel channel;
-        try {
-            channel = writable ? FileChannel.open(path, READ, WRITE) : FileChannel.open(path, READ);
-        } catch (IOException e) {
-            throw ProtocolOpen.error(filename, e);
-        }
-        AlignedIo direct = null;
-        try {
-            direct = options.direct() ? openDirect(filename, writable) : null;
-            Fd fd = direct != null ? direct.fd() : openPlain(filename, writable);
-            return new FileState(filename, channel, writable, direct, fd, unmap, null);
-        } catch (BlockException | RuntimeException e) {
-            if (direct != null) {
-                direct.fd().close();
-            }
-            try {
-                channel.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        AlignedIo io = options.direct() ? openDirect(filename, writable)
+                : new AlignedIo(openPlain(filename, writable), 1);
+        return new FileState(filename, io.fd(), io, options.direct(), writable, unmap, null);
     }
 
-    /** open(2) of the same file again, for the calls a FileChannel cannot make (fallocate, SEEK_DATA). */
+    /** open(2) without O_DIRECT. */
     private static Fd openPlain(String filename, boolean writable) throws BlockException {
         try {
             return Posix.open(filename, writable ? Posix.O_RDWR : Posix.O_RDONLY);
@@ -79,8 +51,8 @@ final class FileOpener {
             fd = Posix.open(filename, (writable ? Posix.O_RDWR : Posix.O_RDONLY) | Posix.O_DIRECT);
         } catch (PosixException e) {
             if (e.errno() == Errno.EINVAL) {
-                // qemu_open's words: the same file opened without O_DIRECT a moment ago, so O_DIRECT is the
-                // reason (tmpfs before Linux 6.6, procfs, some FUSE file systems).
+                // qemu_open's words: the file is a regular one (stat said so), so O_DIRECT is the reason (tmpfs
+                // before Linux 6.6, procfs, some FUSE file systems).
                 throw new BlockException(Errno.EINVAL,
                         "Could not open '" + filename + "': filesystem does not support O_DIRECT", e);
             }
@@ -91,18 +63,6 @@ final class FileOpener {
         } catch (PosixException e) {
             fd.close();
             throw e.toBlockException("Could not open '" + filename + "'");
-        }
-    }
-
-    private static Path toPath(String filename) throws BlockException {
-        if (filename.isEmpty()) {
-            // Path.of("") is the working directory; open("") is ENOENT, and that is what QEMU reports.
-            throw couldNotOpen(filename, Errno.ENOENT);
-        }
-        try {
-            return Path.of(filename);
-        } catch (InvalidPathException e) {
-            throw couldNotOpen(filename, Errno.EINVAL);
         }
     }
 

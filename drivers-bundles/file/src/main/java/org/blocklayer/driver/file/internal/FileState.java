@@ -2,44 +2,46 @@ package org.blocklayer.driver.file.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 
 import org.blocklayer.posix.AlignedIo;
 import org.blocklayer.posix.Fd;
 import org.blocklayer.posix.NodeLocks;
+import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.ProtocolFile;
 
 /**
- * The per-node state of the {@code file} driver, QEMU's {@code BDRVRawState} reduced to what regular files need.
+ * The per-node state of the {@code file} driver, QEMU's {@code BDRVRawState} reduced to what regular files need. Every
+ * call goes through the posix bundle's FFM bindings, so a failure carries the errno the kernel set (ENOSPC for a full
+ * file system, EIO for a bad sector), as QEMU reports it.
  *
  * @param filename the filename as the user gave it, for messages
- * @param channel  the open file ({@code s->fd}); with O_DIRECT it still serves length, flush and truncate, which
- *                 act on the file, whatever descriptor asks
+ * @param fd       the open file ({@code s->fd}): opened O_DIRECT with {@code cache.direct=on}; length, flush,
+ *                 truncate, fallocate and lseek(SEEK_DATA/SEEK_HOLE) go through it too, as they act on the file
+ *                 whatever the descriptor's flags
+ * @param io       the reads and writes on {@code fd}: aligned to the O_DIRECT block size with {@code cache.direct},
+ *                 else to 1
+ * @param direct   whether {@code fd} was opened O_DIRECT ({@code cache.direct=on})
  * @param writable whether the file was opened read-write ({@code O_RDWR})
- * @param direct   with {@code cache.direct=on}, the same file opened O_DIRECT, which carries every read and write;
- *                 else null
- * @param fd       the descriptor fallocate and lseek(SEEK_DATA/SEEK_HOLE) go through, which a FileChannel does not
- *                 give out: the O_DIRECT one with {@code cache.direct}, else one of its own, opened like the channel
  * @param unmap    {@code discard=unmap}: discard requests punch holes ({@code BDRV_O_UNMAP})
  * @param locks    the node's image locks ({@code locking=auto|on}), or null with {@code locking=off}
  */
-record FileState(String filename, FileChannel channel, boolean writable, AlignedIo direct, Fd fd, boolean unmap,
+record FileState(String filename, Fd fd, AlignedIo io, boolean direct, boolean writable, boolean unmap,
         NodeLocks locks) implements ProtocolFile {
 
     /** The same state, with its image locks. */
     FileState withLocks(NodeLocks nodeLocks) {
-        return new FileState(filename, channel, writable, direct, fd, unmap, nodeLocks);
+        return new FileState(filename, fd, io, direct, writable, unmap, nodeLocks);
     }
 
     /** {@code bs->bl.request_alignment}: the O_DIRECT alignment, else 1. */
     int alignment() {
-        return direct != null ? direct.alignment() : 1;
+        return io.alignment();
     }
 
-    /** fstat of the open file, whatever descriptor does the I/O. */
+    /** {@code raw_co_getlength}: {@code lseek(fd, 0, SEEK_END)}, as QEMU asks it. */
     @Override
     public long length() throws IOException {
-        return channel.size();
+        return Posix.seekEnd(fd);
     }
 
     /**
@@ -48,36 +50,23 @@ record FileState(String filename, FileChannel channel, boolean writable, Aligned
      */
     @Override
     public void read(long offset, ByteBuffer buf) throws IOException {
-        if (direct != null) {
-            direct.read(offset, buf);
-            return;
-        }
-        PositionalIo.read(channel, offset, buf);
-        PositionalIo.zeroFill(buf);
+        io.read(offset, buf);
     }
 
     /** Writes all of {@code buf} at {@code offset}; fewer bytes only when the system took nothing more. Blocking. */
     @Override
     public long write(long offset, ByteBuffer buf) throws IOException {
-        return direct != null ? direct.write(offset, buf) : PositionalIo.write(channel, offset, buf);
+        return io.write(offset, buf);
     }
 
-    /** fdatasync through the channel: it acts on the file, whichever descriptor wrote. */
+    /** {@code handle_aiocb_flush}: fdatasync. */
     @Override
     public void flush() throws IOException {
-        channel.force(false);
+        Posix.fdatasync(fd);
     }
 
     /** {@code raw_close}: never throws, since close must not fail and there is nobody to tell. */
     void close() {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            // close(2) errors on a regular file carry nothing the block layer could act on.
-        }
-        if (direct != null) {
-            direct.fd().close();
-        }
         fd.close();
         if (locks != null) {
             locks.close();

@@ -76,11 +76,11 @@ class FileDriverDirectIoTest {
         byte[] expected = pattern(SIZE);
         Path path = image("a.img", expected);
         open(path, OpenFlags.RDWR, "cache.direct", "on");
-        AlignedIo io = bs.opaque(FileState.class).direct();
-        assertThat(io).isNotNull();
+        assertThat(bs.opaque(FileState.class).direct()).isTrue();
+        AlignedIo io = bs.opaque(FileState.class).io();
         assertThat(io.alignment()).as("the file system's logical block size").isBetween(512, 4096);
-        // Data through O_DIRECT; the buffered one for length, flush and truncate; one for the image locks.
-        assertThat(oDirectOn(path)).as("one descriptor for data, O_DIRECT").containsExactlyInAnyOrder(true, false,
+        // Data, length, flush and truncate through the O_DIRECT one; one for the image locks.
+        assertThat(oDirectOn(path)).as("one descriptor for the file, O_DIRECT").containsExactlyInAnyOrder(true,
                 false);
 
         ByteBuffer aligned = ByteBuffer.allocateDirect(8192 + 4096).alignedSlice(4096).limit(8192);
@@ -114,8 +114,8 @@ class FileDriverDirectIoTest {
         Path path = image("a.img", pattern(65536));
         open(path, OpenFlags.NOCACHE);
 
-        assertThat(bs.opaque(FileState.class).direct()).isNotNull();
-        assertThat(oDirectOn(path)).containsExactlyInAnyOrder(true, false, false);
+        assertThat(bs.opaque(FileState.class).direct()).isTrue();
+        assertThat(oDirectOn(path)).containsExactlyInAnyOrder(true, false);
         ByteBuffer buf = ByteBuffer.allocate(100);
         driver.coPreadv(bs, 7, buf, 0);
         assertThat(buf.array()).isEqualTo(Arrays.copyOfRange(pattern(65536), 7, 107));
@@ -126,9 +126,9 @@ class FileDriverDirectIoTest {
         Path path = image("a.img", pattern(4096));
         open(path, OpenFlags.NOCACHE, "cache.direct", "off");
 
-        assertThat(bs.opaque(FileState.class).direct()).isNull();
-        assertThat(oDirectOn(path)).as("data, fallocate and lseek, and the image locks")
-                .containsExactly(false, false, false);
+        assertThat(bs.opaque(FileState.class).direct()).isFalse();
+        assertThat(bs.opaque(FileState.class).alignment()).isEqualTo(1);
+        assertThat(oDirectOn(path)).as("the file, and the image locks").containsExactly(false, false);
     }
 
     @Test
@@ -156,7 +156,7 @@ class FileDriverDirectIoTest {
         driver.coPwritev(bs, 998, ByteBuffer.wrap(five), 0);
 
         // QEMU pads the request to whole blocks, so the file ends on a block boundary.
-        int alignment = bs.opaque(FileState.class).direct().alignment();
+        int alignment = bs.opaque(FileState.class).alignment();
         assertThat(driver.coGetLength(bs)).isEqualTo((1003 + alignment - 1) / alignment * alignment);
         Needs.tool("qemu-io", "qemu-utils");
         LoopDevice.Result qemu = LoopDevice.run(

@@ -161,7 +161,7 @@ class FileDriverSparseTest {
 
         assertThatThrownBy(() -> driver.coPwriteZeroes(bs, 0, 4096, NONE))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF))
-                .hasMessageStartingWith("Could not write zeroes to node 'n0' (driver file, " + path + ")");
+                .hasMessageStartingWith("node 'n0', driver 'file': Could not write zeroes to '" + path + "'");
         assertThat(bs.poolCalls()).isZero();
         assertThat(read(path, 0, 4096)).containsOnly((byte) 0xAB);
     }
@@ -175,7 +175,7 @@ class FileDriverSparseTest {
         assertThatThrownBy(() -> driver.coPwriteZeroes(bs, Long.MAX_VALUE - 4096, 4096, NONE))
                 .isInstanceOfSatisfying(BlockException.class,
                         e -> assertThat(e.errno()).isEqualTo(Errno.EFBIG))
-                .hasMessageStartingWith("Could not write zeroes to node 'n0' (driver file, " + path + ") at offset "
+                .hasMessageStartingWith("node 'n0', driver 'file': Could not write zeroes to '" + path + "' at offset "
                         + (Long.MAX_VALUE - 4096) + ", 4096 bytes");
     }
 
@@ -186,7 +186,7 @@ class FileDriverSparseTest {
 
         assertThatThrownBy(() -> driver.coPdiscard(bs, 0, MIB))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTSUP))
-                .hasMessage("Could not discard node 'n0' (driver file, " + path + ") at offset 0, " + MIB
+                .hasMessage("node 'n0', driver 'file': Could not discard '" + path + "' at offset 0, " + MIB
                         + " bytes: the node was opened with discard=ignore");
         assertThat(bs.poolCalls()).isZero();
         assertThat(read(path, 0, MIB)).containsOnly((byte) 0xAB);

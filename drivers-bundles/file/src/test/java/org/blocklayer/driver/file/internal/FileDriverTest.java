@@ -138,7 +138,7 @@ class FileDriverTest {
 
         assertThatThrownBy(() -> driver.coPwritev(bs, 0, ByteBuffer.allocate(512), 0))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF))
-                .hasMessageStartingWith("Could not write to node 'n0' (driver file, " + path + "): "
+                .hasMessageStartingWith("node 'n0', driver 'file': Could not write to '" + path + "': "
                         + "Bad file descriptor");
         assertThat(bs.poolCalls()).isZero();
     }
@@ -358,10 +358,10 @@ class FileDriverTest {
 
         assertThatThrownBy(() -> driver.coPreadv(bs, 0, ByteBuffer.allocate(512), 0))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF))
-                .hasMessage("Could not read from node 'n0' (driver file, " + path + "): Bad file descriptor");
+                .hasMessage("node 'n0', driver 'file': Could not read from '" + path + "': Bad file descriptor");
         assertThatThrownBy(() -> driver.coGetLength(bs))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF))
-                .hasMessageStartingWith("Could not get the length of node 'n0' (driver file, " + path + ")");
+                .hasMessageStartingWith("node 'n0', driver 'file': Could not get the length of '" + path + "'");
     }
 
     @Test

@@ -139,7 +139,7 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
         long current = coGetLength(bs);
         if (offset > current) {
             DeviceState state = IO.state(bs, DeviceState.class, "Could not resize");
-            throw new BlockException(Errno.EINVAL, IO.what("Could not resize", bs, state.filename())
+            throw IO.error(bs, Errno.EINVAL, ProtocolIo.what("Could not resize", state.filename())
                     + ": Cannot grow device files (" + offset + " bytes requested, the device has " + current + ")");
         }
     }
@@ -158,7 +158,7 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
         DeviceState state = IO.state(bs, DeviceState.class, action);
         IO.requireWritable(action, bs, state);
         if (!aligned(state, offset, bytes)) {
-            throw new BlockException(Errno.ENOTSUP, IO.what(action, bs, state.filename(), offset, bytes)
+            throw IO.error(bs, Errno.ENOTSUP, ProtocolIo.what(action, state.filename(), offset, bytes)
                     + ": not aligned to the device's " + state.alignment() + "-byte blocks");
         }
         boolean mayUnmap = flags.contains(RequestFlag.MAY_UNMAP);
@@ -169,14 +169,14 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
                 done = bs.aioContext().threadPool().run(() -> DeviceZeroes.zeroes(state.fd(), offset, bytes,
                         mayUnmap, state.direct(), noFallback));
             } catch (IOException e) {
-                throw PosixException.toBlockException(IO.what(action, bs, state.filename(), offset, bytes), e);
+                throw IO.error(bs, ProtocolIo.what(action, state.filename(), offset, bytes), e);
             }
         }
         if (!done) {
             String why = !state.direct() ? "BLKZEROOUT is used only with cache.direct=on"
                     : noFallback ? "BLKZEROOUT may fall back to writing zeros (NO_FALLBACK)"
                     : "the device supports no way of zeroing";
-            throw new BlockException(Errno.ENOTSUP, IO.what(action, bs, state.filename(), offset, bytes) + ": " + why);
+            throw IO.error(bs, Errno.ENOTSUP, ProtocolIo.what(action, state.filename(), offset, bytes) + ": " + why);
         }
     }
 

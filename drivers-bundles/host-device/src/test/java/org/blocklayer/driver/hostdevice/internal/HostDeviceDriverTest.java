@@ -195,7 +195,7 @@ class HostDeviceDriverTest {
 
         assertThatThrownBy(() -> driver.coPwritev(fake, SIZE, ByteBuffer.allocate(512), 0))
                 .satisfies(e -> errno(e, Errno.ENOSPC))
-                .hasMessage("Could not write to node 'n0' (driver host_device, " + loop.device + "): "
+                .hasMessage("node 'n0', driver 'host_device': Could not write to '" + loop.device + "': "
                         + "No space left on device");
     }
 
@@ -256,7 +256,7 @@ class HostDeviceDriverTest {
 
         assertThatThrownBy(() -> driver.coPwritev(fake, 0, ByteBuffer.allocate(512), 0))
                 .satisfies(e -> errno(e, Errno.EBADF))
-                .hasMessage("Could not write to node 'n0' (driver host_device, " + loop.device + "): "
+                .hasMessage("node 'n0', driver 'host_device': Could not write to '" + loop.device + "': "
                         + "Bad file descriptor (the device was opened read-only)");
         assertThat(fake.poolCalls()).isZero();
         driver.coFlush(fake);
@@ -301,8 +301,8 @@ class HostDeviceDriverTest {
 
         assertThatThrownBy(() -> driver.coTruncate(fake, SIZE + 512))
                 .satisfies(e -> errno(e, Errno.EINVAL))
-                .hasMessage("Could not resize node 'n0' (driver host_device, " + loop.device + "): Cannot grow device"
-                        + " files (" + (SIZE + 512) + " bytes requested, the device has " + SIZE + ")");
+                .hasMessage("node 'n0', driver 'host_device': Could not resize '" + loop.device + "': Cannot grow"
+                        + " device files (" + (SIZE + 512) + " bytes requested, the device has " + SIZE + ")");
         driver.coTruncate(fake, SIZE);
         driver.coTruncate(fake, 512);
 
@@ -318,7 +318,7 @@ class HostDeviceDriverTest {
 
         assertThatThrownBy(() -> driver.coPreadv(fake, 0, ByteBuffer.allocate(512), 0))
                 .satisfies(e -> errno(e, Errno.EBADF))
-                .hasMessageStartingWith("Could not read from node 'n0' (driver host_device, " + device + "): "
+                .hasMessageStartingWith("node 'n0', driver 'host_device': Could not read from '" + device + "': "
                         + "Bad file descriptor");
         assertThatThrownBy(() -> driver.coGetLength(fake)).satisfies(e -> errno(e, Errno.EBADF));
     }

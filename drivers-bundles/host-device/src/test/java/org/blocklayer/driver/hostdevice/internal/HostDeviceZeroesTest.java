@@ -118,7 +118,7 @@ class HostDeviceZeroesTest {
 
         assertThatThrownBy(() -> driver.coPwriteZeroes(bs, 0, 64 * KIB, NONE))
                 .satisfies(e -> errno(e, Errno.ENOTSUP))
-                .hasMessage("Could not write zeroes to node 'n0' (driver host_device, " + loop.device + ") at offset"
+                .hasMessage("node 'n0', driver 'host_device': Could not write zeroes to '" + loop.device + "' at offset"
                         + " 0, 65536 bytes: BLKZEROOUT is used only with cache.direct=on");
         assertThat(bs.poolCalls()).isZero();
         assertThat(backingBytes(0, 64 * KIB)).containsOnly((byte) 0xAB);
@@ -166,8 +166,8 @@ class HostDeviceZeroesTest {
 
         assertThatThrownBy(() -> driver.coPwriteZeroes(bs, SIZE, 4096, NONE))
                 .satisfies(e -> errno(e, Errno.EINVAL))
-                .hasMessageStartingWith("Could not write zeroes to node 'n0' (driver host_device, " + loop.device
-                        + ") at offset " + SIZE + ", 4096 bytes: ");
+                .hasMessageStartingWith("node 'n0', driver 'host_device': Could not write zeroes to '" + loop.device
+                        + "' at offset " + SIZE + ", 4096 bytes: ");
     }
 
     @Test

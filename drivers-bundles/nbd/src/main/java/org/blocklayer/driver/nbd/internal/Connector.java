@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.error.IoErrors;
+import org.blocklayer.posix.ConnectProbe;
 
 /**
  * {@code nbd_establish_connection} + {@code nbd_receive_negotiate}: connects to the server and negotiates the
@@ -23,7 +23,12 @@ import org.blocklayer.api.error.IoErrors;
  */
 final class Connector {
     /** {@code sizeof(struct sockaddr_un.sun_path)} on Linux. */
-    private static final int SUN_PATH_BYTES = 108;
+    private static final int SUN_PATH_BYTES = ConnectProbe.SUN_PATH_BYTES;
+    /**
+     * The JDK's own limit: its unix socket connect refuses a path of this many bytes and more before any system call,
+     * saying so in words only ("Unix domain path too long"), where Linux would still take 107 and 108 bytes.
+     */
+    private static final int JDK_SUN_PATH_BYTES = 107;
 
     private Connector() {
     }
@@ -48,8 +53,9 @@ final class Connector {
         SocketChannel channel = null;
         Session session = null;
         boolean connected = false;
+        SocketAddress address = null;
         try {
-            SocketAddress address = server.resolve();
+            address = server.resolve();
             if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
                 throw new BlockException(Errno.EINVAL, "Cannot resolve host '" + server.host() + "' of NBD server "
                         + server);
@@ -89,8 +95,10 @@ final class Connector {
             throw new BlockException(Errno.EINVAL, "Cannot resolve host '" + server.host() + "' of NBD server "
                     + server, e);
         } catch (IOException e) {
-            throw IoErrors.toBlockException((connected ? "Lost the connection to NBD server "
-                    : "Failed to connect to NBD server ") + server, e);
+            // A failure once connected is nbd_read's -EIO; the JDK's words say what happened.
+            throw connected ? new BlockException(Errno.EIO, "Lost the connection to NBD server " + server
+                    + " during the handshake for export '" + config.export() + "': " + words(e), e)
+                    : connectFailed(server, address, deadline, e);
         } finally {
             if (channel != null && session == null) {
                 closeQuietly(channel);
@@ -99,15 +107,39 @@ final class Connector {
     }
 
     /**
+     * QEMU's {@code inet_connect_saddr} and {@code unix_connect_saddr} report the errno connect(2) set. The JDK's
+     * exception says it in words only, which are not read for one: the same connect is made again through FFM
+     * ({@link ConnectProbe}), and its errno is the kernel's. When that one gives none (it connected: the server came
+     * up in between, or it did not end before the deadline), the errno is not known, and the failure is EIO with the
+     * JDK's words.
+     */
+    private static BlockException connectFailed(NbdAddress server, SocketAddress address, long deadline,
+            IOException e) {
+        String what = "Failed to connect to NBD server " + server;
+        return ConnectProbe.failure(address, deadline - System.nanoTime())
+                .map(errno -> new BlockException(errno, what + ": " + errno.description(), e))
+                .orElseGet(() -> new BlockException(Errno.EIO, what + ": " + words(e), e));
+    }
+
+    private static String words(IOException e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /**
      * QEMU's {@code unix_connect_saddr}: a path longer than {@code sun_path} cannot be connected to, and QEMU says
      * so in these words (with ENAMETOOLONG here, the errno the path stands for; QEMU's open reports none). The JDK
-     * refuses two bytes earlier still (107 and 108 bytes); that comes back as ENAMETOOLONG through IoErrors.
+     * refuses two bytes earlier still (107 and 108 bytes), before any system call: such a path is refused here too,
+     * naming that limit.
      */
     static void checkSocketPath(String path) throws BlockException {
         int bytes = path.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > SUN_PATH_BYTES) {
             throw new BlockException(Errno.ENAMETOOLONG, "UNIX socket path '" + path + "' is too long (" + bytes
                     + " bytes; a path must be less than " + SUN_PATH_BYTES + " bytes)");
+        }
+        if (bytes >= JDK_SUN_PATH_BYTES) {
+            throw new BlockException(Errno.ENAMETOOLONG, "UNIX socket path '" + path + "' is too long (" + bytes
+                    + " bytes; the JDK takes less than " + JDK_SUN_PATH_BYTES + " bytes)");
         }
     }
 

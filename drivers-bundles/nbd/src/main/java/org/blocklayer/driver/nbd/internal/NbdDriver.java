@@ -165,14 +165,14 @@ public final class NbdDriver implements BlockDriver {
     private static NbdState state(BlockNode bs) throws BlockException {
         NbdState state = bs.opaque(NbdState.class);
         if (state == null) {
-            throw new BlockException(Errno.EBADF, "node '" + bs.nodeName() + "' (driver nbd) is not open");
+            throw new BlockException(Errno.EBADF, bs.nodeName(), NAME, "the node is not open");
         }
         return state;
     }
 
-    /** I/O errors name the node and the driver (X4); the message below names export and server. */
+    /** I/O errors name the node and the driver (X4); their detail names export and server. */
     private static BlockException named(BlockNode bs, BlockException e) {
-        return new BlockException(e.errno(), "node '" + bs.nodeName() + "' (driver nbd): " + e.getMessage(), e);
+        return e.node() != null ? e : e.withNode(bs.nodeName(), NAME);
     }
 
     /** The node's opaque state: the client and its request mapping. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -52,7 +53,8 @@ class FailureMessagesTest {
     private static void failsNaming(Call call, String command) {
         assertThatThrownBy(call::run).isInstanceOfSatisfying(BlockException.class, e -> {
             assertThat(e.errno()).as(e.getMessage()).isEqualTo(Errno.EIO);
-            assertThat(e.getMessage()).startsWith("node '").contains("' (driver nbd): NBD " + command + " ")
+            assertThat(e.driver()).isEqualTo("nbd");
+            assertThat(e.getMessage()).startsWith("node '" + e.node() + "', driver 'nbd': NBD " + command + " ")
                     .doesNotContain("NBD read");
         });
     }
@@ -116,6 +118,19 @@ class FailureMessagesTest {
         assertThatThrownBy(() -> core.open("nbd+unix:///?socket=" + path, "driver=nbd", 0))
                 .isInstanceOfSatisfying(BlockException.class,
                         e -> assertThat(e.errno()).as(e.getMessage()).isEqualTo(Errno.ENAMETOOLONG));
+    }
+
+    @Test
+    void aFailedConnectCarriesTheKernelsErrnoAndItsText() throws Exception {
+        Path file = Files.createFile(dir.resolve("not-a-socket"));
+
+        assertThatThrownBy(() -> core.open("nbd+unix:///?socket=" + file, "driver=nbd", 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.ECONNREFUSED);
+                    assertThat(e.driver()).isEqualTo("nbd");
+                    assertThat(e.detail()).isEqualTo("Failed to connect to NBD server unix:" + file
+                            + ": Connection refused");
+                });
     }
 
     @Test

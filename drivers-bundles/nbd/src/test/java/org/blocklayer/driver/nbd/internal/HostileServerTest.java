@@ -215,7 +215,7 @@ class HostileServerTest {
         });
         assertFails(() -> bs.pwrite(0, ByteBuffer.allocate(4096), 0), Errno.ENOSPC, "disk full");
         assertFails(() -> bs.pread(0, ByteBuffer.allocate(4096), 0), Errno.EIO, "bad sector");
-        assertFails(bs::flush, Errno.EPERM, "node 'n1' (driver nbd)");
+        assertFails(bs::flush, Errno.EPERM, "node 'n1', driver 'nbd': ");
         // The connection survives request errors.
         assertThat(bs.getLength()).isEqualTo(1 << 20);
     }

@@ -143,7 +143,7 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
     private static RawState state(BlockNode bs) throws BlockException {
         RawState state = bs.opaque(RawState.class);
         if (state == null) {
-            throw new BlockException(Errno.ENOMEDIUM, "Node '" + bs.nodeName() + "' (driver raw) is not open");
+            throw new BlockException(Errno.ENOMEDIUM, bs.nodeName(), NAME, "the node is not open");
         }
         return state;
     }
@@ -151,7 +151,7 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
     private static BlockNode child(BlockNode bs) throws BlockException {
         BlockChild file = bs.file();
         if (file == null) {
-            throw new BlockException(Errno.ENOMEDIUM, "Node '" + bs.nodeName() + "' (driver raw) has no file child");
+            throw new BlockException(Errno.ENOMEDIUM, bs.nodeName(), NAME, "the node has no file child");
         }
         return file.node();
     }

@@ -55,10 +55,10 @@ final class RawState {
      */
     long truncateTo(String node, long newSize) throws BlockException {
         if (hasSize) {
-            throw new BlockException(Errno.ENOTSUP, "Cannot resize fixed-size raw disks (node '" + node + "')");
+            throw new BlockException(Errno.ENOTSUP, node, RawDriver.NAME, "Cannot resize fixed-size raw disks");
         }
         if (Long.MAX_VALUE - newSize < offset) {
-            throw new BlockException(Errno.EINVAL, "Disk size too large for the chosen offset (node '" + node + "')");
+            throw new BlockException(Errno.EINVAL, node, RawDriver.NAME, "Disk size too large for the chosen offset");
         }
         size = newSize;
         return newSize + offset;
@@ -100,13 +100,13 @@ final class RawState {
         long current = size;
         if (hasSize && (requestOffset < 0 || bytes < 0 || requestOffset > current
                 || bytes > current - requestOffset)) {
-            throw new BlockException(write ? Errno.ENOSPC : Errno.EINVAL,
-                    (write ? "Could not write to" : "Could not read from") + " node '" + node + "' (driver raw): "
-                    + bytes + " bytes at offset " + requestOffset + " reach beyond its size (" + current + " bytes)");
+            throw new BlockException(write ? Errno.ENOSPC : Errno.EINVAL, node, RawDriver.NAME,
+                    (write ? "Could not write " : "Could not read ") + bytes + " bytes at offset " + requestOffset
+                    + ": they reach beyond the node's size (" + current + " bytes)");
         }
         if (requestOffset > Long.MAX_VALUE - offset) {
-            throw new BlockException(Errno.EINVAL, "Could not access node '" + node + "' (driver raw): offset "
-                    + requestOffset + " + " + offset + " overflows");
+            throw new BlockException(Errno.EINVAL, node, RawDriver.NAME, "Could not access offset " + requestOffset
+                    + " + " + offset + ": it overflows");
         }
         return requestOffset + offset;
     }

@@ -135,7 +135,7 @@ class RawDriverTest {
 
         assertThatThrownBy(() -> driver.coPreadv(bs, 2048, ByteBuffer.allocate(1), 0))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
-                .hasMessageContaining("node 'r' (driver raw)");
+                .hasMessageStartingWith("node 'r', driver 'raw': ");
         assertThatThrownBy(() -> driver.coPwritev(bs, 1536, ByteBuffer.allocate(1024), 0))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
         assertThat(file.io()).isEmpty();

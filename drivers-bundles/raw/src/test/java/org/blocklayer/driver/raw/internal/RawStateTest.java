@@ -95,11 +95,11 @@ class RawStateTest {
 
         assertThatThrownBy(() -> state.childOffset("r", 1536, 1024, false))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
-                .hasMessage("Could not read from node 'r' (driver raw): 1024 bytes at offset 1536 reach beyond "
-                        + "its size (2048 bytes)");
+                .hasMessage("node 'r', driver 'raw': Could not read 1024 bytes at offset 1536: they reach beyond "
+                        + "the node's size (2048 bytes)");
         assertThatThrownBy(() -> state.childOffset("r", 4096, 1, true))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC))
-                .hasMessageStartingWith("Could not write to node 'r' (driver raw)");
+                .hasMessageStartingWith("node 'r', driver 'raw': Could not write 1 bytes at offset 4096");
     }
 
     @Test

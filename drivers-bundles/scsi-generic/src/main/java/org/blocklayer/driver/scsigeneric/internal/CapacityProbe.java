@@ -15,7 +15,7 @@ final class CapacityProbe {
     private CapacityProbe() {
     }
 
-    /** The capacity in bytes; {@code what} names node and driver in errors. */
+    /** The capacity in bytes; {@code what} (what failed on which device) begins every error's detail. */
     static long bytes(ScsiTransport transport, String what) throws BlockException, IOException {
         byte[] rc16 = Cdb.readCapacity16(ReadCapacity.LENGTH_16);
         ScsiResponse r16 = transport.execute(rc16, ReadCapacity.LENGTH_16);

@@ -12,7 +12,6 @@ import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
-import org.blocklayer.posix.PosixException;
 import org.blocklayer.posix.ProtocolIo;
 import org.osgi.service.component.annotations.Component;
 
@@ -80,12 +79,14 @@ public final class ScsiGenericDriver implements BlockDriver {
     @GraphRdlock
     public long coGetLength(BlockNode bs) throws BlockException {
         SgState state = IO.state(bs, SgState.class, "Could not get the length of");
-        String what = IO.what("Could not get the length of", bs, state.filename());
+        String what = ProtocolIo.what("Could not get the length of", state.filename());
         try {
             return CapacityProbe.bytes((cdb, length) -> bs.aioContext().threadPool()
                     .run(() -> SgCommand.read(state.fd(), cdb, length)), what);
+        } catch (BlockException e) {
+            throw IO.named(bs, e);
         } catch (IOException e) {
-            throw PosixException.toBlockException(what, e);
+            throw IO.error(bs, what, e);
         }
     }
 
@@ -106,7 +107,7 @@ public final class ScsiGenericDriver implements BlockDriver {
 
     private static BlockException notByRequests(BlockNode bs, String action, String requests) throws BlockException {
         SgState state = IO.state(bs, SgState.class, action);
-        return new BlockException(Errno.ENOTSUP, IO.what(action, bs, state.filename())
+        return IO.error(bs, Errno.ENOTSUP, ProtocolIo.what(action, state.filename())
                 + ": a SCSI generic device takes SCSI commands, not " + requests);
     }
 }

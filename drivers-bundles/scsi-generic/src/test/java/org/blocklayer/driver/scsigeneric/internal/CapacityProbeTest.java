@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** READ CAPACITY(16), then (10) where the device refuses it, against scripted device answers. */
 class CapacityProbeTest {
-    private static final String WHAT = "Could not get the length of node 'sg' (driver scsi-generic, /dev/sg0)";
+    private static final String WHAT = "Could not get the length of '/dev/sg0'";
 
     private static final byte[] RC16_1GIB = {0, 0, 0, 0, 0, 0x1F, (byte) 0xFF, (byte) 0xFF, 0, 0, 0x02, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};

@@ -146,7 +146,7 @@ class ScsiGenericDriverTest {
     void unopenedNodeAnswersEbadfNamingNodeAndDriver() {
         assertThatThrownBy(() -> driver.coGetLength(fake))
                 .satisfies(e -> errno(e, Errno.EBADF))
-                .hasMessage("Could not get the length of node 'sg0' (driver scsi-generic): the node is not open");
+                .hasMessage("node 'sg0', driver 'scsi-generic': Could not get the length of it: the node is not open");
         assertThatThrownBy(() -> driver.coPreadv(fake, 0, ByteBuffer.allocate(512), 0))
                 .satisfies(e -> errno(e, Errno.EBADF));
     }
@@ -172,12 +172,12 @@ class ScsiGenericDriverTest {
 
         assertThatThrownBy(() -> driver.coGetLength(fake))
                 .satisfies(e -> errno(e, Errno.ENOTTY))
-                .hasMessage("Could not get the length of node 'sg0' (driver scsi-generic, /dev/null): Inappropriate"
+                .hasMessage("node 'sg0', driver 'scsi-generic': Could not get the length of '/dev/null': Inappropriate"
                         + " ioctl for device");
         assertThat(fake.poolCalls()).isEqualTo(1);
         assertThatThrownBy(() -> driver.coPreadv(fake, 0, ByteBuffer.allocate(512), 0))
                 .satisfies(e -> errno(e, Errno.ENOTSUP))
-                .hasMessage("Could not read from node 'sg0' (driver scsi-generic, /dev/null): a SCSI generic device"
+                .hasMessage("node 'sg0', driver 'scsi-generic': Could not read from '/dev/null': a SCSI generic device"
                         + " takes SCSI commands, not reads");
     }
 

@@ -44,19 +44,20 @@ public final class MemoryDriver implements BlockDriver, WriteZeroes {
     /**
      * Takes option {@code size} (bytes, suffixes as in QEMU: {@code 64k}, {@code 1M}); whatever option is left over,
      * core refuses. The array is the node's state: a driver service is shared by all its nodes, so per-node data
-     * goes in {@link BlockNode#setOpaque}, never in a field.
+     * goes in {@link BlockNode#setOpaque}, never in a field. A failure here needs no node name: core adds the node and
+     * the driver to an open error that names none.
      */
     @Override
     @GlobalStateCode
     public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
         Long size = options.takeSize("size");
         if (size == null) {
-            throw new BlockException(Errno.EINVAL, "Parameter 'size' is required (driver memory)");
+            throw new BlockException(Errno.EINVAL, "Parameter 'size' is required");
         }
         // Core rounds lengths up to whole 512-byte sectors; a whole number of them keeps every request in the array.
         if (size <= 0 || size % BlockNode.SECTOR_SIZE != 0 || size > Integer.MAX_VALUE - BlockNode.SECTOR_SIZE) {
             throw new BlockException(Errno.EINVAL, "Parameter 'size' must be a positive multiple of "
-                    + BlockNode.SECTOR_SIZE + " below 2 GiB, got " + size + " (driver memory)");
+                    + BlockNode.SECTOR_SIZE + " below 2 GiB, got " + size);
         }
         bs.setOpaque(new byte[(int) (long) size]);
     }
@@ -110,7 +111,7 @@ public final class MemoryDriver implements BlockDriver, WriteZeroes {
     private static byte[] data(BlockNode bs) throws BlockException {
         byte[] data = bs.opaque(byte[].class);
         if (data == null) {
-            throw new BlockException(Errno.ENOMEDIUM, "Node '" + bs.nodeName() + "' (driver memory) is not open");
+            throw new BlockException(Errno.ENOMEDIUM, bs.nodeName(), NAME, "the node is not open");
         }
         return data;
     }
@@ -119,8 +120,8 @@ public final class MemoryDriver implements BlockDriver, WriteZeroes {
     private static int index(BlockNode bs, long offset, long bytes) throws BlockException {
         int length = data(bs).length;
         if (offset < 0 || bytes < 0 || offset > length - bytes) {
-            throw new BlockException(Errno.EINVAL, "Node '" + bs.nodeName() + "' (driver memory): " + bytes
-                    + " bytes at offset " + offset + " reach beyond its size (" + length + " bytes)");
+            throw new BlockException(Errno.EINVAL, bs.nodeName(), NAME, bytes + " bytes at offset " + offset
+                    + " reach beyond the node's size (" + length + " bytes)");
         }
         return (int) offset;
     }
