@@ -85,6 +85,6 @@ public final class NodeLocks implements AutoCloseable {
     }
 
     private static String driverOf(BlockNode bs) {
-        return bs.driver() == null ? "-" : bs.driver().formatName();
+        return bs.driverName() == null ? "-" : bs.driverName();
     }
 }

@@ -12,5 +12,5 @@
  * open file description locks that QEMU processes on the same image see).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package org.blocklayer.posix;

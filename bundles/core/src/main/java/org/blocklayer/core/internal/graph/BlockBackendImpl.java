@@ -119,8 +119,14 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
 
     @Override
     public void pwrite(long offset, ByteBuffer buf) throws BlockException {
+        pwrite(offset, buf, Set.of());
+    }
+
+    @Override
+    public void pwrite(long offset, ByteBuffer buf, Set<RequestFlag> flags) throws BlockException {
+        int mask = RequestFlag.mask(flags);
         CoWrappers.mixed(enter(Permission.WRITE), () -> coRequest(() -> {
-            root.coPwritev(offset, buf, 0);
+            root.coPwritev(offset, buf, mask);
             return null;
         }));
     }

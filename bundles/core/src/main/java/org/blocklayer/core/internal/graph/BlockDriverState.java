@@ -13,12 +13,15 @@ import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.BlockLimits;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.Discard;
+import org.blocklayer.api.driver.DriverChild;
+import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.driver.RequestFlag;
+import org.blocklayer.api.driver.Truncate;
 import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockChild;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.OpenFlags;
@@ -29,10 +32,12 @@ import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.blocklayer.core.internal.lock.GraphRwLock;
 
 /**
- * A node of the block graph ({@code BlockDriverState}, block.c). Its lengths follow the seed change: the coroutine
- * functions need the graph read lock; the plain names are their {@code co_wrapper_mixed_bdrv_rdlock} wrappers.
+ * A node of the block graph ({@code BlockDriverState}, block.c): the read-only view users get and the
+ * driver-facing view its driver gets. Its lengths follow the seed change: the coroutine functions need the graph
+ * read lock; the plain names are their {@code co_wrapper_mixed_bdrv_rdlock} wrappers. Its I/O functions are core's
+ * own: users reach them through a BlockBackend, drivers through their children's edges.
  */
-public final class BlockDriverState implements BlockNode {
+public final class BlockDriverState implements DriverNode {
     private final Graph graph;
     private final GraphRwLock graphLock;
     private final String nodeName;
@@ -83,9 +88,15 @@ public final class BlockDriverState implements BlockNode {
         return nodeName;
     }
 
-    @Override
+    /** The driver, or null once the medium is gone; core's own, never handed out. */
     public BlockDriver driver() {
         return drv;
+    }
+
+    @Override
+    public String driverName() {
+        BlockDriver d = drv;
+        return d == null ? null : d.formatName();
     }
 
     void setDriver(BlockDriver drv) {
@@ -175,7 +186,7 @@ public final class BlockDriverState implements BlockNode {
     }
 
     @Override
-    public List<BlockChild> children() {
+    public List<DriverChild> children() {
         return List.copyOf(children);
     }
 
@@ -194,7 +205,7 @@ public final class BlockDriverState implements BlockNode {
 
     @Override
     @GlobalStateCode
-    public BlockChild openChild(BlockOptions options, String childName, Set<ChildRole> roles, boolean allowNone)
+    public BdrvChild openChild(BlockOptions options, String childName, Set<ChildRole> roles, boolean allowNone)
             throws BlockException {
         return graph.openChild(this, options, childName, roles, allowNone);
     }
@@ -339,8 +350,8 @@ public final class BlockDriverState implements BlockNode {
             return;
         }
         long sectors = hint;
-        if (d.hasGetLength()) {
-            long length = d.coGetLength(this);
+        if (d instanceof GetLength getLength) {
+            long length = getLength.coGetLength(this);
             if (length < 0) {
                 Errno errno = Errno.of((int) Math.max(length, Integer.MIN_VALUE + 1));
                 throw error(errno, "Could not get the length: " + errno.description());
@@ -406,7 +417,6 @@ public final class BlockDriverState implements BlockNode {
 
     // ---- I/O ----
 
-    @Override
     @CoroutineFn
     @GraphRdlock
     public void coPreadv(long offset, ByteBuffer buf, int flags) throws BlockException {
@@ -420,7 +430,6 @@ public final class BlockDriverState implements BlockNode {
         }
     }
 
-    @Override
     @CoroutineFn
     @GraphRdlock
     public void coPwritev(long offset, ByteBuffer buf, int flags) throws BlockException {
@@ -437,7 +446,6 @@ public final class BlockDriverState implements BlockNode {
         }
     }
 
-    @Override
     @CoroutineFn
     @GraphRdlock
     public void coFlush() throws BlockException {
@@ -464,7 +472,6 @@ public final class BlockDriverState implements BlockNode {
      * {@code bdrv_co_pwrite_zeroes} → {@code bdrv_co_do_pwrite_zeroes}: the driver's write zeroes where it has one;
      * where it has none or answers ENOTSUP, a zeroed buffer (B49), unless NO_FALLBACK asks for ENOTSUP instead.
      */
-    @Override
     @CoroutineFn
     @GraphRdlock
     public void coPwriteZeroes(long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
@@ -508,7 +515,6 @@ public final class BlockDriverState implements BlockNode {
      * {@code bdrv_co_pdiscard}: EPERM on a read-only node; otherwise advice: nothing happens without
      * {@code discard=unmap} or a driver that can discard, and the driver's ENOTSUP is success (B50).
      */
-    @Override
     @CoroutineFn
     @GraphRdlock
     public void coPdiscard(long offset, long bytes) throws BlockException {
@@ -539,7 +545,6 @@ public final class BlockDriverState implements BlockNode {
      * everywhere (a protocol's at the same offset of itself); a RAW answer asks the node it names; data or zero
      * means allocated here.
      */
-    @Override
     @CoroutineFn
     @GraphRdlock
     public BlockStatus.Status coBlockStatus(boolean wantZero, long offset, long bytes) throws BlockException {
@@ -571,10 +576,7 @@ public final class BlockDriverState implements BlockNode {
             throw error(Errno.EIO, "driver reported block status for " + answer.bytes() + " bytes of " + n);
         }
         if (answer.has(BlockStatus.Status.RAW)) {
-            BlockNode below = answer.file();
-            if (below == null) {
-                throw error(Errno.EIO, "driver reported RAW block status without a file");
-            }
+            BdrvChild below = childHolding(answer);
             return below.coBlockStatus(wantZero, answer.map(), answer.bytes());
         }
         int flags = answer.flags();
@@ -584,11 +586,24 @@ public final class BlockDriverState implements BlockNode {
         return new BlockStatus.Status(flags, answer.bytes(), answer.map(), answer.file());
     }
 
+    /** The child a RAW block status answer sends core on to: only a child of this node can be asked. */
+    private BdrvChild childHolding(BlockStatus.Status answer) throws BlockException {
+        if (answer.file() == null) {
+            throw error(Errno.EIO, "driver reported RAW block status without a file");
+        }
+        for (BdrvChild edge : children) {
+            if (edge.node() == answer.file()) {
+                return edge;
+            }
+        }
+        throw error(Errno.EIO, "driver reported RAW block status on node '" + answer.file().nodeName()
+                + "', which is not its child");
+    }
+
     /**
      * {@code bdrv_co_truncate}: checks as QEMU (no medium, negative size, read-only), lets the driver resize, then
      * refreshes with hint {@code offset >> 9} (B14).
      */
-    @Override
     @CoroutineFn
     @GraphRdlock
     public long coTruncate(long offset) throws BlockException {
@@ -605,7 +620,10 @@ public final class BlockDriverState implements BlockNode {
             if (isReadOnly()) {
                 throw error(Errno.EACCES, "Image is read-only");
             }
-            d.coTruncate(this, offset);
+            if (!(d instanceof Truncate resize)) {
+                throw error(Errno.ENOTSUP, "Image format driver '" + d.formatName() + "' does not support resize");
+            }
+            resize.coTruncate(this, offset);
             try {
                 coRefreshTotalSectors(offset >> 9);
             } catch (BlockException e) {
@@ -618,12 +636,10 @@ public final class BlockDriverState implements BlockNode {
         }
     }
 
-    @Override
     public long truncate(long offset) throws BlockException {
         return CoWrappers.mixedRdlock(wrapperContext(), graphLock, this::awaitMedium, () -> coTruncate(offset));
     }
 
-    @Override
     public void pread(long offset, ByteBuffer buf, int flags) throws BlockException {
         CoWrappers.mixedRdlock(wrapperContext(), graphLock, this::awaitMedium, () -> {
             coPreadv(offset, buf, flags);
@@ -631,7 +647,6 @@ public final class BlockDriverState implements BlockNode {
         });
     }
 
-    @Override
     public void pwrite(long offset, ByteBuffer buf, int flags) throws BlockException {
         CoWrappers.mixedRdlock(wrapperContext(), graphLock, this::awaitMedium, () -> {
             coPwritev(offset, buf, flags);
@@ -639,7 +654,6 @@ public final class BlockDriverState implements BlockNode {
         });
     }
 
-    @Override
     public void flush() throws BlockException {
         CoWrappers.mixedRdlock(wrapperContext(), graphLock, this::awaitMedium, () -> {
             coFlush();

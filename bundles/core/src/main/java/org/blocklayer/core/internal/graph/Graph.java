@@ -7,15 +7,15 @@ import java.util.Map;
 import java.util.Set;
 
 import org.blocklayer.api.annotation.GlobalStateCode;
-import org.blocklayer.api.coroutine.CoroutineScheduler;
 import org.blocklayer.api.backend.BackendInfo;
 import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.backend.BlockBackends;
 import org.blocklayer.api.backend.NodeUser;
+import org.blocklayer.api.coroutine.CoroutineScheduler;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.graph.BlockChild;
 import org.blocklayer.api.graph.BlockGraph;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
@@ -418,10 +418,10 @@ public final class Graph implements BlockGraph, BlockBackends {
                         if (d == null) {
                             throw bs.noMedium();
                         }
-                        if (!d.hasGetLength()) {
+                        if (!(d instanceof GetLength getLength)) {
                             throw bs.error(Errno.ENOTSUP, "the driver has no length of its own");
                         }
-                        return d.coGetLength(bs);
+                        return getLength.coGetLength(bs);
                     }));
         });
     }
@@ -648,7 +648,7 @@ public final class Graph implements BlockGraph, BlockBackends {
      * child's subgraph join the parent's (B42). When neither can move, EBUSY and the open fails.
      */
     @GlobalStateCode
-    BlockChild openChild(BlockDriverState parent, BlockOptions options, String childName, Set<ChildRole> roles,
+    BdrvChild openChild(BlockDriverState parent, BlockOptions options, String childName, Set<ChildRole> roles,
                          boolean allowNone) throws BlockException {
         scheduler.assertMainLoop("bdrv_open_child");
         String reference = options.takeString(childName);

@@ -8,8 +8,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.error.BlockException;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.Coroutine;
 import org.junit.jupiter.api.AfterEach;
@@ -41,18 +41,18 @@ class DrainTest {
         final CountDownLatch drainBegun = new CountDownLatch(1);
 
         @Override
-        public void drainBegin(BlockNode bs) {
+        public void drainBegin(DriverNode bs) {
             begins.incrementAndGet();
             drainBegun.countDown();
         }
 
         @Override
-        public void drainEnd(BlockNode bs) {
+        public void drainEnd(DriverNode bs) {
             ends.incrementAndGet();
         }
 
         @Override
-        public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+        public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
             try {
                 bs.aioContext().threadPool().run(() -> {
                     try {

@@ -29,13 +29,13 @@ import org.junit.jupiter.api.Timeout;
 class IoThreadTest {
     private final CoreFixture core = new CoreFixture();
     private final TestDriver proto = core.driver("proto");
-    private final TestDriver fmt = core.driver("fmt");
+    /** A format without getlength: its length is what its open set. */
+    private final TestDriver fmt = core.driverWithoutGetLength("fmt");
 
     IoThreadTest() {
         proto.length = 4096;
         proto.variableLength = true;
         fmt.openChildFile = true;
-        fmt.hasGetLength = false;
     }
 
     @AfterEach
@@ -274,15 +274,16 @@ class IoThreadTest {
         core.graph.addIothread("io0");
         EventLoop io0 = context("io0");
         BlockDriverState base = open("driver=proto,node-name=base", "io0");
-        fmt.hasGetLength = true;
-        fmt.variableLength = true;
+        TestDriver measured = core.driver("measured");
+        measured.openChildFile = true;
+        measured.variableLength = true;
 
-        BlockDriverState filter = core.open("driver=fmt,node-name=filter,file=base");
+        BlockDriverState filter = core.open("driver=measured,node-name=filter,file=base");
 
         assertThat(filter.aioContext()).isSameAs(io0);
         assertThat(base.aioContext()).isSameAs(io0);
         assertThat(filter.file().node()).isSameAs(base);
-        assertThat(fmt.lastGetLengthContext).as("the filter's refresh at open").isSameAs(io0);
+        assertThat(measured.lastGetLengthContext).as("the filter's refresh at open").isSameAs(io0);
 
         // Moving the node below back to the main loop takes the filter along (the BlockBackend's move in QEMU).
         core.graph.setAioContext("base", "main");
