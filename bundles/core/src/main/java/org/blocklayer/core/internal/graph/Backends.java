@@ -51,11 +51,11 @@ final class Backends {
     @GlobalStateCode
     private BlockBackendImpl insert(BlockDriverState bs, String name, int taken, int shared) throws BlockException {
         BlockBackendImpl blk = new BlockBackendImpl(this, name, bs, taken, shared);
-        bs.backends().add(blk);
+        bs.users().backends().add(blk);
         try {
             Permissions.refresh(List.of(bs));
         } catch (BlockException | RuntimeException e) {
-            bs.backends().remove(blk);
+            bs.users().backends().remove(blk);
             throw e;
         }
         return blk;
@@ -63,7 +63,7 @@ final class Backends {
 
     @GlobalStateCode
     void release(BlockBackendImpl blk) {
-        blk.root().backends().remove(blk);
+        blk.root().users().backends().remove(blk);
         graph.relaxPermissions(blk.root());
     }
 

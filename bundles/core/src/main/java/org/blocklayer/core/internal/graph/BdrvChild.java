@@ -79,49 +79,49 @@ final class BdrvChild implements DriverChild, PermissionUser {
     @CoroutineFn
     @GraphRdlock
     public void coPreadv(long offset, ByteBuffer buf, int flags) throws BlockException {
-        child.coPreadv(offset, buf, flags);
+        NodeIo.coPreadv(child, offset, buf, flags);
     }
 
     @Override
     @CoroutineFn
     @GraphRdlock
     public void coPwritev(long offset, ByteBuffer buf, int flags) throws BlockException {
-        child.coPwritev(offset, buf, flags);
+        NodeIo.coPwritev(child, offset, buf, flags);
     }
 
     @Override
     @CoroutineFn
     @GraphRdlock
     public void coFlush() throws BlockException {
-        child.coFlush();
+        NodeIo.coFlush(child);
     }
 
     @Override
     @CoroutineFn
     @GraphRdlock
     public void coPwriteZeroes(long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
-        child.coPwriteZeroes(offset, bytes, flags);
+        ZeroesAndDiscard.coPwriteZeroes(child, offset, bytes, flags);
     }
 
     @Override
     @CoroutineFn
     @GraphRdlock
     public void coPdiscard(long offset, long bytes) throws BlockException {
-        child.coPdiscard(offset, bytes);
+        ZeroesAndDiscard.coPdiscard(child, offset, bytes);
     }
 
     @Override
     @CoroutineFn
     @GraphRdlock
     public BlockStatus.Status coBlockStatus(boolean wantZero, long offset, long bytes) throws BlockException {
-        return child.coBlockStatus(wantZero, offset, bytes);
+        return NodeBlockStatus.coBlockStatus(child, wantZero, offset, bytes);
     }
 
     @Override
     @CoroutineFn
     @GraphRdlock
     public long coTruncate(long offset) throws BlockException {
-        return child.coTruncate(offset);
+        return NodeIo.coTruncate(child, offset);
     }
 
     @Override

@@ -222,7 +222,7 @@ public final class Graph implements BlockGraph, BlockBackends {
         for (BlockDriverState bs : users) {
             try {
                 ContextLocks.holding(bs.aioContext(), () -> {
-                    bs.flush();
+                    NodeIo.flush(bs);
                     return null;
                 });
             } catch (BlockException | RuntimeException e) {
@@ -234,7 +234,7 @@ public final class Graph implements BlockGraph, BlockBackends {
         try (GraphLock.Writer w = wrlock()) {
             for (BlockDriverState bs : users) {
                 closeDriverQuietly(bs);
-                bs.setGoneDriver(driver.formatName());
+                bs.medium().setGoneDriver(driver.formatName());
             }
         }
         for (BlockDriverState bs : users) {
@@ -247,10 +247,10 @@ public final class Graph implements BlockGraph, BlockBackends {
     @GlobalStateCode
     private void reattach(BlockDriver driver) {
         for (BlockDriverState bs : List.copyOf(nodes.values())) {
-            if (bs.driver() == null && driver.formatName().equals(bs.goneDriver())) {
+            if (bs.driver() == null && driver.formatName().equals(bs.medium().goneDriver())) {
                 try {
                     opener.reopenDriver(bs, driver);
-                    bs.setGoneDriver(null);
+                    bs.medium().setGoneDriver(null);
                     // The new driver instance holds nothing yet: its users' permissions (image locks) again.
                     relaxPermissions(bs);
                     log.info("node {}: driver {} is back", bs.nodeName(), driver.formatName());
@@ -402,7 +402,7 @@ public final class Graph implements BlockGraph, BlockBackends {
     /** Children first, so a format node sees what its protocol node just learned from the device. */
     @GlobalStateCode
     private static void refreshSubtree(BlockDriverState bs) throws BlockException {
-        for (BdrvChild edge : bs.childEdges()) {
+        for (BdrvChild edge : bs.edges().children()) {
             refreshSubtree(edge.node());
         }
         bs.refreshTotalSectors(bs.totalSectors());
@@ -439,7 +439,7 @@ public final class Graph implements BlockGraph, BlockBackends {
             try {
                 drain.drainedBegin(bs);
                 try {
-                    return ContextLocks.holding(bs.aioContext(), () -> bs.truncate(size));
+                    return ContextLocks.holding(bs.aioContext(), () -> NodeIo.truncate(bs, size));
                 } finally {
                     drain.drainedEnd(bs);
                 }
@@ -454,10 +454,10 @@ public final class Graph implements BlockGraph, BlockBackends {
         scheduler.inMainLoop(() -> {
             BlockDriverState bs = find(name);
             List<String> users = new ArrayList<>();
-            for (BdrvChild user : bs.parentEdges()) {
+            for (BdrvChild user : bs.edges().parents()) {
                 users.add("node '" + user.parent().nodeName() + "' uses it as its '" + user.name() + "' child");
             }
-            for (BlockBackendImpl user : bs.backends()) {
+            for (BlockBackendImpl user : bs.users().backends()) {
                 users.add(user.userDescription() + " uses it");
             }
             if (!users.isEmpty()) {
@@ -653,9 +653,9 @@ public final class Graph implements BlockGraph, BlockBackends {
         scheduler.assertMainLoop("bdrv_open_child");
         String reference = options.takeString(childName);
         BlockOptions childOptions = options.extractSub(childName);
-        if (parent.isReattaching()) {
+        if (parent.medium().isReattaching()) {
             // A driver coming back reopens its node over the children it already has (X2).
-            for (BdrvChild existing : parent.childEdges()) {
+            for (BdrvChild existing : parent.edges().children()) {
                 if (existing.name().equals(childName)) {
                     return existing;
                 }
@@ -668,7 +668,7 @@ public final class Graph implements BlockGraph, BlockBackends {
                         + reference + "') and give options for '" + childName + "' at the same time");
             }
             child = find(reference);
-            child.ref();
+            child.users().ref();
         } else if (childOptions.isEmpty()) {
             if (allowNone) {
                 return null;
@@ -686,7 +686,7 @@ public final class Graph implements BlockGraph, BlockBackends {
         }
         BdrvChild edge = new BdrvChild(childName, roles, parent, child);
         try (GraphLock.Writer w = wrlock()) {
-            parent.attach(edge);
+            NodeEdges.attach(edge);
         }
         return edge;
     }
@@ -694,15 +694,15 @@ public final class Graph implements BlockGraph, BlockBackends {
     /** {@code bdrv_unref}: at zero the node is closed, its children released, and it leaves the graph. */
     @GlobalStateCode
     void unref(BlockDriverState bs) {
-        if (bs.unrefCount() > 0) {
+        if (bs.users().unref() > 0) {
             return;
         }
-        String driver = bs.driver() != null ? bs.driver().formatName() : bs.goneDriver();
+        String driver = bs.driver() != null ? bs.driver().formatName() : bs.medium().goneDriver();
         String version = drivers.version(bs.driver());
         try (GraphLock.Writer w = wrlock()) {
             closeDriverQuietly(bs);
         }
-        for (BdrvChild edge : List.copyOf(bs.childEdges())) {
+        for (BdrvChild edge : List.copyOf(bs.edges().children())) {
             unrefChild(bs, edge);
         }
         forget(bs);
@@ -715,11 +715,11 @@ public final class Graph implements BlockGraph, BlockBackends {
     @GlobalStateCode
     void unrefChild(BlockDriverState parent, BdrvChild edge) {
         try (GraphLock.Writer w = wrlock()) {
-            parent.detach(edge);
+            NodeEdges.detach(edge);
         }
         BlockDriverState child = edge.node();
         unref(child);
-        if (child.refcnt() > 0) {
+        if (child.users().refcnt() > 0) {
             relaxPermissions(child);
         }
     }
@@ -736,7 +736,7 @@ public final class Graph implements BlockGraph, BlockBackends {
         } catch (RuntimeException e) {
             log.warn("driver {} failed to close node {}", d.formatName(), bs.nodeName(), e);
         }
-        bs.setDriver(null);
+        bs.medium().setDriver(null);
         bs.setOpaque(null);
     }
 
@@ -753,7 +753,7 @@ public final class Graph implements BlockGraph, BlockBackends {
         BdrvChild file = bs.file();
         return new NodeInfo(bs.nodeName(), d == null ? null : d.formatName(), bs.filename(),
                 file == null ? null : file.node().nodeName(), bs.totalSectors(), length, lengthError, bs.isSg(),
-                d != null && d.hasVariableLength(), bs.isReadOnly(), bs.aioContext().name(), bs.goneDriver(),
+                d != null && d.hasVariableLength(), bs.isReadOnly(), bs.aioContext().name(), bs.medium().goneDriver(),
                 d == null ? null : drivers.version(d));
     }
 }

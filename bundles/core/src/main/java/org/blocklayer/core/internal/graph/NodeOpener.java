@@ -67,7 +67,7 @@ final class NodeOpener {
         BlockDriverState bs = new BlockDriverState(graph, graph.graphLock(), name, given, openFlags, ctx);
         bs.setContextPinned(pinned);
         // bdrv_new: a node born inside drain_all sections starts as drained as every other node (B13).
-        bs.quiesce(graph.drainer().drainAllCount());
+        bs.drainState().quiesce(graph.drainer().drainAllCount());
         graph.insert(bs);
         try {
             int flagsForDriver = openFlags;
@@ -122,7 +122,7 @@ final class NodeOpener {
             throw new IllegalStateException("bdrv_open_driver: the caller must hold the AioContext lock of "
                     + bs.aioContext());
         }
-        bs.setDriver(drv);
+        bs.medium().setDriver(drv);
         try {
             drv.open(bs, options, flags);
         } catch (BlockException e) {
@@ -133,7 +133,7 @@ final class NodeOpener {
             throw new BlockException(Errno.EIO, bs.prefix() + "the driver failed to open the node: " + e, e);
         }
         try {
-            bs.setLimits(NodeLimits.refresh(bs, drv));
+            bs.padding().setLimits(NodeLimits.refresh(bs, drv));
         } catch (BlockException | RuntimeException e) {
             releaseOpened(bs);
             throw e instanceof BlockException be ? named(bs, drv, be)
@@ -155,7 +155,7 @@ final class NodeOpener {
                     + e.getMessage(), e);
         }
         // The driver was not there when the node was quiesced: it hears every drain it missed (B13).
-        for (int i = 0; i < bs.quiesceCounter(); i++) {
+        for (int i = 0; i < bs.drainState().quiesceCounter(); i++) {
             drv.drainBegin(bs);
         }
     }
@@ -170,22 +170,22 @@ final class NodeOpener {
         for (String coreKey : CORE_KEYS) {
             options.takeString(coreKey);
         }
-        bs.setReattaching(true);
+        bs.medium().setReattaching(true);
         try {
             ContextLocks.holding(bs.aioContext(), () -> {
                 openDriver(bs, driver, options, bs.openFlags());
                 return null;
             });
         } finally {
-            bs.setReattaching(false);
+            bs.medium().setReattaching(false);
         }
     }
 
     /** {@code bdrv_open_driver}'s {@code open_failed}: no driver, no state, no children (B12). */
     private void failOpen(BlockDriverState bs) {
-        bs.setDriver(null);
+        bs.medium().setDriver(null);
         bs.setOpaque(null);
-        if (!bs.isReattaching()) {
+        if (!bs.medium().isReattaching()) {
             releaseChildren(bs);
         }
     }
@@ -193,13 +193,13 @@ final class NodeOpener {
     /** Undoes a successful driver open; a node being reattached keeps its children for the next try. */
     private void releaseOpened(BlockDriverState bs) {
         graph.closeDriverQuietly(bs);
-        if (!bs.isReattaching()) {
+        if (!bs.medium().isReattaching()) {
             releaseChildren(bs);
         }
     }
 
     private void releaseChildren(BlockDriverState bs) {
-        for (BdrvChild edge : List.copyOf(bs.childEdges())) {
+        for (BdrvChild edge : List.copyOf(bs.edges().children())) {
             graph.unrefChild(bs, edge);
         }
     }

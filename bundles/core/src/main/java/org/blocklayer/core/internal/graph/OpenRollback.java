@@ -78,13 +78,13 @@ final class OpenRollback {
             graph.closeDriverQuietly(bs);
         }
         // Its new children left already (deepest first); what remains below it are existing nodes it referenced.
-        for (BdrvChild edge : List.copyOf(bs.childEdges())) {
+        for (BdrvChild edge : List.copyOf(bs.edges().children())) {
             graph.unrefChild(bs, edge);
         }
-        for (BdrvChild edge : List.copyOf(bs.parentEdges())) {
+        for (BdrvChild edge : List.copyOf(bs.edges().parents())) {
             if (left.contains(edge.parent())) {
                 try (GraphLock.Writer w = graph.wrlock()) {
-                    edge.parent().detach(edge);
+                    NodeEdges.detach(edge);
                 }
             }
         }

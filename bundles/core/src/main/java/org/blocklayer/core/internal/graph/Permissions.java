@@ -68,7 +68,7 @@ final class Permissions {
                     checked.add(bs);
                 }
                 nodes.put(bs, new int[] {taken, shared});
-                for (BdrvChild edge : bs.childEdges()) {
+                for (BdrvChild edge : bs.edges().children()) {
                     edges.put(edge, childPermissions(bs, edge, taken, shared));
                 }
             }
@@ -83,7 +83,7 @@ final class Permissions {
         edges.forEach((edge, perm) -> edge.setPermissions(perm[0], perm[1]));
         for (BlockDriverState bs : order) {
             int[] perm = nodes.get(bs);
-            bs.setCumulativePermissions(perm[0], perm[1]);
+            bs.users().setCumulativePermissions(perm[0], perm[1]);
             if (bs.driver() instanceof PermissionHandler handler) {
                 handler.setPermissions(bs, Permission.of(perm[0]), Permission.of(perm[1]));
             }
@@ -109,8 +109,8 @@ final class Permissions {
 
     /** A node's users: the edges from its parents, then its backends. */
     static List<PermissionUser> users(BlockDriverState bs) {
-        List<PermissionUser> users = new ArrayList<>(bs.parentEdges());
-        users.addAll(bs.backends());
+        List<PermissionUser> users = new ArrayList<>(bs.edges().parents());
+        users.addAll(bs.users().backends());
         return users;
     }
 
@@ -196,7 +196,7 @@ final class Permissions {
         if (done.contains(bs)) {
             return;
         }
-        for (BdrvChild edge : bs.childEdges()) {
+        for (BdrvChild edge : bs.edges().children()) {
             visit(edge.node(), done);
         }
         done.add(bs);

@@ -163,11 +163,11 @@ class IoThreadTest {
         CompletableFuture<Void> read = readAsync(a);
         awaitInFlight(a);
         core.graph.drain("a");
-        assertThat(a.inFlight()).isZero();
+        assertThat(a.drainState().inFlight()).isZero();
         assertThat(proto.readsDone).hasValue(1);
         read.get(10, TimeUnit.SECONDS);
         assertThat(proto.lastReadContext).isSameAs(io0);
-        assertThat(a.quiesceCounter()).isZero();
+        assertThat(a.drainState().quiesceCounter()).isZero();
     }
 
     // ---- moving nodes ----
@@ -189,14 +189,14 @@ class IoThreadTest {
             assertThat(core.graph.info("top").aioContext()).isEqualTo(where);
 
             ByteBuffer buf = ByteBuffer.allocate(512);
-            bottom.pread(0, buf, 0);
+            NodeIo.pread(bottom, 0, buf, 0);
             assertThat(buf.array()).containsOnly(proto.pattern);
             assertThat(proto.lastReadContext).as(where).isSameAs(ctx);
             assertThat(core.graph.getLength("bottom")).isEqualTo(4096);
             assertThat(proto.lastGetLengthContext).as(where).isSameAs(ctx);
         }
-        assertThat(top.quiesceCounter()).isZero();
-        assertThat(bottom.quiesceCounter()).isZero();
+        assertThat(top.drainState().quiesceCounter()).isZero();
+        assertThat(bottom.drainState().quiesceCounter()).isZero();
         assertThat(core.lock.hasWriter()).isFalse();
     }
 
@@ -217,7 +217,7 @@ class IoThreadTest {
         read.get(10, TimeUnit.SECONDS);
         proto.readDelayMillis = 0;
         proto.readsWaitForDrain = null;
-        a.pread(0, ByteBuffer.allocate(512), 0);
+        NodeIo.pread(a, 0, ByteBuffer.allocate(512), 0);
         assertThat(proto.lastReadContext).isSameAs(context("io0"));
     }
 
@@ -248,8 +248,8 @@ class IoThreadTest {
 
         assertThat(core.graph.nodes()).extracting(NodeInfo::aioContext).containsOnly("main");
         assertThat(proto.drainBegins.get() + fmt.drainBegins.get()).isEqualTo(drainsBefore);
-        assertThat(filter.quiesceCounter()).isZero();
-        assertThat(filter.file().node().quiesceCounter()).isZero();
+        assertThat(filter.drainState().quiesceCounter()).isZero();
+        assertThat(filter.file().node().drainState().quiesceCounter()).isZero();
         assertThat(core.lock.hasWriter()).isFalse();
         // The pin is an open option like any other: the node's options show it.
         assertThat(core.graph.node("base").options().get("pin-context")).isEqualTo("on");
@@ -313,7 +313,7 @@ class IoThreadTest {
         assertThat(core.graph.nodes()).extracting(NodeInfo::node).containsExactly("base");
         assertThat(base.aioContext()).isSameAs(context("io0"));
         assertThat(base.parents()).isEmpty();
-        assertThat(base.refcnt()).isEqualTo(1);
+        assertThat(base.users().refcnt()).isEqualTo(1);
         core.graph.close("base");
         assertThat(core.graph.nodes()).isEmpty();
     }
@@ -354,7 +354,7 @@ class IoThreadTest {
 
         assertThat(core.graph.nodes()).extracting(NodeInfo::node).containsExactly("base");
         assertThat(base.aioContext()).isSameAs(context("io1"));
-        assertThat(base.refcnt()).isEqualTo(1);
+        assertThat(base.users().refcnt()).isEqualTo(1);
         assertThat(fmt.closeCalls).hasValue(1);
     }
 
@@ -399,7 +399,7 @@ class IoThreadTest {
     private static CompletableFuture<Void> readAsync(BlockDriverState bs) {
         return CompletableFuture.runAsync(() -> {
             try {
-                bs.pread(0, ByteBuffer.allocate(512), 0);
+                NodeIo.pread(bs, 0, ByteBuffer.allocate(512), 0);
             } catch (BlockException e) {
                 throw new IllegalStateException(e);
             }
@@ -408,10 +408,10 @@ class IoThreadTest {
 
     private static void awaitInFlight(BlockDriverState bs) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (bs.inFlight() == 0 && System.nanoTime() < deadline) {
+        while (bs.drainState().inFlight() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
-        assertThat(bs.inFlight()).as("a request in flight on " + bs).isEqualTo(1);
+        assertThat(bs.drainState().inFlight()).as("a request in flight on " + bs).isEqualTo(1);
     }
 
     private static boolean threadAlive(String name) {

@@ -182,8 +182,8 @@ class ZeroesDiscardTest {
         core.graph.addDriver(drv, "test.bundle", "1.0.0");
         BlockDriverState bs = (BlockDriverState) core.graph.open(null, BlockOptions.parse("driver=memory,node-name=m"),
                 0);
-        for (CheckedCall call : List.<CheckedCall>of(() -> bs.coPdiscard(0, 512),
-                () -> bs.coPwriteZeroes(0, 512, Set.of()))) {
+        for (CheckedCall call : List.<CheckedCall>of(() -> ZeroesAndDiscard.coPdiscard(bs, 0, 512),
+                () -> ZeroesAndDiscard.coPwriteZeroes(bs, 0, 512, Set.of()))) {
             assertThatThrownBy(() -> core.inReader(() -> {
                 call.run();
                 return null;
