@@ -172,7 +172,7 @@ public final class BlockDriverState implements DriverNode {
     @GlobalStateCode
     public BdrvChild openChild(BlockOptions options, String childName, Set<ChildRole> roles, boolean allowNone)
             throws BlockException {
-        return graph.openChild(this, options, childName, roles, allowNone);
+        return graph.childOpener().open(this, options, childName, roles, allowNone);
     }
 
     @Override

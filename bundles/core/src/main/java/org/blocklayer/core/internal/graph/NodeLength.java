@@ -1,6 +1,7 @@
 package org.blocklayer.core.internal.graph;
 
 import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.GetLength;
@@ -93,6 +94,35 @@ final class NodeLength {
     /** {@code bdrv_getlength}. */
     static long getLength(BlockDriverState bs) throws BlockException {
         return CoWrappers.mixedRdlock(bs.wrapperContext(), bs.graphLock(), () -> coGetLength(bs));
+    }
+
+    /**
+     * {@code bdrv_refresh_total_sectors} with the current value as hint over a subtree, children first, so a format
+     * node sees what its protocol node just learned from the device. The caller holds the node's context lock.
+     */
+    @GlobalStateCode
+    static void refreshSubtree(BlockDriverState bs) throws BlockException {
+        for (BdrvChild edge : bs.edges().children()) {
+            refreshSubtree(edge.node());
+        }
+        refreshTotalSectors(bs, bs.totalSectors());
+    }
+
+    /**
+     * The driver's own length, bypassing the cache and the sg rule (B2): what {@code block:sg-capacity} shows.
+     * ENOTSUP for a driver without {@link GetLength}.
+     */
+    @CoroutineFn
+    @GraphRdlock
+    static long coDriverLength(BlockDriverState bs) throws BlockException {
+        BlockDriver d = bs.driver();
+        if (d == null) {
+            throw bs.noMedium();
+        }
+        if (!(d instanceof GetLength getLength)) {
+            throw bs.error(Errno.ENOTSUP, "the driver has no length of its own");
+        }
+        return getLength.coGetLength(bs);
     }
 
     static long divRoundUp(long n, long d) {

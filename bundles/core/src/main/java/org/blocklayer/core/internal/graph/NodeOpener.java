@@ -43,14 +43,14 @@ final class NodeOpener {
     /**
      * {@code bdrv_open_inherit}: {@code options} are consumed; the node is created in {@code ctx} (a child inherits
      * its parent's) and pinned there when {@code pin-context=on}. A driver's open may still move it, when it
-     * references an existing node in another context ({@link Graph#openChild}).
+     * references an existing node in another context ({@link ChildOpener}).
      */
     @GlobalStateCode
     BlockDriverState open(String filename, BlockOptions options, int flags, BlockDriverState parent, EventLoop ctx)
             throws BlockException {
         BlockOptions given = options.copy();
         BlockDriver drv = chooseDriver(filename, options);
-        String name = graph.assignName(options.takeString("node-name"));
+        String name = graph.table().assignName(options.takeString("node-name"));
         Boolean readOnly = options.takeBool("read-only");
         boolean pinned = Boolean.TRUE.equals(options.takeBool(ContextChange.PIN_OPTION));
         int openFlags = Boolean.TRUE.equals(readOnly) ? flags & ~OpenFlags.RDWR
@@ -68,7 +68,7 @@ final class NodeOpener {
         bs.setContextPinned(pinned);
         // bdrv_new: a node born inside drain_all sections starts as drained as every other node (B13).
         bs.drainState().quiesce(graph.drainer().drainAllCount());
-        graph.insert(bs);
+        graph.table().insert(bs);
         try {
             int flagsForDriver = openFlags;
             ContextLocks.holding(ctx, () -> {
@@ -84,7 +84,7 @@ final class NodeOpener {
                 throw unsupported;
             }
         } catch (BlockException | RuntimeException e) {
-            graph.forget(bs);
+            graph.table().forget(bs);
             throw e;
         }
         bs.setFilename(protocolFilename != null ? protocolFilename
@@ -192,7 +192,7 @@ final class NodeOpener {
 
     /** Undoes a successful driver open; a node being reattached keeps its children for the next try. */
     private void releaseOpened(BlockDriverState bs) {
-        graph.closeDriverQuietly(bs);
+        graph.release().closeDriverQuietly(bs);
         if (!bs.medium().isReattaching()) {
             releaseChildren(bs);
         }
@@ -200,7 +200,7 @@ final class NodeOpener {
 
     private void releaseChildren(BlockDriverState bs) {
         for (BdrvChild edge : List.copyOf(bs.edges().children())) {
-            graph.unrefChild(bs, edge);
+            graph.release().unrefChild(edge);
         }
     }
 

@@ -75,11 +75,11 @@ final class OpenRollback {
     @GlobalStateCode
     private void remove(BlockDriverState bs, List<BlockDriverState> left) {
         try (GraphLock.Writer w = graph.wrlock()) {
-            graph.closeDriverQuietly(bs);
+            graph.release().closeDriverQuietly(bs);
         }
         // Its new children left already (deepest first); what remains below it are existing nodes it referenced.
         for (BdrvChild edge : List.copyOf(bs.edges().children())) {
-            graph.unrefChild(bs, edge);
+            graph.release().unrefChild(edge);
         }
         for (BdrvChild edge : List.copyOf(bs.edges().parents())) {
             if (left.contains(edge.parent())) {
@@ -88,6 +88,6 @@ final class OpenRollback {
                 }
             }
         }
-        graph.forget(bs);
+        graph.table().forget(bs);
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.blocklayer.api.annotation.GlobalStateCode;
+import org.blocklayer.api.backend.NodeUser;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.ChildPermissions;
 import org.blocklayer.api.driver.PermissionHandler;
@@ -105,6 +106,12 @@ final class Permissions {
                 }
             }
         }
+    }
+
+    /** What {@code BlockBackends.users} shows: each user of the node with what it takes and shares. */
+    static List<NodeUser> nodeUsers(BlockDriverState bs) {
+        return users(bs).stream().map(u -> new NodeUser(u.userDescription(), u.childName(),
+                Permission.of(u.takenMask()), Permission.of(u.sharedMask()))).toList();
     }
 
     /** A node's users: the edges from its parents, then its backends. */
