@@ -9,10 +9,12 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 
 import javax.inject.Inject;
 
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.coroutine.CoroutineScheduler;
 import org.blocklayer.api.graph.BlockGraph;
 import org.blocklayer.api.graph.BlockNode;
@@ -20,6 +22,7 @@ import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.DriverInfo;
 import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.api.lock.GraphLock;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -63,8 +66,8 @@ public class CoreServicesIT extends TestSupport {
         Path image = sparseImage("length.raw", size);
         BlockNode node = graph.open(image.toString(), new BlockOptions(), OpenFlags.RDWR);
         try {
-            assertEquals("raw", node.driver().formatName());
-            assertEquals("file", node.file().node().driver().formatName());
+            assertEquals("raw", node.driverName());
+            assertEquals("file", node.file().node().driverName());
             assertEquals(roundUpToSector(size), node.getLength());
             assertEquals(100_352, graph.getLength(node.nodeName()));
         } finally {
@@ -73,19 +76,20 @@ public class CoreServicesIT extends TestSupport {
     }
 
     @Test
-    public void writeThenReadBackThroughTheNode() throws Exception {
+    public void writeThenReadBackThroughABackendOnTheNode() throws Exception {
         Path image = sparseImage("io.raw", 64 * 1024);
         BlockNode node = graph.open(image.toString(), new BlockOptions(), OpenFlags.RDWR);
-        try {
+        try (BlockBackend blk = backends.attach(node.nodeName(), "", EnumSet.of(Permission.CONSISTENT_READ,
+                Permission.WRITE), EnumSet.of(Permission.CONSISTENT_READ, Permission.WRITE_UNCHANGED))) {
             byte[] pattern = new byte[4096];
             for (int i = 0; i < pattern.length; i++) {
                 pattern[i] = (byte) (i * 31 + 7);
             }
-            node.pwrite(8192, ByteBuffer.wrap(pattern), 0);
-            node.flush();
+            blk.pwrite(8192, ByteBuffer.wrap(pattern));
+            blk.flush();
 
             ByteBuffer back = ByteBuffer.allocate(pattern.length);
-            node.pread(8192, back, 0);
+            blk.pread(8192, back);
             assertArrayEquals(pattern, back.array());
 
             // The bytes reached the file itself, at the same offset.

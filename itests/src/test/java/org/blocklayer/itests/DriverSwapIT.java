@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,12 +32,13 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.zip.CRC32;
 
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.graph.Permission;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.junit.PaxExam;
@@ -103,6 +105,9 @@ public class DriverSwapIT extends TestSupport {
      */
     private static final int FD_TOLERANCE = 3;
 
+    /** The backends a test opened, closed before their nodes. */
+    private final List<BlockBackend> disks = new ArrayList<>();
+
     @Override
     protected boolean deployFileDriverAtStart() {
         return false;
@@ -120,11 +125,9 @@ public class DriverSwapIT extends TestSupport {
         Worker[] workers = new Worker[WORKERS];
         try {
             server = QemuNbd.start(scratch, nbdImage);
-            BlockNode disk = graph.open(image.toString(), new BlockOptions().put("node-name", "disk"),
-                    OpenFlags.RDWR);
+            BlockBackend disk = openDisk(image.toString(), "disk");
             String fileChild = graph.info("disk").fileChild();
-            BlockNode nbdDisk = graph.open(server.uri(), new BlockOptions().put("node-name", "nbddisk"),
-                    OpenFlags.RDWR);
+            BlockBackend nbdDisk = openDisk(server.uri(), "nbddisk");
             String nbdChild = graph.info("nbddisk").fileChild();
             assertEquals("nbd", graph.info(nbdChild).driver());
             assertEquals(DISK_SIZE, disk.getLength());
@@ -325,6 +328,7 @@ public class DriverSwapIT extends TestSupport {
 
             // Closed (NBD_CMD_DISC after the flush), the NBD node leaves in qemu-nbd's image exactly what it
             // acknowledged.
+            nbdDisk.close();
             graph.close("nbddisk");
             verifyImage(nbdWorkers, nbdImage, "qemu-nbd's image file");
         } finally {
@@ -409,11 +413,11 @@ public class DriverSwapIT extends TestSupport {
         Bundle fileDriver = installFileDriver();
         Duration saved = graph.detachTimeout();
         Path image = sparseImage("timeout.raw", 1 << 20);
-        BlockNode disk = graph.open(image.toString(), new BlockOptions().put("node-name", "disk"), OpenFlags.RDWR);
+        BlockBackend disk = openDisk(image.toString(), "disk");
         String fileChild = graph.info("disk").fileChild();
         try {
             ByteBuffer written = pattern(BLOCK, 1, 7, 4096);
-            disk.pwrite(4096, written.duplicate(), 0);
+            disk.pwrite(4096, written.duplicate());
             graph.setDetachTimeout(Duration.ofMillis(500));
             assertEquals(Duration.ofMillis(500), graph.detachTimeout());
 
@@ -424,7 +428,7 @@ public class DriverSwapIT extends TestSupport {
             assertEquals("raw", graph.info("disk").driver());
 
             long t0 = System.nanoTime();
-            BlockException e = expectBlockException(() -> disk.pread(4096, ByteBuffer.allocate(BLOCK), 0));
+            BlockException e = expectBlockException(() -> disk.pread(4096, ByteBuffer.allocate(BLOCK)));
             long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
             System.out.printf("figure driverswap.timeout.enomedium %d ms%n", elapsedMs);
             assertEquals(e.describe(), Errno.ENOMEDIUM, e.errno());
@@ -439,7 +443,7 @@ public class DriverSwapIT extends TestSupport {
             fileDriver.start();
             assertTrue(await(() -> driverBack(fileChild), BUNDLE_OP_TIMEOUT_MS));
             ByteBuffer back = ByteBuffer.allocate(BLOCK);
-            disk.pread(4096, back, 0);
+            disk.pread(4096, back);
             assertTrue("the data written before the swap is there", Arrays.equals(written.array(), back.array()));
             assertNull(graph.info(fileChild).goneDriver());
         } finally {
@@ -453,7 +457,7 @@ public class DriverSwapIT extends TestSupport {
     public void requestInTheGapWaitsAndSucceedsWhenTheDriverComesBack_X2() throws Exception {
         Bundle fileDriver = installFileDriver();
         Path image = sparseImage("gap.raw", 1 << 20);
-        BlockNode disk = graph.open(image.toString(), new BlockOptions().put("node-name", "disk"), OpenFlags.RDWR);
+        BlockBackend disk = openDisk(image.toString(), "disk");
         String fileChild = graph.info("disk").fileChild();
         ExecutorService io = Executors.newSingleThreadExecutor(r -> new Thread(r, "driverswap-gap-io"));
         try {
@@ -461,7 +465,7 @@ public class DriverSwapIT extends TestSupport {
             fileDriver.stop();
             long t0 = System.nanoTime();
             Future<Long> write = io.submit(() -> {
-                disk.pwrite(0, written.duplicate(), 0);
+                disk.pwrite(0, written.duplicate());
                 return System.nanoTime();
             });
             Thread.sleep(300);
@@ -473,7 +477,7 @@ public class DriverSwapIT extends TestSupport {
             assertTrue("waited while the driver was away: " + waitedMs + " ms", waitedMs >= 300);
             assertTrue(driverBack(fileChild));
             ByteBuffer back = ByteBuffer.allocate(BLOCK);
-            disk.pread(0, back, 0);
+            disk.pread(0, back);
             assertTrue("the write made in the gap is there", Arrays.equals(written.array(), back.array()));
         } finally {
             io.shutdownNow();
@@ -487,7 +491,7 @@ public class DriverSwapIT extends TestSupport {
     /** One "coroutine" of the issue: owns one region and writes, then reads back, one 64 KiB block at a time. */
     private static final class Worker extends Thread {
         final int id;
-        final BlockNode disk;
+        final BlockBackend disk;
         final long regionStart;
         /** Per block: the sequence number of the last acknowledged write, 0 while never written (zeros). */
         final long[] acked = new long[BLOCKS_PER_REGION];
@@ -501,7 +505,7 @@ public class DriverSwapIT extends TestSupport {
         long enomediumWrites;
         long enomediumReads;
 
-        Worker(int id, BlockNode disk, long regionStart) {
+        Worker(int id, BlockBackend disk, long regionStart) {
             super("driverswap-worker-" + id);
             this.id = id;
             this.disk = disk;
@@ -519,13 +523,13 @@ public class DriverSwapIT extends TestSupport {
                     long offset = regionStart + (long) block * BLOCK;
                     seq++;
                     ByteBuffer data = pattern(BLOCK, id, seq, offset);
-                    if (request(() -> disk.pwrite(offset, data, 0), "write", offset)) {
+                    if (request(() -> disk.pwrite(offset, data), "write", offset)) {
                         acked[block] = seq;
                     } else {
                         enomediumWrites++;
                     }
                     read.clear();
-                    if (request(() -> disk.pread(offset, read, 0), "read", offset)) {
+                    if (request(() -> disk.pread(offset, read), "read", offset)) {
                         ByteBuffer expected = pattern(BLOCK, id, acked[block], offset);
                         if (!Arrays.equals(read.array(), expected.array())) {
                             failures.add("worker " + id + ": block at " + offset + " reads back "
@@ -601,11 +605,11 @@ public class DriverSwapIT extends TestSupport {
         return "seq " + d.getLong() + " offset " + d.getLong();
     }
 
-    private void ioWarmUp(BlockNode disk) throws BlockException {
+    private void ioWarmUp(BlockBackend disk) throws BlockException {
         ByteBuffer zeros = ByteBuffer.allocate(BLOCK);
         for (int i = 0; i < 8; i++) {
             zeros.clear();
-            disk.pread((long) i * BLOCK, zeros, 0);
+            disk.pread((long) i * BLOCK, zeros);
         }
     }
 
@@ -631,9 +635,9 @@ public class DriverSwapIT extends TestSupport {
     }
 
     /** Every block of the workers' regions, read through {@code node}, as last acknowledged (CRC32 per region). */
-    private static void verifyThroughNode(Worker[] workers, BlockNode node) throws Exception {
+    private static void verifyThroughNode(Worker[] workers, BlockBackend node) throws Exception {
         verifyRegions(workers, "through the node", (offset, read) -> {
-            node.pread(offset, read, 0);
+            node.pread(offset, read);
             return ByteBuffer.wrap(read.array());
         });
     }
@@ -731,8 +735,22 @@ public class DriverSwapIT extends TestSupport {
         return b;
     }
 
+    /**
+     * Opens a raw node named {@code name} over {@code filename} and a backend on it that reads and writes, sharing
+     * everything: the workers' way into the node, as a guest's disk is a BlockBackend in QEMU.
+     */
+    private BlockBackend openDisk(String filename, String name) throws BlockException {
+        graph.open(filename, new BlockOptions().put("node-name", name), OpenFlags.RDWR);
+        BlockBackend blk = backends.attach(name, "", EnumSet.of(Permission.CONSISTENT_READ, Permission.WRITE),
+                EnumSet.allOf(Permission.class));
+        disks.add(blk);
+        return blk;
+    }
+
     /** Closes what a test opened and removes the drivers it installed, so the next test starts from the same place. */
     private void cleanUp(Bundle... drivers) throws Exception {
+        disks.forEach(BlockBackend::close);
+        disks.clear();
         for (NodeInfo n : graph.nodes()) {
             if (n.node().equals("disk") || n.node().equals("nbddisk")) {
                 graph.close(n.node());

@@ -25,7 +25,6 @@ import java.util.function.Supplier;
 import javax.inject.Inject;
 
 import org.blocklayer.api.backend.BlockBackend;
-import org.blocklayer.api.backend.BlockBackends;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.error.BlockException;
@@ -73,9 +72,6 @@ public class ExamplesIT extends TestSupport {
     private static final String DISK_PROPERTY = "example.disk";
     private static final String SEEN_PROPERTY = "example.disk.seen";
     private static final long TIMEOUT_MS = 10_000;
-
-    @Inject
-    private BlockBackends backends;
 
     @Inject
     private ConfigurationAdmin configAdmin;

@@ -19,6 +19,7 @@ import java.util.function.BooleanSupplier;
 
 import javax.inject.Inject;
 
+import org.blocklayer.api.backend.BlockBackends;
 import org.blocklayer.api.graph.BlockGraph;
 import org.junit.After;
 import org.junit.Before;
@@ -49,6 +50,10 @@ public abstract class TestSupport {
 
     @Inject
     protected BlockGraph graph;
+
+    /** The BlockBackend service: tests read and write nodes through backends, as users outside the graph do. */
+    @Inject
+    protected BlockBackends backends;
 
     protected Path scratch;
 

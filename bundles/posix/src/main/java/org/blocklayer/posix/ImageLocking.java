@@ -3,9 +3,9 @@ package org.blocklayer.posix;
 import java.util.Set;
 
 import org.blocklayer.api.annotation.GlobalStateCode;
+import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.driver.PermissionHandler;
 import org.blocklayer.api.error.BlockException;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.Permission;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -24,7 +24,7 @@ public interface ImageLocking extends PermissionHandler {
     /** {@code raw_check_perm}: the locks the new permissions need, or EAGAIN when another process has them. */
     @Override
     @GlobalStateCode
-    default void checkPermissions(BlockNode bs, Set<Permission> taken, Set<Permission> shared)
+    default void checkPermissions(DriverNode bs, Set<Permission> taken, Set<Permission> shared)
             throws BlockException {
         NodeLocks locks = locksOf(bs);
         if (locks != null) {
@@ -35,7 +35,7 @@ public interface ImageLocking extends PermissionHandler {
     /** {@code raw_set_perm}. */
     @Override
     @GlobalStateCode
-    default void setPermissions(BlockNode bs, Set<Permission> taken, Set<Permission> shared) {
+    default void setPermissions(DriverNode bs, Set<Permission> taken, Set<Permission> shared) {
         NodeLocks locks = locksOf(bs);
         if (locks != null) {
             locks.set(taken, shared);
@@ -45,14 +45,14 @@ public interface ImageLocking extends PermissionHandler {
     /** {@code raw_abort_perm_update}. */
     @Override
     @GlobalStateCode
-    default void abortPermissionUpdate(BlockNode bs) {
+    default void abortPermissionUpdate(DriverNode bs) {
         NodeLocks locks = locksOf(bs);
         if (locks != null) {
             locks.abort();
         }
     }
 
-    private NodeLocks locksOf(BlockNode bs) {
+    private NodeLocks locksOf(DriverNode bs) {
         ProtocolFile state = bs.opaque(stateType());
         return state == null ? null : state.locks();
     }

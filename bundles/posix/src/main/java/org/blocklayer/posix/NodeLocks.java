@@ -84,6 +84,6 @@ public final class NodeLocks implements AutoCloseable {
     }
 
     private static String driverOf(BlockNode bs) {
-        return bs.driver() == null ? null : bs.driver().formatName();
+        return bs.driverName();
     }
 }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 
 import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
@@ -30,7 +31,7 @@ public final class ProtocolIo {
     }
 
     /** The driver's state on {@code bs}, or EBADF {@code <action> it: the node is not open}. */
-    public <S> S state(BlockNode bs, Class<S> type, String action) throws BlockException {
+    public <S> S state(DriverNode bs, Class<S> type, String action) throws BlockException {
         S state = bs.opaque(type);
         if (state == null) {
             throw error(bs, Errno.EBADF, action + " it: the node is not open");
@@ -42,7 +43,7 @@ public final class ProtocolIo {
      * {@code raw_close}: hands the driver's state on {@code bs} to {@code close}, when there is one (a node whose
      * open failed has none). {@code close} must not fail: closing a node cannot.
      */
-    public static <S> void close(BlockNode bs, Class<S> type, Consumer<? super S> close) {
+    public static <S> void close(DriverNode bs, Class<S> type, Consumer<? super S> close) {
         S state = bs.opaque(type);
         if (state != null) {
             close.accept(state);

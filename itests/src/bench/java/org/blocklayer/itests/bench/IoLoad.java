@@ -1,7 +1,11 @@
 package org.blocklayer.itests.bench;
 
-import org.blocklayer.api.graph.BlockNode;
+import java.util.EnumSet;
+import java.util.Set;
+
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.graph.Graph;
 import org.blocklayer.core.internal.lock.GraphRwLock;
@@ -16,8 +20,9 @@ public final class IoLoad {
         Graph g = new Graph(s, lock);
         g.addDriver(new FileDriver(), "file", "0");
         g.addDriver(new RawDriver(), "raw", "0");
-        BlockNode node = g.open(a[0], new BlockOptions().put("node-name", "load").put("driver", "raw"), 0);
-        double iops = ReadLoad.run(s, lock, node, Integer.parseInt(a[1]), Integer.parseInt(a[2]), a[3].equals("seq"),
+        g.open(a[0], new BlockOptions().put("node-name", "load").put("driver", "raw"), 0);
+        BlockBackend blk = g.attach("load", "", Set.of(Permission.CONSISTENT_READ), EnumSet.allOf(Permission.class));
+        double iops = ReadLoad.run(s, blk, Integer.parseInt(a[1]), Integer.parseInt(a[2]), a[3].equals("seq"),
                 Double.parseDouble(a[4]), Double.parseDouble(a[5]));
         System.out.printf("iops %.0f%n", iops);
         System.out.flush();

@@ -1,9 +1,13 @@
 package org.blocklayer.itests.bench;
 
+import java.util.EnumSet;
+import java.util.Set;
+
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.coroutine.CoroutineScheduler;
 import org.blocklayer.api.driver.BlockDriver;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.graph.Graph;
 import org.blocklayer.core.internal.lock.GraphRwLock;
@@ -22,8 +26,9 @@ public final class NbdLoad {
                 .getConstructor(CoroutineScheduler.class).newInstance(s);
         g.addDriver(nbd, "nbd", "0");
         g.addDriver(new RawDriver(), "raw", "0");
-        BlockNode node = g.open(a[0], new BlockOptions().put("node-name", "load").put("driver", "raw"), 0);
-        double iops = ReadLoad.run(s, lock, node, Integer.parseInt(a[1]), Integer.parseInt(a[2]), a[3].equals("seq"),
+        g.open(a[0], new BlockOptions().put("node-name", "load").put("driver", "raw"), 0);
+        BlockBackend blk = g.attach("load", "", Set.of(Permission.CONSISTENT_READ), EnumSet.allOf(Permission.class));
+        double iops = ReadLoad.run(s, blk, Integer.parseInt(a[1]), Integer.parseInt(a[2]), a[3].equals("seq"),
                 Double.parseDouble(a[4]), Double.parseDouble(a[5]));
         System.out.printf("iops %.0f%n", iops);
         System.out.flush();

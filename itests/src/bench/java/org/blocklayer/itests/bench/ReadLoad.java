@@ -4,21 +4,20 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.blocklayer.api.graph.BlockNode;
-import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.core.internal.coroutine.Scheduler;
-import org.blocklayer.core.internal.lock.GraphRwLock;
 
 /**
- * Read load: QD coroutines in the main loop's context, each issuing coPreadv in a loop under the graph read lock;
- * sequential (shared offset counter) or random. Returns IOPS over the measured window after a warmup.
+ * Read load: QD coroutines in the main loop's context, each issuing reads of a BlockBackend in a loop (inline in the
+ * coroutine, as {@code blk_co_preadv}); sequential (shared offset counter) or random. Returns IOPS over the measured
+ * window after a warmup.
  */
 final class ReadLoad {
     private ReadLoad() {}
 
-    static double run(Scheduler s, GraphRwLock lock, BlockNode node, int bs, int qd, boolean seq,
-            double warmup, double seconds) throws Exception {
-        long len = node.getLength();
+    static double run(Scheduler s, BlockBackend blk, int bs, int qd, boolean seq, double warmup, double seconds)
+            throws Exception {
+        long len = blk.getLength();
         long blocks = len / bs;
         AtomicLong next = new AtomicLong();
         AtomicLong done = new AtomicLong();
@@ -33,12 +32,10 @@ final class ReadLoad {
                             ByteBuffer buf = ByteBuffer.allocateDirect(bs);
                             try {
                                 while (!flag.stop) {
-                                    long blk = seq ? next.getAndIncrement() % blocks
+                                    long block = seq ? next.getAndIncrement() % blocks
                                             : ThreadLocalRandom.current().nextLong(blocks);
                                     buf.clear();
-                                    try (GraphLock.Reader r = lock.coRdlock()) {
-                                        node.coPreadv(blk * bs, buf, 0);
-                                    }
+                                    blk.pread(block * bs, buf);
                                     done.incrementAndGet();
                                 }
                             } catch (Throwable t) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -23,12 +24,14 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.CoMutex;
 import org.blocklayer.core.internal.coroutine.Coroutine;
@@ -303,7 +306,7 @@ public final class Stress {
             }
             case READ_FOREIGN, READ_MAIN, READ_IOTHREAD, WRITE_FOREIGN, WRITE_MAIN, WRITE_IOTHREAD ->
                     io(op, slot, random);
-            case FLUSH -> node.flush();
+            case FLUSH -> slot.backend.flush();
             case MOVE -> {
                 EventLoop target = random.nextInt(3) == 0 ? scheduler.mainLoop() : randomIothread(random);
                 global(() -> scheduler.callInMainLoop(() -> {
@@ -321,6 +324,7 @@ public final class Stress {
 
     private void io(Op op, StressSlot slot, Random random) throws Exception {
         BlockNode node = slot.node;
+        BlockBackend blk = slot.backend;
         int c = random.nextInt(slot.chunkCount());
         long[] range = slot.range(c, random);
         long at = range[0];
@@ -333,23 +337,22 @@ public final class Stress {
         chunk.lock();
         try {
             switch (op) {
-                case READ_FOREIGN -> node.pread(at, buf, 0);
-                case WRITE_FOREIGN -> node.pwrite(at, buf, 0);
+                case READ_FOREIGN -> blk.pread(at, buf);
+                case WRITE_FOREIGN -> blk.pwrite(at, buf);
                 case READ_MAIN -> inMainWithContextLock(node, () -> {
-                    node.pread(at, buf, 0);
+                    blk.pread(at, buf);
                     return null;
                 });
                 case WRITE_MAIN -> inMainWithContextLock(node, () -> {
-                    node.pwrite(at, buf, 0);
+                    blk.pwrite(at, buf);
                     return null;
                 });
+                // Inside a coroutine the backend's request runs inline, taking the graph read lock itself.
                 case READ_IOTHREAD, WRITE_IOTHREAD -> inCoroutine(randomIothread(random), () -> {
-                    try (GraphLock.Reader r = lock.coRdlock()) {
-                        if (write) {
-                            node.coPwritev(at, buf, 0);
-                        } else {
-                            node.coPreadv(at, buf, 0);
-                        }
+                    if (write) {
+                        blk.pwrite(at, buf);
+                    } else {
+                        blk.pread(at, buf);
                     }
                     return null;
                 });
@@ -374,6 +377,7 @@ public final class Stress {
         BlockOptions options = slot.prepare(dir, random);
         boolean inMain = random.nextBoolean();
         BlockNode node;
+        BlockBackend blk;
         try {
             node = global(() -> inMain
                     ? scheduler.callInMainLoop(() -> graph.open(slot.file.toString(), options, OpenFlags.RDWR))
@@ -382,7 +386,19 @@ public final class Stress {
             slot.closed();
             throw e;
         }
-        slot.opened(node);
+        try {
+            // Reads and writes go through a backend on the node, as a guest's do; it shares everything.
+            blk = global(() -> graph.attach(slot.name, "", EnumSet.of(Permission.CONSISTENT_READ, Permission.WRITE),
+                    EnumSet.allOf(Permission.class)));
+        } catch (Exception e) {
+            global(() -> {
+                graph.close(slot.name);
+                return null;
+            });
+            slot.closed();
+            throw e;
+        }
+        slot.opened(node, blk);
         checkLength(slot, node.getLength(), "getLength after open");
         long child = node.file().node().getLength();
         if (child != slot.fileLength || StressSlot.roundUp(Files.size(slot.file)) != slot.fileLength) {
@@ -406,6 +422,7 @@ public final class Stress {
                     + slot.fileLength);
         }
         global(() -> {
+            slot.backend.close();
             graph.close(slot.name);
             return null;
         });

@@ -12,6 +12,7 @@ import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 
@@ -33,6 +34,8 @@ final class StressSlot {
 
     // Set while open; written under use's write lock, read under its read lock.
     BlockNode node;
+    /** The backend requests go through; closed before the node. */
+    BlockBackend backend;
     String name;
     String childName;
     Path file;
@@ -84,13 +87,15 @@ final class StressSlot {
         return options;
     }
 
-    void opened(BlockNode node) {
+    void opened(BlockNode node, BlockBackend backend) {
         this.node = node;
+        this.backend = backend;
         this.childName = node.file() == null ? null : node.file().node().nodeName();
     }
 
     void closed() throws IOException {
         node = null;
+        backend = null;
         shadow = null;
         chunks = null;
         Files.deleteIfExists(file);

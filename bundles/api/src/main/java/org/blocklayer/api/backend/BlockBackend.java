@@ -49,6 +49,14 @@ public interface BlockBackend extends AutoCloseable {
     void pwrite(long offset, ByteBuffer buf) throws BlockException;
 
     /**
+     * {@code blk_pwrite} with request flags, {@link RequestFlag#FUA} for a write on stable storage when it
+     * completes; needs the write permission.
+     *
+     * @since 1.1
+     */
+    void pwrite(long offset, ByteBuffer buf, Set<RequestFlag> flags) throws BlockException;
+
+    /**
      * {@code blk_pwrite_zeroes}: needs the write permission. Where the driver cannot write zeroes as such, a buffer of
      * zeroes is written instead, unless {@code flags} holds NO_FALLBACK (then ENOTSUP).
      */

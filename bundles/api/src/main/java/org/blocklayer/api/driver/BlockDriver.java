@@ -7,18 +7,18 @@ import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * A block driver ({@code BlockDriver}), registered by its bundle as an OSGi service; core tracks them as a
- * whiteboard. Per-node state goes in {@link BlockNode#setOpaque}. Coroutine callbacks run in the node's context
- * with the graph read lock held; they never block that thread (blocking calls go through
- * {@code bs.aioContext().threadPool().run(...)}).
+ * whiteboard. Its callbacks get the node's driver-facing view ({@link DriverNode}); per-node state goes in
+ * {@link DriverNode#setOpaque}. Coroutine callbacks run in the node's context with the graph read lock held; they
+ * never block that thread (blocking calls go through {@code bs.aioContext().threadPool().run(...)}).
  *
- * <p>Optional callbacks mirror QEMU's NULL function pointers: a driver that does not override
- * {@link #hasGetLength()} has no {@code bdrv_co_getlength}.
+ * <p>What QEMU leaves as NULL function pointers are capability interfaces the driver object implements or not, found
+ * by core with {@code instanceof}: {@link GetLength}, {@link Truncate}, {@link WriteZeroes}, {@link Discard},
+ * {@link BlockStatus}, {@link BlockLimits}, {@link ChildPermissions}, {@link PermissionHandler}.
  */
 @ConsumerType
 public interface BlockDriver {
@@ -34,7 +34,7 @@ public interface BlockDriver {
         return null;
     }
 
-    /** {@code has_variable_length}: the length is asked again on every query. */
+    /** {@code has_variable_length}: the length is asked again ({@link GetLength}) on every query. */
     default boolean hasVariableLength() {
         return false;
     }
@@ -69,62 +69,40 @@ public interface BlockDriver {
      * coroutine, with the node's AioContext lock held.
      */
     @GlobalStateCode
-    void open(BlockNode bs, BlockOptions options, int flags) throws BlockException;
+    void open(DriverNode bs, BlockOptions options, int flags) throws BlockException;
 
     /** {@code bdrv_close}: releases the per-node state. Must not fail. */
     @GlobalStateCode
-    default void close(BlockNode bs) {
+    default void close(DriverNode bs) {
     }
 
     /** {@code bdrv_drain_begin}: the node is now quiesced (called on the 0 → 1 transition only). */
     @GlobalStateCode
-    default void drainBegin(BlockNode bs) {
+    default void drainBegin(DriverNode bs) {
     }
 
     /** {@code bdrv_drain_end}: the node runs again (called on the 1 → 0 transition only). */
     @GlobalStateCode
-    default void drainEnd(BlockNode bs) {
-    }
-
-    /** True when the driver implements {@link #coGetLength}; false means QEMU's NULL {@code bdrv_co_getlength}. */
-    default boolean hasGetLength() {
-        return false;
-    }
-
-    /** {@code bdrv_co_getlength}: the length in bytes as the driver sees it (any value, core rounds up). */
-    @CoroutineFn
-    @GraphRdlock
-    default long coGetLength(BlockNode bs) throws BlockException {
-        throw new BlockException(Errno.ENOTSUP, "Driver '" + formatName() + "' cannot report a length");
+    default void drainEnd(DriverNode bs) {
     }
 
     /** {@code bdrv_co_preadv}: fills {@code buf} (all its remaining bytes) from {@code offset}. */
     @CoroutineFn
     @GraphRdlock
-    default void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    default void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         throw new BlockException(Errno.ENOTSUP, "Driver '" + formatName() + "' cannot read");
     }
 
     /** {@code bdrv_co_pwritev}: writes all remaining bytes of {@code buf} at {@code offset}. */
     @CoroutineFn
     @GraphRdlock
-    default void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    default void coPwritev(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         throw new BlockException(Errno.ENOTSUP, "Driver '" + formatName() + "' cannot write");
-    }
-
-    /**
-     * {@code bdrv_co_truncate}: makes the node {@code offset} bytes long. Drivers without it refuse resizing with
-     * ENOTSUP, as QEMU does; core refreshes the length afterwards.
-     */
-    @CoroutineFn
-    @GraphRdlock
-    default void coTruncate(BlockNode bs, long offset) throws BlockException {
-        throw new BlockException(Errno.ENOTSUP, "Image format driver '" + formatName() + "' does not support resize");
     }
 
     /** {@code bdrv_co_flush_to_disk}; the default has nothing to flush. */
     @CoroutineFn
     @GraphRdlock
-    default void coFlush(BlockNode bs) throws BlockException {
+    default void coFlush(DriverNode bs) throws BlockException {
     }
 }

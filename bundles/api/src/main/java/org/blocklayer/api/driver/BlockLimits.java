@@ -1,7 +1,6 @@
 package org.blocklayer.api.driver;
 
 import org.blocklayer.api.annotation.GlobalStateCode;
-import org.blocklayer.api.graph.BlockNode;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -17,7 +16,7 @@ public interface BlockLimits {
      * {@code bdrv_merge_limits} does.
      */
     @GlobalStateCode
-    Limits refreshLimits(BlockNode bs, Limits defaults);
+    Limits refreshLimits(DriverNode bs, Limits defaults);
 
     /**
      * QEMU's {@code BlockLimits}; a zero maximum means none.

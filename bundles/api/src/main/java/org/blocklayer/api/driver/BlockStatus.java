@@ -21,7 +21,7 @@ public interface BlockStatus {
      */
     @CoroutineFn
     @GraphRdlock
-    Status coBlockStatus(BlockNode bs, boolean wantZero, long offset, long bytes) throws BlockException;
+    Status coBlockStatus(DriverNode bs, boolean wantZero, long offset, long bytes) throws BlockException;
 
     /**
      * One answer ({@code BDRV_BLOCK_*}).
@@ -30,7 +30,8 @@ public interface BlockStatus {
      *                 {@link #EOF}
      * @param bytes    how many bytes from the offset asked for it covers ({@code *pnum})
      * @param map      with OFFSET_VALID, where the range lies in {@code file} ({@code *map})
-     * @param file     with OFFSET_VALID or RAW, the node that holds it ({@code *file}), else null
+     * @param file     with OFFSET_VALID or RAW, the node that holds it ({@code *file}), else null; with RAW one of
+     *                 the node's children ({@link DriverChild#node()}), which core asks in turn
      */
     record Status(int flags, long bytes, long map, BlockNode file) {
         public static final int DATA = 0x01;

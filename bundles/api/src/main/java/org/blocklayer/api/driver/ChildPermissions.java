@@ -3,7 +3,6 @@ package org.blocklayer.api.driver;
 import java.util.Set;
 
 import org.blocklayer.api.graph.BlockChild;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.Permission;
 import org.blocklayer.api.graph.PermissionPair;
 import org.osgi.annotation.versioning.ConsumerType;
@@ -20,6 +19,6 @@ public interface ChildPermissions {
      * the child's roles: most drivers adjust it rather than start over (raw drops write and resize its parents do not
      * need).
      */
-    PermissionPair childPermissions(BlockNode bs, BlockChild child, Set<Permission> parentTaken,
+    PermissionPair childPermissions(DriverNode bs, BlockChild child, Set<Permission> parentTaken,
             Set<Permission> parentShared, PermissionPair defaults);
 }

@@ -3,7 +3,6 @@ package org.blocklayer.api.driver;
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.error.BlockException;
-import org.blocklayer.api.graph.BlockNode;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -15,5 +14,5 @@ public interface Discard {
 
     @CoroutineFn
     @GraphRdlock
-    void coPdiscard(BlockNode bs, long offset, long bytes) throws BlockException;
+    void coPdiscard(DriverNode bs, long offset, long bytes) throws BlockException;
 }

@@ -4,7 +4,6 @@ import java.util.Set;
 
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.error.BlockException;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.Permission;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -21,13 +20,13 @@ public interface PermissionHandler {
      * with the reason (EAGAIN for a lock another process holds) without changing anything.
      */
     @GlobalStateCode
-    void checkPermissions(BlockNode bs, Set<Permission> taken, Set<Permission> shared) throws BlockException;
+    void checkPermissions(DriverNode bs, Set<Permission> taken, Set<Permission> shared) throws BlockException;
 
     /** {@code bdrv_set_perm}: the change checked last is final (drop what is no longer needed). */
     @GlobalStateCode
-    void setPermissions(BlockNode bs, Set<Permission> taken, Set<Permission> shared);
+    void setPermissions(DriverNode bs, Set<Permission> taken, Set<Permission> shared);
 
     /** {@code bdrv_abort_perm_update}: the change checked last does not happen; back to what was set before. */
     @GlobalStateCode
-    void abortPermissionUpdate(BlockNode bs);
+    void abortPermissionUpdate(DriverNode bs);
 }

@@ -49,4 +49,13 @@ public enum RequestFlag {
         }
         return set;
     }
+
+    /** The {@code BDRV_REQ_*} mask of {@code flags}. */
+    public static int mask(Set<RequestFlag> flags) {
+        int mask = 0;
+        for (RequestFlag f : flags) {
+            mask |= f.value;
+        }
+        return mask;
+    }
 }

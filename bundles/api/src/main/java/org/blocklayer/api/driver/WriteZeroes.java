@@ -5,7 +5,6 @@ import java.util.Set;
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.error.BlockException;
-import org.blocklayer.api.graph.BlockNode;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -18,5 +17,5 @@ public interface WriteZeroes {
 
     @CoroutineFn
     @GraphRdlock
-    void coPwriteZeroes(BlockNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException;
+    void coPwriteZeroes(DriverNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException;
 }

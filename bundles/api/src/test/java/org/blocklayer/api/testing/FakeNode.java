@@ -12,11 +12,13 @@ import org.blocklayer.api.coroutine.BlockingCall;
 import org.blocklayer.api.coroutine.FdWatch;
 import org.blocklayer.api.coroutine.ThreadPool;
 import org.blocklayer.api.coroutine.Timer;
-import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.BlockStatus;
+import org.blocklayer.api.driver.DriverChild;
+import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockChild;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.OpenFlags;
@@ -28,12 +30,12 @@ import org.blocklayer.api.graph.OpenFlags;
  *
  * <p>As the parent of a format driver's node it opens {@link #setChild its child} for {@code openChild} and records
  * the roles and options it got. As that child it reports {@link #setLength its length} and records, as text, every
- * request that reaches it ({@link #io()}: {@code "read 1024+512"}, {@code "write 0+4096"}, {@code "flush"},
- * {@code "truncate 8192"}); reads and writes consume the buffer and touch no data.
+ * request that reaches it through the edge ({@link #io()}: {@code "read 1024+512"}, {@code "write 0+4096"},
+ * {@code "flush"}, {@code "truncate 8192"}); reads and writes consume the buffer and touch no data.
  *
  * <p>Shared by the drivers' tests through the API's test jar ({@code <type>test-jar</type>}).
  */
-public final class FakeNode implements BlockNode {
+public final class FakeNode implements DriverNode {
     private final String name;
     private BlockOptions options = new BlockOptions();
     private int flags;
@@ -43,7 +45,7 @@ public final class FakeNode implements BlockNode {
     private int poolCalls;
 
     private FakeNode child;
-    private BlockChild file;
+    private Edge file;
     private final List<BlockChild> parents = new ArrayList<>();
     private Set<ChildRole> openedRoles;
     private BlockOptions childOptions;
@@ -126,7 +128,7 @@ public final class FakeNode implements BlockNode {
     // BlockNode: state.
 
     @Override public String nodeName() { return name; }
-    @Override public BlockDriver driver() { return null; }
+    @Override public String driverName() { return null; }
     @Override public String filename() { return options.get("filename"); }
     @Override public AioContext aioContext() { return context; }
     @Override public int openFlags() { return flags; }
@@ -141,13 +143,13 @@ public final class FakeNode implements BlockNode {
 
     // BlockNode: the graph around it.
 
-    @Override public BlockChild file() { return file; }
-    @Override public BlockChild backing() { return null; }
-    @Override public List<BlockChild> children() { return file == null ? List.of() : List.of(file); }
+    @Override public DriverChild file() { return file; }
+    @Override public DriverChild backing() { return null; }
+    @Override public List<DriverChild> children() { return file == null ? List.of() : List.of(file); }
     @Override public List<BlockChild> parents() { return List.copyOf(parents); }
 
     @Override
-    public BlockChild openChild(BlockOptions opts, String childName, Set<ChildRole> roles, boolean allowNone)
+    public DriverChild openChild(BlockOptions opts, String childName, Set<ChildRole> roles, boolean allowNone)
             throws BlockException {
         openedRoles = Set.copyOf(roles);
         childOptions = opts.extractSub(childName);
@@ -162,10 +164,7 @@ public final class FakeNode implements BlockNode {
         return file;
     }
 
-    private record Edge(String name, Set<ChildRole> roles, BlockNode parent, BlockNode node) implements BlockChild {
-    }
-
-    // BlockNode: length and I/O, as the child of the node under test.
+    // BlockNode: lengths, as the child of the node under test.
 
     @Override
     public long coGetLength() throws BlockException {
@@ -181,50 +180,52 @@ public final class FakeNode implements BlockNode {
     @Override public void coRefreshTotalSectors(long hint) throws BlockException { totalSectors = coNbSectors(); }
     @Override public void refreshTotalSectors(long hint) throws BlockException { coRefreshTotalSectors(hint); }
 
-    @Override
-    public void coPreadv(long offset, ByteBuffer buf, int flags) {
-        io.add("read " + offset + "+" + buf.remaining());
-        buf.position(buf.limit());
-    }
+    /** The edge to the child: every request through it is recorded in the child's {@link #io()}. */
+    private record Edge(String name, Set<ChildRole> roles, FakeNode parent, FakeNode node) implements DriverChild {
 
-    @Override
-    public void coPwritev(long offset, ByteBuffer buf, int flags) {
-        io.add("write " + offset + "+" + buf.remaining());
-        buf.position(buf.limit());
-    }
+        @Override
+        public void coPreadv(long offset, ByteBuffer buf, int flags) {
+            node.io.add("read " + offset + "+" + buf.remaining());
+            buf.position(buf.limit());
+        }
 
-    @Override
-    public void coFlush() {
-        io.add("flush");
-    }
+        @Override
+        public void coPwritev(long offset, ByteBuffer buf, int flags) {
+            node.io.add("write " + offset + "+" + buf.remaining());
+            buf.position(buf.limit());
+        }
 
-    @Override
-    public long coTruncate(long offset) {
-        io.add("truncate " + offset);
-        return offset;
-    }
+        @Override
+        public void coFlush() {
+            node.io.add("flush");
+        }
 
-    @Override public void pread(long offset, ByteBuffer buf, int flags) { coPreadv(offset, buf, flags); }
-    @Override public void pwrite(long offset, ByteBuffer buf, int flags) { coPwritev(offset, buf, flags); }
-    @Override
-    public void coPwriteZeroes(long offset, long bytes, java.util.Set<org.blocklayer.api.driver.RequestFlag> flags)
-            throws BlockException {
-        throw new BlockException(org.blocklayer.api.error.Errno.ENOTSUP, "a FakeNode writes no zeroes");
-    }
+        @Override
+        public void coPwriteZeroes(long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
+            throw new BlockException(Errno.ENOTSUP, "a FakeNode writes no zeroes");
+        }
 
-    @Override
-    public void coPdiscard(long offset, long bytes) {
-        // Advice: a fake has nothing to give back.
-    }
+        @Override
+        public void coPdiscard(long offset, long bytes) {
+            // Advice: a fake has nothing to give back.
+        }
 
-    @Override
-    public org.blocklayer.api.driver.BlockStatus.Status coBlockStatus(boolean wantZero, long offset, long bytes) {
-        return new org.blocklayer.api.driver.BlockStatus.Status(org.blocklayer.api.driver.BlockStatus.Status.DATA
-                | org.blocklayer.api.driver.BlockStatus.Status.ALLOCATED, bytes, offset, this);
-    }
+        @Override
+        public BlockStatus.Status coBlockStatus(boolean wantZero, long offset, long bytes) {
+            return new BlockStatus.Status(BlockStatus.Status.DATA | BlockStatus.Status.ALLOCATED, bytes, offset, node);
+        }
 
-    @Override public void flush() { coFlush(); }
-    @Override public long truncate(long offset) { return coTruncate(offset); }
+        @Override
+        public long coTruncate(long offset) {
+            node.io.add("truncate " + offset);
+            return offset;
+        }
+
+        @Override
+        public long coGetLength() throws BlockException {
+            return node.coGetLength();
+        }
+    }
 
     @Override
     public String toString() {

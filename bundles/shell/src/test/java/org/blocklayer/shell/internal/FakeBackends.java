@@ -70,6 +70,12 @@ final class FakeBackends implements BlockBackends {
             }
 
             @Override
+            public void pwrite(long offset, ByteBuffer buf, Set<org.blocklayer.api.driver.RequestFlag> flags)
+                    throws BlockException {
+                throw new BlockException(Errno.ENOTSUP, "fake");
+            }
+
+            @Override
             public void flush() {
             }
 

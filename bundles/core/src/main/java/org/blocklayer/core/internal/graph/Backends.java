@@ -32,7 +32,7 @@ final class Backends {
         String id = name == null ? "" : name;
         return graph.scheduler().inMainLoop(() -> {
             checkName(id);
-            BlockBackendImpl blk = insert(graph.find(nodeName), id, Permission.mask(taken), Permission.mask(shared));
+            BlockBackendImpl blk = insert(graph.table().find(nodeName), id, Permission.mask(taken), Permission.mask(shared));
             all.add(blk);
             return blk;
         });
@@ -51,20 +51,39 @@ final class Backends {
     @GlobalStateCode
     private BlockBackendImpl insert(BlockDriverState bs, String name, int taken, int shared) throws BlockException {
         BlockBackendImpl blk = new BlockBackendImpl(this, name, bs, taken, shared);
-        bs.backends().add(blk);
+        bs.users().backends().add(blk);
         try {
             Permissions.refresh(List.of(bs));
         } catch (BlockException | RuntimeException e) {
-            bs.backends().remove(blk);
+            bs.users().backends().remove(blk);
             throw e;
         }
         return blk;
     }
 
+    /**
+     * {@code qmp_block_resize}: an anonymous user that takes resize (refused if another user does not share it),
+     * then the node quiesced so the resize does not race with I/O, then {@code blk_truncate}; the new length.
+     */
+    @GlobalStateCode
+    long resize(BlockDriverState bs, long size) throws BlockException {
+        BlockBackendImpl resizer = temporary(bs, Permissions.RESIZE, Permissions.ALL);
+        try {
+            graph.drainer().drainedBegin(bs);
+            try {
+                return ContextLocks.holding(bs.aioContext(), () -> NodeIo.truncate(bs, size));
+            } finally {
+                graph.drainer().drainedEnd(bs);
+            }
+        } finally {
+            release(resizer);
+        }
+    }
+
     @GlobalStateCode
     void release(BlockBackendImpl blk) {
-        blk.root().backends().remove(blk);
-        graph.relaxPermissions(blk.root());
+        blk.root().users().backends().remove(blk);
+        graph.release().relaxPermissions(blk.root());
     }
 
     /** {@code monitor_add_blk}'s checks: a well-formed id, unique among backends and node names (B20). */
@@ -79,7 +98,7 @@ final class Backends {
         if (find(id) != null) {
             throw new BlockException(Errno.EINVAL, "Device with id '" + id + "' already exists");
         }
-        if (graph.hasNode(id)) {
+        if (graph.table().has(id)) {
             throw new BlockException(Errno.EINVAL, "Device name '" + id + "' conflicts with an existing node name");
         }
     }

@@ -112,15 +112,21 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     @Override
     public void pread(long offset, ByteBuffer buf) throws BlockException {
         CoWrappers.mixed(enter(null), () -> coRequest(() -> {
-            root.coPreadv(offset, buf, 0);
+            NodeIo.coPreadv(root, offset, buf, 0);
             return null;
         }));
     }
 
     @Override
     public void pwrite(long offset, ByteBuffer buf) throws BlockException {
+        pwrite(offset, buf, Set.of());
+    }
+
+    @Override
+    public void pwrite(long offset, ByteBuffer buf, Set<RequestFlag> flags) throws BlockException {
+        int mask = RequestFlag.mask(flags);
         CoWrappers.mixed(enter(Permission.WRITE), () -> coRequest(() -> {
-            root.coPwritev(offset, buf, 0);
+            NodeIo.coPwritev(root, offset, buf, mask);
             return null;
         }));
     }
@@ -128,7 +134,7 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     @Override
     public void flush() throws BlockException {
         CoWrappers.mixed(enter(null), () -> coRequest(() -> {
-            root.coFlush();
+            NodeIo.coFlush(root);
             return null;
         }));
     }
@@ -136,7 +142,7 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     @Override
     public void pwriteZeroes(long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
         CoWrappers.mixed(enter(Permission.WRITE), () -> coRequest(() -> {
-            root.coPwriteZeroes(offset, bytes, flags);
+            ZeroesAndDiscard.coPwriteZeroes(root, offset, bytes, flags);
             return null;
         }));
     }
@@ -144,7 +150,7 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     @Override
     public void pdiscard(long offset, long bytes) throws BlockException {
         CoWrappers.mixed(enter(Permission.WRITE), () -> coRequest(() -> {
-            root.coPdiscard(offset, bytes);
+            ZeroesAndDiscard.coPdiscard(root, offset, bytes);
             return null;
         }));
     }
@@ -156,7 +162,7 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
             List<MapEntry> entries = new ArrayList<>();
             long end = offset + bytes;
             for (long at = offset; at < end; ) {
-                BlockStatus.Status st = root.coBlockStatus(true, at, Math.min(1L << 30, end - at));
+                BlockStatus.Status st = NodeBlockStatus.coBlockStatus(root, true, at, Math.min(1L << 30, end - at));
                 if (st.bytes() == 0) {
                     break;
                 }
@@ -177,7 +183,7 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
 
     @Override
     public long truncate(long length) throws BlockException {
-        return CoWrappers.mixed(enter(Permission.RESIZE), () -> coRequest(() -> root.coTruncate(length)));
+        return CoWrappers.mixed(enter(Permission.RESIZE), () -> coRequest(() -> NodeIo.coTruncate(root, length)));
     }
 
     /**
@@ -204,10 +210,10 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
         inFlight.incrementAndGet();
         try {
             // blk_wait_while_drained: a waiting request is not in flight, or the drain would wait for it forever.
-            while (root.quiesceCounter() > 0) {
+            while (root.drainState().quiesceCounter() > 0) {
                 inFlight.decrementAndGet();
                 owner.kick();
-                root.coWaitWhileDrained();
+                root.drainState().coWaitWhileDrained();
                 inFlight.incrementAndGet();
             }
             try (GraphLock.Reader r = owner.graphLock().coRdlock()) {

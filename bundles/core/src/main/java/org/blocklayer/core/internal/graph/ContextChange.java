@@ -111,8 +111,8 @@ final class ContextChange {
         while (!todo.isEmpty()) {
             BlockDriverState n = todo.poll();
             if (seen.add(n)) {
-                n.childEdges().forEach(e -> todo.add(e.node()));
-                n.parentEdges().forEach(e -> todo.add(e.parent()));
+                n.edges().children().forEach(e -> todo.add(e.node()));
+                n.edges().parents().forEach(e -> todo.add(e.parent()));
             }
         }
         return seen;

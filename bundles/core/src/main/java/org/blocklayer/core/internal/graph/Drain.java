@@ -53,8 +53,8 @@ final class Drain {
     @GlobalStateCode
     void drainAllBegin() {
         drainAllBeginNoPoll();
-        poll(scheduler.mainLoop(), () -> allNodes.stream().anyMatch(n -> n.inFlight() > 0
-                || n.backends().stream().anyMatch(blk -> blk.inFlight() > 0)));
+        poll(scheduler.mainLoop(), () -> allNodes.stream().anyMatch(n -> n.drainState().inFlight() > 0
+                || n.users().backends().stream().anyMatch(blk -> blk.inFlight() > 0)));
     }
 
     /** {@code bdrv_drain_all_begin_nopoll}: what the graph write lock does before waiting for readers. */
@@ -82,20 +82,20 @@ final class Drain {
 
     private void quiesce(BlockDriverState bs) {
         quiesceOne(bs);
-        for (BdrvChild parentEdge : bs.parentEdges()) {
+        for (BdrvChild parentEdge : bs.edges().parents()) {
             quiesce(parentEdge.parent());
         }
     }
 
     private void unquiesce(BlockDriverState bs) {
         unquiesceOne(bs);
-        for (BdrvChild parentEdge : bs.parentEdges()) {
+        for (BdrvChild parentEdge : bs.edges().parents()) {
             unquiesce(parentEdge.parent());
         }
     }
 
     private static void quiesceOne(BlockDriverState bs) {
-        if (bs.quiesce(+1) == 1) {
+        if (bs.drainState().quiesce(+1) == 1) {
             BlockDriver d = bs.driver();
             if (d != null) {
                 d.drainBegin(bs);
@@ -104,9 +104,9 @@ final class Drain {
     }
 
     private static void unquiesceOne(BlockDriverState bs) {
-        int now = bs.quiesce(-1);
+        int now = bs.drainState().quiesce(-1);
         if (now < 0) {
-            bs.quiesce(+1);
+            bs.drainState().quiesce(+1);
             throw new IllegalStateException("bdrv_drained_end on " + bs + " without a matching begin");
         }
         if (now == 0) {
@@ -114,21 +114,21 @@ final class Drain {
             if (d != null) {
                 d.drainEnd(bs);
             }
-            bs.wakeDrainedWaiters();
+            bs.drainState().wakeDrainedWaiters();
         }
     }
 
     private static boolean pendingHereOrAbove(BlockDriverState bs) {
-        if (bs.inFlight() > 0) {
+        if (bs.drainState().inFlight() > 0) {
             return true;
         }
         // blk_root_drained_poll: a backend's request that got past its drained check is in flight until it ends.
-        for (BlockBackendImpl blk : bs.backends()) {
+        for (BlockBackendImpl blk : bs.users().backends()) {
             if (blk.inFlight() > 0) {
                 return true;
             }
         }
-        for (BdrvChild parentEdge : bs.parentEdges()) {
+        for (BdrvChild parentEdge : bs.edges().parents()) {
             if (pendingHereOrAbove(parentEdge.parent())) {
                 return true;
             }

@@ -40,10 +40,10 @@ final class MediumWait {
 
     /** The node or a node below it lost a driver that may come back. */
     static boolean waitsForDriver(BlockDriverState bs) {
-        if (bs.driver() == null && bs.goneDriver() != null) {
+        if (bs.driver() == null && bs.medium().goneDriver() != null) {
             return true;
         }
-        for (BdrvChild edge : bs.childEdges()) {
+        for (BdrvChild edge : bs.edges().children()) {
             if (waitsForDriver(edge.node())) {
                 return true;
             }

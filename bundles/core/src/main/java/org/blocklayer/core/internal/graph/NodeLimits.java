@@ -23,10 +23,10 @@ final class NodeLimits {
     @GlobalStateCode
     static Limits refresh(BlockDriverState bs, BlockDriver d) throws BlockException {
         Limits merged = Limits.NONE;
-        for (BdrvChild edge : bs.childEdges()) {
+        for (BdrvChild edge : bs.edges().children()) {
             if (edge.roles().contains(ChildRole.DATA) || edge.roles().contains(ChildRole.FILTERED)
                     || edge.roles().contains(ChildRole.COW)) {
-                merged = merge(merged, edge.node().limits());
+                merged = merge(merged, edge.node().padding().limits());
             }
         }
         Limits limits = d instanceof BlockLimits own ? own.refreshLimits(bs, merged) : merged;

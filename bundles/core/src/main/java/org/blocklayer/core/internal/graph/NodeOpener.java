@@ -43,14 +43,14 @@ final class NodeOpener {
     /**
      * {@code bdrv_open_inherit}: {@code options} are consumed; the node is created in {@code ctx} (a child inherits
      * its parent's) and pinned there when {@code pin-context=on}. A driver's open may still move it, when it
-     * references an existing node in another context ({@link Graph#openChild}).
+     * references an existing node in another context ({@link ChildOpener}).
      */
     @GlobalStateCode
     BlockDriverState open(String filename, BlockOptions options, int flags, BlockDriverState parent, EventLoop ctx)
             throws BlockException {
         BlockOptions given = options.copy();
         BlockDriver drv = chooseDriver(filename, options);
-        String name = graph.assignName(options.takeString("node-name"));
+        String name = graph.table().assignName(options.takeString("node-name"));
         Boolean readOnly = options.takeBool("read-only");
         boolean pinned = Boolean.TRUE.equals(options.takeBool(ContextChange.PIN_OPTION));
         int openFlags = Boolean.TRUE.equals(readOnly) ? flags & ~OpenFlags.RDWR
@@ -67,8 +67,8 @@ final class NodeOpener {
         BlockDriverState bs = new BlockDriverState(graph, graph.graphLock(), name, given, openFlags, ctx);
         bs.setContextPinned(pinned);
         // bdrv_new: a node born inside drain_all sections starts as drained as every other node (B13).
-        bs.quiesce(graph.drainer().drainAllCount());
-        graph.insert(bs);
+        bs.drainState().quiesce(graph.drainer().drainAllCount());
+        graph.table().insert(bs);
         try {
             int flagsForDriver = openFlags;
             ContextLocks.holding(ctx, () -> {
@@ -84,7 +84,7 @@ final class NodeOpener {
                 throw unsupported;
             }
         } catch (BlockException | RuntimeException e) {
-            graph.forget(bs);
+            graph.table().forget(bs);
             throw e;
         }
         bs.setFilename(protocolFilename != null ? protocolFilename
@@ -122,7 +122,7 @@ final class NodeOpener {
             throw new IllegalStateException("bdrv_open_driver: the caller must hold the AioContext lock of "
                     + bs.aioContext());
         }
-        bs.setDriver(drv);
+        bs.medium().setDriver(drv);
         try {
             drv.open(bs, options, flags);
         } catch (BlockException e) {
@@ -134,7 +134,7 @@ final class NodeOpener {
                     "the driver failed to open the node: " + e, e);
         }
         try {
-            bs.setLimits(NodeLimits.refresh(bs, drv));
+            bs.padding().setLimits(NodeLimits.refresh(bs, drv));
         } catch (BlockException | RuntimeException e) {
             releaseOpened(bs);
             throw e instanceof BlockException be ? named(bs, drv, be)
@@ -156,7 +156,7 @@ final class NodeOpener {
             throw named(bs, drv, e.prepend("Could not refresh total sector count: "));
         }
         // The driver was not there when the node was quiesced: it hears every drain it missed (B13).
-        for (int i = 0; i < bs.quiesceCounter(); i++) {
+        for (int i = 0; i < bs.drainState().quiesceCounter(); i++) {
             drv.drainBegin(bs);
         }
     }
@@ -171,37 +171,37 @@ final class NodeOpener {
         for (String coreKey : CORE_KEYS) {
             options.takeString(coreKey);
         }
-        bs.setReattaching(true);
+        bs.medium().setReattaching(true);
         try {
             ContextLocks.holding(bs.aioContext(), () -> {
                 openDriver(bs, driver, options, bs.openFlags());
                 return null;
             });
         } finally {
-            bs.setReattaching(false);
+            bs.medium().setReattaching(false);
         }
     }
 
     /** {@code bdrv_open_driver}'s {@code open_failed}: no driver, no state, no children (B12). */
     private void failOpen(BlockDriverState bs) {
-        bs.setDriver(null);
+        bs.medium().setDriver(null);
         bs.setOpaque(null);
-        if (!bs.isReattaching()) {
+        if (!bs.medium().isReattaching()) {
             releaseChildren(bs);
         }
     }
 
     /** Undoes a successful driver open; a node being reattached keeps its children for the next try. */
     private void releaseOpened(BlockDriverState bs) {
-        graph.closeDriverQuietly(bs);
-        if (!bs.isReattaching()) {
+        graph.release().closeDriverQuietly(bs);
+        if (!bs.medium().isReattaching()) {
             releaseChildren(bs);
         }
     }
 
     private void releaseChildren(BlockDriverState bs) {
-        for (BdrvChild edge : List.copyOf(bs.childEdges())) {
-            graph.unrefChild(bs, edge);
+        for (BdrvChild edge : List.copyOf(bs.edges().children())) {
+            graph.release().unrefChild(edge);
         }
     }
 

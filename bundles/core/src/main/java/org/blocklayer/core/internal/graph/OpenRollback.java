@@ -74,19 +74,19 @@ final class OpenRollback {
     @GlobalStateCode
     private void remove(BlockDriverState bs, List<BlockDriverState> left) {
         try (GraphLock.Writer w = graph.wrlock()) {
-            graph.closeDriverQuietly(bs);
+            graph.release().closeDriverQuietly(bs);
         }
         // Its new children left already (deepest first); what remains below it are existing nodes it referenced.
-        for (BdrvChild edge : List.copyOf(bs.childEdges())) {
-            graph.unrefChild(bs, edge);
+        for (BdrvChild edge : List.copyOf(bs.edges().children())) {
+            graph.release().unrefChild(edge);
         }
-        for (BdrvChild edge : List.copyOf(bs.parentEdges())) {
+        for (BdrvChild edge : List.copyOf(bs.edges().parents())) {
             if (left.contains(edge.parent())) {
                 try (GraphLock.Writer w = graph.wrlock()) {
-                    edge.parent().detach(edge);
+                    NodeEdges.detach(edge);
                 }
             }
         }
-        graph.forget(bs);
+        graph.table().forget(bs);
     }
 }

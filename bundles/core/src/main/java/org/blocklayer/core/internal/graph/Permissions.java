@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.blocklayer.api.annotation.GlobalStateCode;
+import org.blocklayer.api.backend.NodeUser;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.ChildPermissions;
 import org.blocklayer.api.driver.PermissionHandler;
@@ -68,7 +69,7 @@ final class Permissions {
                     checked.add(bs);
                 }
                 nodes.put(bs, new int[] {taken, shared});
-                for (BdrvChild edge : bs.childEdges()) {
+                for (BdrvChild edge : bs.edges().children()) {
                     edges.put(edge, childPermissions(bs, edge, taken, shared));
                 }
             }
@@ -83,7 +84,7 @@ final class Permissions {
         edges.forEach((edge, perm) -> edge.setPermissions(perm[0], perm[1]));
         for (BlockDriverState bs : order) {
             int[] perm = nodes.get(bs);
-            bs.setCumulativePermissions(perm[0], perm[1]);
+            bs.users().setCumulativePermissions(perm[0], perm[1]);
             if (bs.driver() instanceof PermissionHandler handler) {
                 handler.setPermissions(bs, Permission.of(perm[0]), Permission.of(perm[1]));
             }
@@ -107,10 +108,16 @@ final class Permissions {
         }
     }
 
+    /** What {@code BlockBackends.users} shows: each user of the node with what it takes and shares. */
+    static List<NodeUser> nodeUsers(BlockDriverState bs) {
+        return users(bs).stream().map(u -> new NodeUser(u.userDescription(), u.childName(),
+                Permission.of(u.takenMask()), Permission.of(u.sharedMask()))).toList();
+    }
+
     /** A node's users: the edges from its parents, then its backends. */
     static List<PermissionUser> users(BlockDriverState bs) {
-        List<PermissionUser> users = new ArrayList<>(bs.parentEdges());
-        users.addAll(bs.backends());
+        List<PermissionUser> users = new ArrayList<>(bs.edges().parents());
+        users.addAll(bs.users().backends());
         return users;
     }
 
@@ -196,7 +203,7 @@ final class Permissions {
         if (done.contains(bs)) {
             return;
         }
-        for (BdrvChild edge : bs.childEdges()) {
+        for (BdrvChild edge : bs.edges().children()) {
             visit(edge.node(), done);
         }
         done.add(bs);

@@ -9,7 +9,7 @@ import java.util.EnumSet;
 
 import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.driver.BlockLimits;
-import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.api.graph.Permission;
@@ -41,18 +41,18 @@ class AlignmentTest {
         }
 
         @Override
-        public Limits refreshLimits(BlockNode bs, Limits defaults) {
+        public Limits refreshLimits(DriverNode bs, Limits defaults) {
             return defaults.withTransfer(4096, 65536);
         }
 
         @Override
-        public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) {
+        public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) {
             check("read", offset, buf.remaining());
             super.coPreadv(bs, offset, buf, flags);
         }
 
         @Override
-        public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) {
+        public void coPwritev(DriverNode bs, long offset, ByteBuffer buf, int flags) {
             check("write", offset, buf.remaining());
             super.coPwritev(bs, offset, buf, flags);
         }
@@ -125,7 +125,7 @@ class AlignmentTest {
     void aDriverAskingForAnAlignmentThatIsNoPowerOfTwoCannotOpen() {
         BlockyDriver drv = new BlockyDriver() {
             @Override
-            public Limits refreshLimits(BlockNode bs, Limits defaults) {
+            public Limits refreshLimits(DriverNode bs, Limits defaults) {
                 return new Limits(3000, 0, 0, 0, 0, 0, 0);
             }
         };

@@ -63,10 +63,10 @@ class BackendTest {
         });
         // Forced, not slept: the request is known to be queued once the node's queue holds it.
         long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!bs.hasDrainedWaiters() && System.nanoTime() < giveUp) {
+        while (!bs.drainState().hasDrainedWaiters() && System.nanoTime() < giveUp) {
             Thread.onSpinWait();
         }
-        assertThat(bs.hasDrainedWaiters()).as("queued").isTrue();
+        assertThat(bs.drainState().hasDrainedWaiters()).as("queued").isTrue();
         assertThat(drv.readsDone.get()).isZero();
         assertThat(((BlockBackendImpl) blk).inFlight()).as("a queued request is not in flight").isZero();
         assertThat(read).isNotDone();
@@ -139,10 +139,10 @@ class BackendTest {
                         + " (uses node 'proto' as 'file' child) and unshared by node 'r1' (uses node 'proto' as"
                         + " 'file' child).");
         BlockDriverState proto = (BlockDriverState) core.graph.node("proto");
-        assertThat(Permission.of(proto.cumulativeTaken())).containsExactlyInAnyOrder(Permission.CONSISTENT_READ,
+        assertThat(Permission.of(proto.users().cumulativeTaken())).containsExactlyInAnyOrder(Permission.CONSISTENT_READ,
                 Permission.WRITE);
         // raw takes resize on its file only when its own users need it (raw_child_perm).
-        assertThat(Permission.of(proto.cumulativeTaken())).doesNotContain(Permission.RESIZE);
+        assertThat(Permission.of(proto.users().cumulativeTaken())).doesNotContain(Permission.RESIZE);
 
         core.graph.backend("disk1").close();
         core.graph.attach("r2", "disk2", READ_WRITE, DEVICE_SHARED);

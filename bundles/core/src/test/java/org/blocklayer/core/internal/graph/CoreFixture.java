@@ -49,7 +49,15 @@ public final class CoreFixture implements AutoCloseable {
         return p;
     }
 
+    /** Registers a scriptable driver with getlength. */
     TestDriver driver(String name) {
+        TestDriver d = TestDriver.withGetLength(name);
+        graph.addDriver(d, "test.bundle", "1.0.0");
+        return d;
+    }
+
+    /** Registers a scriptable driver without getlength (QEMU's NULL {@code bdrv_co_getlength}). */
+    TestDriver driverWithoutGetLength(String name) {
         TestDriver d = new TestDriver(name);
         graph.addDriver(d, "test.bundle", "1.0.0");
         return d;

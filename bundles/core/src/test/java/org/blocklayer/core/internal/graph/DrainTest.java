@@ -8,8 +8,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.error.BlockException;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.Coroutine;
 import org.junit.jupiter.api.AfterEach;
@@ -41,18 +41,18 @@ class DrainTest {
         final CountDownLatch drainBegun = new CountDownLatch(1);
 
         @Override
-        public void drainBegin(BlockNode bs) {
+        public void drainBegin(DriverNode bs) {
             begins.incrementAndGet();
             drainBegun.countDown();
         }
 
         @Override
-        public void drainEnd(BlockNode bs) {
+        public void drainEnd(DriverNode bs) {
             ends.incrementAndGet();
         }
 
         @Override
-        public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+        public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
             try {
                 bs.aioContext().threadPool().run(() -> {
                     try {
@@ -74,19 +74,19 @@ class DrainTest {
         BlockDriverState bs = core.open("driver=counting,node-name=a");
         CompletableFuture<Void> read = CompletableFuture.runAsync(() -> {
             try {
-                bs.pread(0, ByteBuffer.allocate(512), 0);
+                NodeIo.pread(bs, 0, ByteBuffer.allocate(512), 0);
             } catch (BlockException e) {
                 throw new IllegalStateException(e);
             }
         });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (bs.inFlight() == 0 && System.nanoTime() < deadline) {
+        while (bs.drainState().inFlight() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
-        assertThat(bs.inFlight()).isEqualTo(1);
+        assertThat(bs.drainState().inFlight()).isEqualTo(1);
         core.graph.drain("a");
         assertThat(drv.readsDone).hasValue(1);
-        assertThat(bs.inFlight()).isZero();
+        assertThat(bs.drainState().inFlight()).isZero();
         read.get(5, TimeUnit.SECONDS);
     }
 
@@ -102,7 +102,7 @@ class DrainTest {
             drain.drainedEnd(bs);
             int endsAfterInner = drv.ends.get();
             drain.drainedEnd(bs);
-            return new int[] {beginsWhileNested, endsAfterInner, drv.ends.get(), bs.quiesceCounter()};
+            return new int[] {beginsWhileNested, endsAfterInner, drv.ends.get(), bs.drainState().quiesceCounter()};
         });
         assertThat(seen).containsExactly(1, 0, 1, 0);
     }
@@ -115,10 +115,10 @@ class DrainTest {
         int[] seen = core.inCoroutine(() -> {
             Coroutine self = Coroutine.current();
             drain.drainedBegin(bs);
-            int quiesced = bs.quiesceCounter();
+            int quiesced = bs.drainState().quiesceCounter();
             boolean sameCoroutine = Coroutine.current() == self;
             drain.drainedEnd(bs);
-            return new int[] {quiesced, sameCoroutine ? 1 : 0, bs.quiesceCounter(), drv.begins.get()};
+            return new int[] {quiesced, sameCoroutine ? 1 : 0, bs.drainState().quiesceCounter(), drv.begins.get()};
         });
         assertThat(seen).containsExactly(1, 1, 0, 1);
     }
@@ -135,7 +135,7 @@ class DrainTest {
             int atOpen = drv.begins.get();
             drain.drainAllEnd();
             drain.drainAllEnd();
-            return new int[] {atOpen, bs.quiesceCounter(), drv.ends.get()};
+            return new int[] {atOpen, bs.drainState().quiesceCounter(), drv.ends.get()};
         });
         assertThat(seen).containsExactly(2, 0, 1);
     }
@@ -148,12 +148,12 @@ class DrainTest {
         BlockDriverState bottom = top.file().node();
         int[] counters = core.inMain(() -> {
             core.graph.drainer().drainedBegin(bottom);
-            int[] c = {bottom.quiesceCounter(), top.quiesceCounter()};
+            int[] c = {bottom.drainState().quiesceCounter(), top.drainState().quiesceCounter()};
             core.graph.drainer().drainedEnd(bottom);
             return c;
         });
         assertThat(counters).containsExactly(1, 1);
-        assertThat(top.quiesceCounter()).isZero();
+        assertThat(top.drainState().quiesceCounter()).isZero();
     }
 
     @Test
@@ -162,12 +162,12 @@ class DrainTest {
         BlockDriverState bs = core.open("driver=counting,node-name=a");
         int quiescedUnderWriter = core.inMain(() -> {
             try (GraphLock.Writer w = core.lock.wrlock()) {
-                return bs.quiesceCounter();
+                return bs.drainState().quiesceCounter();
             }
         });
         // bdrv_graph_wrlock: drain_all_begin_nopoll, wait for readers, drain_all_end_noletpoll, then return.
         assertThat(quiescedUnderWriter).isZero();
-        assertThat(bs.quiesceCounter()).isZero();
+        assertThat(bs.drainState().quiesceCounter()).isZero();
         assertThat(drv.begins).hasValue(1);
         assertThat(drv.ends).hasValue(1);
     }

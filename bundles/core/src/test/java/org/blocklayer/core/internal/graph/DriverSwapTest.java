@@ -57,11 +57,11 @@ class DriverSwapTest {
 
         BlockDriverState child = disk.file().node();
         assertThat(child.driver()).isNull();
-        assertThat(child.goneDriver()).isEqualTo("file");
+        assertThat(child.medium().goneDriver()).isEqualTo("file");
         assertThat(core.graph.nodes()).extracting(NodeInfo::node).contains("disk", child.nodeName());
         NodeInfo info = core.graph.info(child.nodeName());
         assertThat(info.goneDriver()).isEqualTo("file");
-        assertThatThrownBy(() -> disk.pread(0, ByteBuffer.allocate(512), 0)).isInstanceOfSatisfying(
+        assertThatThrownBy(() -> NodeIo.pread(disk, 0, ByteBuffer.allocate(512), 0)).isInstanceOfSatisfying(
                 BlockException.class, e -> {
                     assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM);
                     assertThat(e.getMessage()).contains("driver 'file' gone");
@@ -72,16 +72,16 @@ class DriverSwapTest {
     @DisplayName("X2: a driver of the same name coming back reopens the nodes; data written before is still there")
     void aReturningDriverReattachesTheNodesWithTheirData() throws Exception {
         openDisk();
-        disk.pwrite(4096, filled(0xab, 4096), 0);
+        NodeIo.pwrite(disk, 4096, filled(0xab, 4096), 0);
         core.graph.removeDriver(file);
 
         FileDriver upgraded = new FileDriver();
         core.graph.addDriver(upgraded, "org.blocklayer.driver.file", "1.1.0");
 
         assertThat(disk.file().node().driver()).isSameAs(upgraded);
-        assertThat(disk.file().node().goneDriver()).isNull();
+        assertThat(disk.file().node().medium().goneDriver()).isNull();
         ByteBuffer back = ByteBuffer.allocate(4096);
-        disk.pread(4096, back, 0);
+        NodeIo.pread(disk, 4096, back, 0);
         assertThat(back.array()).isEqualTo(filled(0xab, 4096).array());
         assertThat(core.graph.drivers()).filteredOn(d -> d.name().equals("file")).singleElement()
                 .satisfies(d -> assertThat(d.version()).isEqualTo("1.1.0"));
@@ -95,7 +95,7 @@ class DriverSwapTest {
         CompletableFuture<Void> write = new CompletableFuture<>();
         Thread writer = new Thread(() -> {
             try {
-                disk.pwrite(0, filled(0x5a, 512), 0);
+                NodeIo.pwrite(disk, 0, filled(0x5a, 512), 0);
                 write.complete(null);
             } catch (Throwable t) {
                 write.completeExceptionally(t);
@@ -115,7 +115,7 @@ class DriverSwapTest {
         core.graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "1.1.0");
         write.get(10, TimeUnit.SECONDS);
         ByteBuffer back = ByteBuffer.allocate(512);
-        disk.pread(0, back, 0);
+        NodeIo.pread(disk, 0, back, 0);
         assertThat(back.array()).isEqualTo(filled(0x5a, 512).array());
     }
 
@@ -140,7 +140,7 @@ class DriverSwapTest {
         openDisk();
         core.graph.removeDriver(file);
         long t0 = System.nanoTime();
-        assertThatThrownBy(() -> disk.pread(0, ByteBuffer.allocate(512), 0)).isInstanceOfSatisfying(
+        assertThatThrownBy(() -> NodeIo.pread(disk, 0, ByteBuffer.allocate(512), 0)).isInstanceOfSatisfying(
                 BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM));
         long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertThat(waited).isBetween(250L, 5000L);

@@ -29,13 +29,13 @@ import org.junit.jupiter.api.Timeout;
 class IoThreadTest {
     private final CoreFixture core = new CoreFixture();
     private final TestDriver proto = core.driver("proto");
-    private final TestDriver fmt = core.driver("fmt");
+    /** A format without getlength: its length is what its open set. */
+    private final TestDriver fmt = core.driverWithoutGetLength("fmt");
 
     IoThreadTest() {
         proto.length = 4096;
         proto.variableLength = true;
         fmt.openChildFile = true;
-        fmt.hasGetLength = false;
     }
 
     @AfterEach
@@ -164,11 +164,11 @@ class IoThreadTest {
         CompletableFuture<Void> read = readAsync(a);
         awaitInFlight(a);
         core.graph.drain("a");
-        assertThat(a.inFlight()).isZero();
+        assertThat(a.drainState().inFlight()).isZero();
         assertThat(proto.readsDone).hasValue(1);
         read.get(10, TimeUnit.SECONDS);
         assertThat(proto.lastReadContext).isSameAs(io0);
-        assertThat(a.quiesceCounter()).isZero();
+        assertThat(a.drainState().quiesceCounter()).isZero();
     }
 
     // ---- moving nodes ----
@@ -190,14 +190,14 @@ class IoThreadTest {
             assertThat(core.graph.info("top").aioContext()).isEqualTo(where);
 
             ByteBuffer buf = ByteBuffer.allocate(512);
-            bottom.pread(0, buf, 0);
+            NodeIo.pread(bottom, 0, buf, 0);
             assertThat(buf.array()).containsOnly(proto.pattern);
             assertThat(proto.lastReadContext).as(where).isSameAs(ctx);
             assertThat(core.graph.getLength("bottom")).isEqualTo(4096);
             assertThat(proto.lastGetLengthContext).as(where).isSameAs(ctx);
         }
-        assertThat(top.quiesceCounter()).isZero();
-        assertThat(bottom.quiesceCounter()).isZero();
+        assertThat(top.drainState().quiesceCounter()).isZero();
+        assertThat(bottom.drainState().quiesceCounter()).isZero();
         assertThat(core.lock.hasWriter()).isFalse();
     }
 
@@ -218,7 +218,7 @@ class IoThreadTest {
         read.get(10, TimeUnit.SECONDS);
         proto.readDelayMillis = 0;
         proto.readsWaitForDrain = null;
-        a.pread(0, ByteBuffer.allocate(512), 0);
+        NodeIo.pread(a, 0, ByteBuffer.allocate(512), 0);
         assertThat(proto.lastReadContext).isSameAs(context("io0"));
     }
 
@@ -249,8 +249,8 @@ class IoThreadTest {
 
         assertThat(core.graph.nodes()).extracting(NodeInfo::aioContext).containsOnly("main");
         assertThat(proto.drainBegins.get() + fmt.drainBegins.get()).isEqualTo(drainsBefore);
-        assertThat(filter.quiesceCounter()).isZero();
-        assertThat(filter.file().node().quiesceCounter()).isZero();
+        assertThat(filter.drainState().quiesceCounter()).isZero();
+        assertThat(filter.file().node().drainState().quiesceCounter()).isZero();
         assertThat(core.lock.hasWriter()).isFalse();
         // The pin is an open option like any other: the node's options show it.
         assertThat(core.graph.node("base").options().get("pin-context")).isEqualTo("on");
@@ -275,15 +275,16 @@ class IoThreadTest {
         core.graph.addIothread("io0");
         EventLoop io0 = context("io0");
         BlockDriverState base = open("driver=proto,node-name=base", "io0");
-        fmt.hasGetLength = true;
-        fmt.variableLength = true;
+        TestDriver measured = core.driver("measured");
+        measured.openChildFile = true;
+        measured.variableLength = true;
 
-        BlockDriverState filter = core.open("driver=fmt,node-name=filter,file=base");
+        BlockDriverState filter = core.open("driver=measured,node-name=filter,file=base");
 
         assertThat(filter.aioContext()).isSameAs(io0);
         assertThat(base.aioContext()).isSameAs(io0);
         assertThat(filter.file().node()).isSameAs(base);
-        assertThat(fmt.lastGetLengthContext).as("the filter's refresh at open").isSameAs(io0);
+        assertThat(measured.lastGetLengthContext).as("the filter's refresh at open").isSameAs(io0);
 
         // Moving the node below back to the main loop takes the filter along (the BlockBackend's move in QEMU).
         core.graph.setAioContext("base", "main");
@@ -313,7 +314,7 @@ class IoThreadTest {
         assertThat(core.graph.nodes()).extracting(NodeInfo::node).containsExactly("base");
         assertThat(base.aioContext()).isSameAs(context("io0"));
         assertThat(base.parents()).isEmpty();
-        assertThat(base.refcnt()).isEqualTo(1);
+        assertThat(base.users().refcnt()).isEqualTo(1);
         core.graph.close("base");
         assertThat(core.graph.nodes()).isEmpty();
     }
@@ -354,7 +355,7 @@ class IoThreadTest {
 
         assertThat(core.graph.nodes()).extracting(NodeInfo::node).containsExactly("base");
         assertThat(base.aioContext()).isSameAs(context("io1"));
-        assertThat(base.refcnt()).isEqualTo(1);
+        assertThat(base.users().refcnt()).isEqualTo(1);
         assertThat(fmt.closeCalls).hasValue(1);
     }
 
@@ -399,7 +400,7 @@ class IoThreadTest {
     private static CompletableFuture<Void> readAsync(BlockDriverState bs) {
         return CompletableFuture.runAsync(() -> {
             try {
-                bs.pread(0, ByteBuffer.allocate(512), 0);
+                NodeIo.pread(bs, 0, ByteBuffer.allocate(512), 0);
             } catch (BlockException e) {
                 throw new IllegalStateException(e);
             }
@@ -408,10 +409,10 @@ class IoThreadTest {
 
     private static void awaitInFlight(BlockDriverState bs) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (bs.inFlight() == 0 && System.nanoTime() < deadline) {
+        while (bs.drainState().inFlight() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
-        assertThat(bs.inFlight()).as("a request in flight on " + bs).isEqualTo(1);
+        assertThat(bs.drainState().inFlight()).as("a request in flight on " + bs).isEqualTo(1);
     }
 
     private static boolean threadAlive(String name) {

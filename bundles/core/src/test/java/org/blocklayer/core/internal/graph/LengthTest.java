@@ -51,13 +51,13 @@ class LengthTest {
     @Test
     @DisplayName("B3: refresh without getlength takes the hint")
     void refreshWithoutGetlengthTakesTheHint_B3() throws Exception {
-        drv.hasGetLength = false;
-        BlockDriverState bs = core.open("driver=test,node-name=a");
+        TestDriver unmeasured = core.driverWithoutGetLength("unmeasured");
+        BlockDriverState bs = core.open("driver=unmeasured,node-name=a");
 
         bs.refreshTotalSectors(42);
 
         assertThat(bs.totalSectors()).isEqualTo(42);
-        assertThat(drv.getLengthCalls).hasValue(0);
+        assertThat(unmeasured.getLengthCalls).hasValue(0);
     }
 
     @Test
@@ -100,8 +100,8 @@ class LengthTest {
     @Test
     @DisplayName("B7: length beyond int64 is efbig")
     void lengthBeyondInt64IsEfbig_B7() throws Exception {
-        drv.hasGetLength = false;
-        BlockDriverState bs = core.open("driver=test,node-name=a");
+        core.driverWithoutGetLength("unmeasured");
+        BlockDriverState bs = core.open("driver=unmeasured,node-name=a");
         bs.refreshTotalSectors(Long.MAX_VALUE / 512 + 1);
 
         assertThatThrownBy(bs::getLength)
@@ -146,10 +146,10 @@ class LengthTest {
     @Test
     @DisplayName("B9: variable length without getlength keeps current total as hint")
     void variableLengthWithoutGetlengthKeepsCurrentTotalAsHint_B9() throws Exception {
-        drv.variableLength = true;
-        drv.hasGetLength = false;
-        drv.totalSectorsAtOpen = 3;
-        BlockDriverState bs = core.open("driver=test,node-name=a");
+        TestDriver unmeasured = core.driverWithoutGetLength("unmeasured");
+        unmeasured.variableLength = true;
+        unmeasured.totalSectorsAtOpen = 3;
+        BlockDriverState bs = core.open("driver=unmeasured,node-name=a");
 
         assertThat(bs.nbSectors()).isEqualTo(3);
         assertThat(bs.getLength()).isEqualTo(1536);

@@ -9,19 +9,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.core.internal.coroutine.Coroutine;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 
-/** A scriptable driver: what its callbacks return, and how often and where they were called. */
-final class TestDriver implements BlockDriver {
+/**
+ * A scriptable driver: what its callbacks return, and how often and where they were called. As made, it has no
+ * getlength (QEMU's NULL callback); {@link #withGetLength} makes one that has.
+ */
+class TestDriver implements BlockDriver {
     final String name;
     volatile boolean protocol;
-    volatile boolean hasGetLength = true;
     volatile boolean variableLength;
     volatile boolean sg;
     volatile boolean openChildFile;
@@ -31,7 +34,7 @@ final class TestDriver implements BlockDriver {
     volatile BlockException openError;
     /** Thrown by open after the child is opened: what a bug or a stack overflow deep in a driver looks like. */
     volatile Error openFailure;
-    volatile BlockNode lastOpened;
+    volatile DriverNode lastOpened;
     final AtomicInteger getLengthCalls = new AtomicInteger();
     final AtomicInteger closeCalls = new AtomicInteger();
     volatile boolean lastGetLengthInCoroutine;
@@ -54,6 +57,17 @@ final class TestDriver implements BlockDriver {
         this.name = name;
     }
 
+    /** A driver with the {@link GetLength} capability: {@link #coGetLength} answers {@link #length}. */
+    static TestDriver withGetLength(String name) {
+        return new Measured(name);
+    }
+
+    private static final class Measured extends TestDriver implements GetLength {
+        Measured(String name) {
+            super(name);
+        }
+    }
+
     @Override
     public String formatName() {
         return name;
@@ -70,12 +84,7 @@ final class TestDriver implements BlockDriver {
     }
 
     @Override
-    public boolean hasGetLength() {
-        return hasGetLength;
-    }
-
-    @Override
-    public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
+    public void open(DriverNode bs, BlockOptions options, int flags) throws BlockException {
         lastOpened = bs;
         options.takeString("filename");
         bs.setOpaque("state of " + bs.nodeName());
@@ -97,12 +106,12 @@ final class TestDriver implements BlockDriver {
     }
 
     @Override
-    public void close(BlockNode bs) {
+    public void close(DriverNode bs) {
         closeCalls.incrementAndGet();
     }
 
-    @Override
-    public long coGetLength(BlockNode bs) throws BlockException {
+    /** The getlength of {@link #withGetLength} drivers. */
+    public long coGetLength(DriverNode bs) throws BlockException {
         getLengthCalls.incrementAndGet();
         lastGetLengthInCoroutine = Coroutine.inCoroutine();
         lastGetLengthContext = EventLoop.currentOrNull();
@@ -113,7 +122,7 @@ final class TestDriver implements BlockDriver {
     }
 
     @Override
-    public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         long delay = readDelayMillis;
         CountDownLatch gate = readsWaitForDrain;
         if (delay > 0 || gate != null) {
@@ -144,7 +153,7 @@ final class TestDriver implements BlockDriver {
     }
 
     @Override
-    public void drainBegin(BlockNode bs) {
+    public void drainBegin(DriverNode bs) {
         drainBegins.incrementAndGet();
         CountDownLatch gate = readsWaitForDrain;
         if (gate != null) {

@@ -1,7 +1,7 @@
 package org.blocklayer.core.internal.graph;
 
 import org.blocklayer.api.driver.BlockDriver;
-import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.graph.BlockOptions;
 
 /** A protocol-less driver named "counting" with a fixed 1 MiB length, for tests to extend. */
@@ -12,7 +12,7 @@ abstract class TestDriverBase implements BlockDriver {
     }
 
     @Override
-    public void open(BlockNode bs, BlockOptions options, int flags) {
+    public void open(DriverNode bs, BlockOptions options, int flags) {
         bs.setTotalSectors(2048);
     }
 }

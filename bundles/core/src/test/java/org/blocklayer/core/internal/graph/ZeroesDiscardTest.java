@@ -13,11 +13,11 @@ import java.util.Set;
 import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.Discard;
+import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.api.graph.Permission;
@@ -58,18 +58,18 @@ class ZeroesDiscardTest {
         }
 
         @Override
-        public void open(BlockNode bs, BlockOptions options, int flags) {
+        public void open(DriverNode bs, BlockOptions options, int flags) {
             options.takeString("filename");
             bs.setTotalSectors(SIZE / 512);
         }
 
         @Override
-        public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) {
+        public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) {
             buf.put(data, (int) offset, buf.remaining());
         }
 
         @Override
-        public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) {
+        public void coPwritev(DriverNode bs, long offset, ByteBuffer buf, int flags) {
             calls.add("write " + offset + "+" + buf.remaining());
             buf.get(data, (int) offset, buf.remaining());
         }
@@ -80,7 +80,7 @@ class ZeroesDiscardTest {
         volatile boolean refuse;
 
         @Override
-        public void coPwriteZeroes(BlockNode bs, long offset, long bytes, Set<RequestFlag> flags)
+        public void coPwriteZeroes(DriverNode bs, long offset, long bytes, Set<RequestFlag> flags)
                 throws BlockException {
             calls.add("zeroes " + offset + "+" + bytes + " " + flags);
             if (refuse) {
@@ -90,7 +90,7 @@ class ZeroesDiscardTest {
         }
 
         @Override
-        public void coPdiscard(BlockNode bs, long offset, long bytes) throws BlockException {
+        public void coPdiscard(DriverNode bs, long offset, long bytes) throws BlockException {
             calls.add("discard " + offset + "+" + bytes);
             if (refuse) {
                 throw new BlockException(Errno.ENOTSUP, "not here");
@@ -182,8 +182,8 @@ class ZeroesDiscardTest {
         core.graph.addDriver(drv, "test.bundle", "1.0.0");
         BlockDriverState bs = (BlockDriverState) core.graph.open(null, BlockOptions.parse("driver=memory,node-name=m"),
                 0);
-        for (CheckedCall call : List.<CheckedCall>of(() -> bs.coPdiscard(0, 512),
-                () -> bs.coPwriteZeroes(0, 512, Set.of()))) {
+        for (CheckedCall call : List.<CheckedCall>of(() -> ZeroesAndDiscard.coPdiscard(bs, 0, 512),
+                () -> ZeroesAndDiscard.coPwriteZeroes(bs, 0, 512, Set.of()))) {
             assertThatThrownBy(() -> core.inReader(() -> {
                 call.run();
                 return null;

@@ -10,11 +10,13 @@ import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.Discard;
+import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.driver.RequestFlag;
+import org.blocklayer.api.driver.Truncate;
 import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.posix.ImageLocking;
 import org.blocklayer.posix.NodeLocks;
@@ -25,7 +27,8 @@ import org.osgi.service.component.annotations.Component;
 
 /** Protocol driver {@code file} for regular files: QEMU's {@code bdrv_file} (block/file-posix.c). */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + FileDriver.NAME)
-public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes, Discard, BlockStatus {
+public final class FileDriver
+        implements BlockDriver, GetLength, Truncate, ImageLocking, WriteZeroes, Discard, BlockStatus {
 
     static final String NAME = "file";
 
@@ -41,11 +44,6 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
         return NAME;
     }
 
-    @Override
-    public boolean hasGetLength() {
-        return true;
-    }
-
     /**
      * {@code raw_open} → {@code raw_open_common}. Options: {@code filename} (required), {@code aio=threads},
      * {@code cache.direct=on|off} (O_DIRECT; also taken from the NOCACHE open flag), {@code locking},
@@ -53,7 +51,7 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
      */
     @Override
     @GlobalStateCode
-    public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
+    public void open(DriverNode bs, BlockOptions options, int flags) throws BlockException {
         ProtocolOptions protocol = ProtocolOptions.take(NAME, options, flags);
         boolean unmap = ProtocolOptions.takeUnmap(options, flags);
         FileState state = FileOpener.open(protocol, unmap);
@@ -73,7 +71,7 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
     /** {@code raw_close}. */
     @Override
     @GlobalStateCode
-    public void close(BlockNode bs) {
+    public void close(DriverNode bs) {
         ProtocolIo.close(bs, FileState.class, FileState::close);
     }
 
@@ -81,7 +79,7 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
     @Override
     @CoroutineFn
     @GraphRdlock
-    public long coGetLength(BlockNode bs) throws BlockException {
+    public long coGetLength(DriverNode bs) throws BlockException {
         return IO.getLength(bs, state(bs));
     }
 
@@ -89,7 +87,7 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         IO.preadv(bs, state(bs), offset, buf);
     }
 
@@ -97,7 +95,7 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPwritev(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         IO.pwritev(bs, state(bs), offset, buf);
     }
 
@@ -105,7 +103,7 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coTruncate(BlockNode bs, long offset) throws BlockException {
+    public void coTruncate(DriverNode bs, long offset) throws BlockException {
         FileState state = state(bs);
         IO.requireWritable("Could not resize", bs, state);
         try {
@@ -122,7 +120,7 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coFlush(BlockNode bs) throws BlockException {
+    public void coFlush(DriverNode bs) throws BlockException {
         IO.flush(bs, state(bs));
     }
 
@@ -133,7 +131,7 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPwriteZeroes(BlockNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
+    public void coPwriteZeroes(DriverNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
         FileState state = state(bs);
         String action = "Could not write zeroes to";
         IO.requireWritable(action, bs, state);
@@ -149,7 +147,7 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPdiscard(BlockNode bs, long offset, long bytes) throws BlockException {
+    public void coPdiscard(DriverNode bs, long offset, long bytes) throws BlockException {
         FileState state = state(bs);
         IO.discard(bs, state, state.unmap(), offset, bytes, () -> Fallocate.discard(state.fd(), offset, bytes),
                 "the file system cannot punch holes");
@@ -163,7 +161,7 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
     @Override
     @CoroutineFn
     @GraphRdlock
-    public Status coBlockStatus(BlockNode bs, boolean wantZero, long offset, long bytes) throws BlockException {
+    public Status coBlockStatus(DriverNode bs, boolean wantZero, long offset, long bytes) throws BlockException {
         FileState state = state(bs);
         if (!wantZero) {
             return new Status(Status.DATA | Status.OFFSET_VALID, bytes, offset, bs);
@@ -177,7 +175,7 @@ public final class FileDriver implements BlockDriver, ImageLocking, WriteZeroes,
         }
     }
 
-    private static FileState state(BlockNode bs) throws BlockException {
+    private static FileState state(DriverNode bs) throws BlockException {
         FileState state = bs.opaque(FileState.class);
         if (state == null) {
             throw IO.error(bs, Errno.EBADF, "the node is not open");

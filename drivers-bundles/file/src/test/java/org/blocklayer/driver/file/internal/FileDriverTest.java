@@ -10,14 +10,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
@@ -58,7 +59,7 @@ class FileDriverTest {
         assertThat(driver.formatName()).isEqualTo("file");
         assertThat(driver.protocolName()).isEqualTo("file");
         assertThat(driver.hasVariableLength()).isFalse();
-        assertThat(driver.hasGetLength()).isTrue();
+        assertThat(driver).isInstanceOf(GetLength.class);
     }
 
     @Test

@@ -10,11 +10,13 @@ import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.Discard;
+import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.driver.RequestFlag;
+import org.blocklayer.api.driver.Truncate;
 import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.posix.ImageLocking;
 import org.blocklayer.posix.NodeLocks;
@@ -31,7 +33,8 @@ import org.osgi.service.component.annotations.Component;
  * {@code block:resize}/refresh.
  */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + HostDeviceDriver.NAME)
-public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZeroes, Discard, BlockStatus {
+public final class HostDeviceDriver
+        implements BlockDriver, GetLength, Truncate, ImageLocking, WriteZeroes, Discard, BlockStatus {
 
     static final String NAME = "host_device";
 
@@ -58,11 +61,6 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
         }
     }
 
-    @Override
-    public boolean hasGetLength() {
-        return true;
-    }
-
     /**
      * {@code hdev_open}. Options: {@code filename} (required), {@code aio=threads}, {@code cache.direct=on|off}
      * (O_DIRECT; also taken from the NOCACHE open flag), {@code locking}, {@code discard=ignore|off|unmap|on}
@@ -71,7 +69,7 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
      */
     @Override
     @GlobalStateCode
-    public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
+    public void open(DriverNode bs, BlockOptions options, int flags) throws BlockException {
         ProtocolOptions protocol = ProtocolOptions.take(NAME, options, flags);
         boolean unmap = ProtocolOptions.takeUnmap(options, flags);
         DeviceState state = DeviceOpener.open(protocol, unmap);
@@ -91,7 +89,7 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
     /** {@code raw_close}. */
     @Override
     @GlobalStateCode
-    public void close(BlockNode bs) {
+    public void close(DriverNode bs) {
         ProtocolIo.close(bs, DeviceState.class, DeviceState::close);
     }
 
@@ -99,7 +97,7 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
     @Override
     @CoroutineFn
     @GraphRdlock
-    public long coGetLength(BlockNode bs) throws BlockException {
+    public long coGetLength(DriverNode bs) throws BlockException {
         return IO.getLength(bs, IO.state(bs, DeviceState.class, "Could not get the length of"));
     }
 
@@ -107,7 +105,7 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         IO.preadv(bs, IO.state(bs, DeviceState.class, "Could not read from"), offset, buf);
     }
 
@@ -115,7 +113,7 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPwritev(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         IO.pwritev(bs, IO.state(bs, DeviceState.class, "Could not write to"), offset, buf);
     }
 
@@ -123,7 +121,7 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coFlush(BlockNode bs) throws BlockException {
+    public void coFlush(DriverNode bs) throws BlockException {
         IO.flush(bs, IO.state(bs, DeviceState.class, "Could not flush"));
     }
 
@@ -135,7 +133,7 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coTruncate(BlockNode bs, long offset) throws BlockException {
+    public void coTruncate(DriverNode bs, long offset) throws BlockException {
         long current = coGetLength(bs);
         if (offset > current) {
             DeviceState state = IO.state(bs, DeviceState.class, "Could not resize");
@@ -153,7 +151,7 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPwriteZeroes(BlockNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
+    public void coPwriteZeroes(DriverNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
         String action = "Could not write zeroes to";
         DeviceState state = IO.state(bs, DeviceState.class, action);
         IO.requireWritable(action, bs, state);
@@ -187,7 +185,7 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPdiscard(BlockNode bs, long offset, long bytes) throws BlockException {
+    public void coPdiscard(DriverNode bs, long offset, long bytes) throws BlockException {
         DeviceState state = IO.state(bs, DeviceState.class, "Could not discard");
         IO.discard(bs, state, state.unmap(), offset, bytes, () -> DeviceZeroes.discard(state.fd(), offset, bytes),
                 "the device cannot discard");
@@ -200,7 +198,7 @@ public final class HostDeviceDriver implements BlockDriver, ImageLocking, WriteZ
     @Override
     @CoroutineFn
     @GraphRdlock
-    public Status coBlockStatus(BlockNode bs, boolean wantZero, long offset, long bytes) throws BlockException {
+    public Status coBlockStatus(DriverNode bs, boolean wantZero, long offset, long bytes) throws BlockException {
         IO.state(bs, DeviceState.class, "Could not get the block status of");
         return new Status(Status.DATA | Status.OFFSET_VALID, bytes, offset, bs);
     }

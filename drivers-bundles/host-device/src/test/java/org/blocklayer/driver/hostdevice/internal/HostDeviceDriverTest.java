@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
 
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
@@ -78,7 +79,7 @@ class HostDeviceDriverTest {
         assertThat(driver.formatName()).isEqualTo("host_device");
         assertThat(driver.protocolName()).isEqualTo("host_device");
         assertThat(driver.hasVariableLength()).isFalse();
-        assertThat(driver.hasGetLength()).isTrue();
+        assertThat(driver).isInstanceOf(GetLength.class);
         BlockOptions options = new BlockOptions();
         driver.parseFilename("host_device:/dev/loop0", options);
         assertThat(options.get("filename")).isEqualTo("/dev/loop0");

@@ -7,13 +7,16 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.api.testing.Needs;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.graph.Graph;
@@ -81,8 +84,8 @@ class LoopDeviceFidelityTest {
         loop = LoopDevice.attach(backing(8 << 20), false);
         BlockNode node = graph.open(loop.device, BlockOptions.parse("node-name=disk"), OpenFlags.RDWR);
 
-        assertThat(node.driver().formatName()).isEqualTo("raw");
-        assertThat(node.file().node().driver().formatName()).isEqualTo("host_device");
+        assertThat(node.driverName()).isEqualTo("raw");
+        assertThat(node.file().node().driverName()).isEqualTo("host_device");
         assertThat(graph.getLength("disk")).isEqualTo(qemuImgVirtualSize(loop.device)).isEqualTo(8 << 20);
 
         BlockNode window = graph.open(null, BlockOptions.parse("driver=raw,offset=1M,size=2M,file.driver=host_device,"
@@ -97,14 +100,21 @@ class LoopDeviceFidelityTest {
 
         byte[] ab = new byte[8192];
         Arrays.fill(ab, (byte) 0xab);
-        node.pwrite(4096, ByteBuffer.wrap(ab), 0);
-        node.flush();
+        // The writer lets go (and so does its image lock) before qemu-io opens the device read-write.
+        try (BlockBackend writer = graph.attach(node.nodeName(), "", EnumSet.of(Permission.CONSISTENT_READ,
+                Permission.WRITE), EnumSet.allOf(Permission.class))) {
+            writer.pwrite(4096, ByteBuffer.wrap(ab));
+            writer.flush();
+        }
         assertThat(run("qemu-io", "-f", "raw", "-c", "read -P 0xab 4096 8192", loop.device))
                 .startsWith("read 8192/8192 bytes at offset 4096").doesNotContain("Pattern verification failed");
 
         run("qemu-io", "-f", "raw", "-c", "write -P 0x5a 1048576 4096", loop.device);
         ByteBuffer back = ByteBuffer.allocate(4096);
-        node.pread(1 << 20, back, 0);
+        try (BlockBackend reader = graph.attach(node.nodeName(), "", EnumSet.of(Permission.CONSISTENT_READ),
+                EnumSet.allOf(Permission.class))) {
+            reader.pread(1 << 20, back);
+        }
         byte[] expected = new byte[4096];
         Arrays.fill(expected, (byte) 0x5a);
         assertThat(back.array()).isEqualTo(expected);

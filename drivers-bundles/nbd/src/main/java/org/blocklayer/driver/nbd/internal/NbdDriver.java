@@ -7,6 +7,8 @@ import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.coroutine.CoroutineScheduler;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
@@ -25,7 +27,7 @@ import org.osgi.service.component.annotations.Reference;
  * are not in the SPI yet; {@link #coPdiscard} and {@link #coPwriteZeroes} are ready for it.
  */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + NbdDriver.NAME)
-public final class NbdDriver implements BlockDriver {
+public final class NbdDriver implements BlockDriver, GetLength {
 
     static final String NAME = "nbd";
     /** QEMU's {@code BDRV_REQ_FUA}, until the SPI names request flags. */
@@ -52,11 +54,6 @@ public final class NbdDriver implements BlockDriver {
         return NAME;
     }
 
-    @Override
-    public boolean hasGetLength() {
-        return true;
-    }
-
     /** {@code nbd_parse_filename}: nbd://, nbd+tcp://, nbd+unix:// URIs and QEMU's legacy nbd:host:port form. */
     @Override
     public void parseFilename(String filename, BlockOptions options) throws BlockException {
@@ -70,7 +67,7 @@ public final class NbdDriver implements BlockDriver {
      */
     @Override
     @GlobalStateCode
-    public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
+    public void open(DriverNode bs, BlockOptions options, int flags) throws BlockException {
         NbdConfig config = NbdConfig.take(options);
         if (!options.isEmpty()) {
             // Core would refuse the leftover after open; refusing before connecting spares the server a client.
@@ -92,7 +89,7 @@ public final class NbdDriver implements BlockDriver {
     /** {@code nbd_close}: {@code NBD_CMD_DISC}, then the socket is closed. */
     @Override
     @GlobalStateCode
-    public void close(BlockNode bs) {
+    public void close(DriverNode bs) {
         NbdState state = bs.opaque(NbdState.class);
         if (state != null) {
             state.client().close();
@@ -103,14 +100,14 @@ public final class NbdDriver implements BlockDriver {
     @Override
     @CoroutineFn
     @GraphRdlock
-    public long coGetLength(BlockNode bs) throws BlockException {
+    public long coGetLength(DriverNode bs) throws BlockException {
         return state(bs).client().info().size();
     }
 
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         try {
             state(bs).io().read(offset, buf);
         } catch (BlockException e) {
@@ -121,7 +118,7 @@ public final class NbdDriver implements BlockDriver {
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPwritev(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         try {
             state(bs).io().write(offset, buf, flags);
         } catch (BlockException e) {
@@ -132,7 +129,7 @@ public final class NbdDriver implements BlockDriver {
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coFlush(BlockNode bs) throws BlockException {
+    public void coFlush(DriverNode bs) throws BlockException {
         try {
             state(bs).io().flush();
         } catch (BlockException e) {
@@ -143,7 +140,7 @@ public final class NbdDriver implements BlockDriver {
     /** {@code nbd_client_co_pdiscard}, for when the SPI gains {@code bdrv_co_pdiscard}. */
     @CoroutineFn
     @GraphRdlock
-    public void coPdiscard(BlockNode bs, long offset, long bytes) throws BlockException {
+    public void coPdiscard(DriverNode bs, long offset, long bytes) throws BlockException {
         try {
             state(bs).io().trim(offset, bytes, 0);
         } catch (BlockException e) {
@@ -154,7 +151,7 @@ public final class NbdDriver implements BlockDriver {
     /** {@code nbd_client_co_pwrite_zeroes}, for when the SPI gains {@code bdrv_co_pwrite_zeroes}. */
     @CoroutineFn
     @GraphRdlock
-    public void coPwriteZeroes(BlockNode bs, long offset, long bytes, int flags) throws BlockException {
+    public void coPwriteZeroes(DriverNode bs, long offset, long bytes, int flags) throws BlockException {
         try {
             state(bs).io().writeZeroes(offset, bytes, flags);
         } catch (BlockException e) {
@@ -162,7 +159,7 @@ public final class NbdDriver implements BlockDriver {
         }
     }
 
-    private static NbdState state(BlockNode bs) throws BlockException {
+    private static NbdState state(DriverNode bs) throws BlockException {
         NbdState state = bs.opaque(NbdState.class);
         if (state == null) {
             throw new BlockException(Errno.EBADF, bs.nodeName(), NAME, "the node is not open");
@@ -171,7 +168,7 @@ public final class NbdDriver implements BlockDriver {
     }
 
     /** I/O errors name the node and the driver (X4); their detail names export and server. */
-    private static BlockException named(BlockNode bs, BlockException e) {
+    private static BlockException named(DriverNode bs, BlockException e) {
         return e.node() != null ? e : e.withNode(bs.nodeName(), NAME);
     }
 

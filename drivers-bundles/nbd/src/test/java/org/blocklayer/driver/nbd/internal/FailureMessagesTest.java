@@ -8,9 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.OpenFlags;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +37,7 @@ class FailureMessagesTest {
     }
 
     /** A server that answers one read, takes the next request and dies without answering it. */
-    private BlockNode openDyingServer(String export) throws Exception {
+    private BlockBackend openDyingServer(String export) throws Exception {
         server = new FakeServer(peer -> {
             peer.handshake(1 << 20, RW);
             FakeServer.Request read = peer.read();
@@ -45,8 +45,8 @@ class FailureMessagesTest {
             peer.read();
             peer.close();
         });
-        BlockNode bs = core.open("nbd://127.0.0.1:" + server.port() + "/" + export, "driver=nbd", OpenFlags.RDWR);
-        bs.pread(0, ByteBuffer.allocate(4096), 0);
+        BlockBackend bs = core.open("nbd://127.0.0.1:" + server.port() + "/" + export, "driver=nbd", OpenFlags.RDWR);
+        bs.pread(0, ByteBuffer.allocate(4096));
         return bs;
     }
 
@@ -66,21 +66,21 @@ class FailureMessagesTest {
 
     @Test
     void everyCommandAfterTheServerDiedNamesItselfNotRead() throws Exception {
-        BlockNode bs = openDyingServer("");
+        BlockBackend bs = openDyingServer("");
         // In flight when the server died: fails as lost, naming the write.
-        failsNaming(() -> bs.pwrite(0, ByteBuffer.allocate(4096), 0), "write of 4096 bytes at offset 0");
+        failsNaming(() -> bs.pwrite(0, ByteBuffer.allocate(4096)), "write of 4096 bytes at offset 0");
         // Later ones find the client dead; each still says what it was.
-        failsNaming(() -> bs.pwrite(4096, ByteBuffer.allocate(4096), 0), "write of 4096 bytes at offset 4096");
+        failsNaming(() -> bs.pwrite(4096, ByteBuffer.allocate(4096)), "write of 4096 bytes at offset 4096");
         failsNaming(bs::flush, "flush");
         failsNaming(() -> core.inReader(() -> {
-            core.nbd.coPdiscard(bs, 0, 4096);
+            core.nbd.coPdiscard(core.driverNode(bs), 0, 4096);
             return null;
         }), "trim of 4096 bytes at offset 0");
         failsNaming(() -> core.inReader(() -> {
-            core.nbd.coPwriteZeroes(bs, 8192, 4096, 0);
+            core.nbd.coPwriteZeroes(core.driverNode(bs), 8192, 4096, 0);
             return null;
         }), "write-zeroes of 4096 bytes at offset 8192");
-        assertThatThrownBy(() -> bs.pread(0, ByteBuffer.allocate(512), 0))
+        assertThatThrownBy(() -> bs.pread(0, ByteBuffer.allocate(512)))
                 .hasMessageContaining("NBD read of 512 bytes at offset 0 failed: export '' on server 127.0.0.1:"
                         + server.port() + " is not connected: lost the connection");
     }
@@ -88,8 +88,8 @@ class FailureMessagesTest {
     @Test
     void anExportNameWithNulAndEscapeIsEchoedEscaped() throws Exception {
         // %00 %1b %ff: a NUL, an ESC and a byte that is no UTF-8 (decoded as U+FFFD).
-        BlockNode bs = openDyingServer("a%00%1b%5b2J%ff");
-        assertThatThrownBy(() -> bs.pwrite(0, ByteBuffer.allocate(4096), 0)).isInstanceOfSatisfying(
+        BlockBackend bs = openDyingServer("a%00%1b%5b2J%ff");
+        assertThatThrownBy(() -> bs.pwrite(0, ByteBuffer.allocate(4096))).isInstanceOfSatisfying(
                 BlockException.class, e -> {
                     assertThat(e.getMessage()).contains("export 'a\\x00\\x1b[2J\ufffd' on server")
                             .doesNotContain("\u0000").doesNotContain("\u001b");

@@ -6,13 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import org.blocklayer.api.backend.BlockBackend;
+import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.OpenFlags;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +40,7 @@ class HostileServerTest {
         }
     }
 
-    private BlockNode open(String options, int flags, FakeServer.Script... scripts) throws Exception {
+    private BlockBackend open(String options, int flags, FakeServer.Script... scripts) throws Exception {
         server = new FakeServer(scripts);
         return core.open(null, "driver=nbd,server.host=127.0.0.1,server.port=" + server.port()
                 + (options.isEmpty() ? "" : "," + options), flags);
@@ -80,10 +82,10 @@ class HostileServerTest {
                 c -> ServerBytes.chunk(1, 5, c, new byte[12]),
                 c -> ServerBytes.simpleReply(0, c, new byte[512]));
         for (var reply : replies) {
-            BlockNode bs = open("", 0, answerWith(reply));
-            assertFails(() -> bs.pread(0, ByteBuffer.allocate(512), 0), Errno.EPROTO, "broke the protocol");
-            assertFails(() -> bs.pread(0, ByteBuffer.allocate(512), 0), Errno.EIO, "not connected");
-            core.graph.close(bs.nodeName());
+            BlockBackend bs = open("", 0, answerWith(reply));
+            assertFails(() -> bs.pread(0, ByteBuffer.allocate(512)), Errno.EPROTO, "broke the protocol");
+            assertFails(() -> bs.pread(0, ByteBuffer.allocate(512)), Errno.EIO, "not connected");
+            core.close(bs);
             server.close();
             server = null;
         }
@@ -91,37 +93,37 @@ class HostileServerTest {
 
     @Test
     void aServerThatDiesMidReplyFailsTheRequestWithEio_X5() throws Exception {
-        BlockNode bs = open("", 0, peer -> {
+        BlockBackend bs = open("", 0, peer -> {
             peer.handshake(1 << 20, RW);
             FakeServer.Request r = peer.read();
             byte[] reply = ServerBytes.data(true, r.cookie(), 0, new byte[4096]);
             peer.send(java.util.Arrays.copyOf(reply, 100));
             peer.close();
         });
-        assertFails(() -> bs.pread(0, ByteBuffer.allocate(4096), 0), Errno.EIO, "closed the connection");
+        assertFails(() -> bs.pread(0, ByteBuffer.allocate(4096)), Errno.EIO, "closed the connection");
     }
 
     @Test
     void aSilentServerTimesOutEveryRequestInFlight_X5() throws Exception {
-        BlockNode bs = open("timeout=0.5", 0, peer -> {
+        BlockBackend bs = open("timeout=0.5", 0, peer -> {
             peer.handshake(1 << 20, RW);
             peer.readUntilEof();
         });
         long start = System.nanoTime();
-        List<CompletableFuture<Void>> reads = core.concurrently(bs.aioContext(), 4,
-                i -> bs.coPreadv(i * 4096L, ByteBuffer.allocate(4096), 0));
+        List<CompletableFuture<Void>> reads = core.concurrently(bs, 4,
+                i -> bs.pread(i * 4096L, ByteBuffer.allocate(4096)));
         for (CompletableFuture<Void> f : reads) {
             assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).cause()
                     .isInstanceOfSatisfying(BlockException.class,
                             e -> assertThat(e.errno()).isIn(Errno.ETIMEDOUT, Errno.EIO));
         }
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5000);
-        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512), 0), Errno.EIO, "no reply");
+        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512)), Errno.EIO, "no reply");
     }
 
     @Test
     void repliesOutOfOrderAndInPiecesReachTheirRequests() throws Exception {
-        BlockNode bs = open("", 0, peer -> {
+        BlockBackend bs = open("", 0, peer -> {
             peer.handshake(16 << 20, RW);
             List<FakeServer.Request> got = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
@@ -138,9 +140,9 @@ class HostileServerTest {
             peer.readUntilEof();
         });
         ByteBuffer[] bufs = new ByteBuffer[16];
-        List<CompletableFuture<Void>> reads = core.concurrently(bs.aioContext(), 16, i -> {
+        List<CompletableFuture<Void>> reads = core.concurrently(bs, 16, i -> {
             bufs[i] = ByteBuffer.allocate(65536);
-            bs.coPreadv(i * 65536L, bufs[i], 0);
+            bs.pread(i * 65536L, bufs[i]);
         });
         CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
         for (int i = 0; i < 16; i++) {
@@ -153,7 +155,7 @@ class HostileServerTest {
     @Test
     void moreThanSixteenRequestsWaitForASlot() throws Exception {
         int[] maxSeen = {0};
-        BlockNode bs = open("", 0, peer -> {
+        BlockBackend bs = open("", 0, peer -> {
             peer.handshake(16 << 20, RW);
             List<FakeServer.Request> window = new ArrayList<>();
             int answered = 0;
@@ -171,23 +173,23 @@ class HostileServerTest {
             }
             peer.readUntilEof();
         });
-        List<CompletableFuture<Void>> reads = core.concurrently(bs.aioContext(), 40,
-                i -> bs.coPreadv(i * 512L, ByteBuffer.allocate(512), 0));
+        List<CompletableFuture<Void>> reads = core.concurrently(bs, 40,
+                i -> bs.pread(i * 512L, ByteBuffer.allocate(512)));
         CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
         assertThat(maxSeen[0]).isEqualTo(16);
     }
 
     @Test
     void requestsWaitingForASlotFailTooWhenTheConnectionDies_X5() throws Exception {
-        BlockNode bs = open("", 0, peer -> {
+        BlockBackend bs = open("", 0, peer -> {
             peer.handshake(1 << 20, RW);
             for (int i = 0; i < 16; i++) {
                 peer.read();
             }
             peer.close();
         });
-        List<CompletableFuture<Void>> reads = core.concurrently(bs.aioContext(), 40,
-                i -> bs.coPreadv(i * 512L, ByteBuffer.allocate(512), 0));
+        List<CompletableFuture<Void>> reads = core.concurrently(bs, 40,
+                i -> bs.pread(i * 512L, ByteBuffer.allocate(512)));
         for (CompletableFuture<Void> f : reads) {
             assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).cause()
                     .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
@@ -202,7 +204,7 @@ class HostileServerTest {
 
     @Test
     void serverErrorsMapToErrnosWithTheServersMessageAndTheNodeName() throws Exception {
-        BlockNode bs = open("node-name=n1", OpenFlags.RDWR, peer -> {
+        BlockBackend bs = open("node-name=n1", OpenFlags.RDWR, peer -> {
             peer.handshake(1 << 20, RW);
             FakeServer.Request w = peer.read();
             peer.send(ServerBytes.errorChunk(true, w.cookie(), 28, "disk full"));
@@ -213,8 +215,8 @@ class HostileServerTest {
             peer.send(ServerBytes.simpleReply(1, f.cookie(), new byte[0]));
             peer.readUntilEof();
         });
-        assertFails(() -> bs.pwrite(0, ByteBuffer.allocate(4096), 0), Errno.ENOSPC, "disk full");
-        assertFails(() -> bs.pread(0, ByteBuffer.allocate(4096), 0), Errno.EIO, "bad sector");
+        assertFails(() -> bs.pwrite(0, ByteBuffer.allocate(4096)), Errno.ENOSPC, "disk full");
+        assertFails(() -> bs.pread(0, ByteBuffer.allocate(4096)), Errno.EIO, "bad sector");
         assertFails(bs::flush, Errno.EPERM, "node 'n1', driver 'nbd': ");
         // The connection survives request errors.
         assertThat(bs.getLength()).isEqualTo(1 << 20);
@@ -222,7 +224,7 @@ class HostileServerTest {
 
     @Test
     void simpleRepliesWorkWhenTheServerDeclinesStructuredReplies() throws Exception {
-        BlockNode bs = open("", OpenFlags.RDWR, peer -> {
+        BlockBackend bs = open("", OpenFlags.RDWR, peer -> {
             peer.handshake(1 << 20, RW, false, -1);
             FakeServer.Request w = peer.read();
             assertThat(w.payload()).containsOnly(0x77);
@@ -231,16 +233,16 @@ class HostileServerTest {
             peer.send(ServerBytes.simpleReply(0, r.cookie(), ServerBytes.filled(r.length(), 0x66)));
             peer.readUntilEof();
         });
-        bs.pwrite(512, TestCore.pattern(1024, 0x77), 0);
+        bs.pwrite(512, TestCore.pattern(1024, 0x77));
         ByteBuffer buf = ByteBuffer.allocate(2048);
-        bs.pread(0, buf, 0);
+        bs.pread(0, buf);
         assertThat(buf.array()).containsOnly(0x66);
     }
 
     @Test
     void largeRequestsAreSplitAtTheServersMaximumBlockSize() throws Exception {
         List<FakeServer.Request> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-        BlockNode bs = open("", OpenFlags.RDWR, peer -> {
+        BlockBackend bs = open("", OpenFlags.RDWR, peer -> {
             peer.handshake(1 << 20, RW, true, 65536);
             for (FakeServer.Request r = peer.read(); r != null; r = peer.read()) {
                 seen.add(r);
@@ -249,8 +251,8 @@ class HostileServerTest {
                         : ServerBytes.none(r.cookie()));
             }
         });
-        bs.pread(4096, ByteBuffer.allocate(200_000), 0);
-        bs.pwrite(0, ByteBuffer.allocate(140_000), 0);
+        bs.pread(4096, ByteBuffer.allocate(200_000));
+        bs.pwrite(0, ByteBuffer.allocate(140_000));
         assertThat(seen).extracting(FakeServer.Request::length).containsExactly(65536, 65536, 65536, 3392,
                 65536, 65536, 8928);
         assertThat(seen.get(3).offset()).isEqualTo(4096 + 3 * 65536);
@@ -267,18 +269,18 @@ class HostileServerTest {
                 }
             }
         };
-        BlockNode bs = open("", OpenFlags.RDWR, peer -> {
+        BlockBackend bs = open("", OpenFlags.RDWR, peer -> {
             peer.handshake(1 << 20, RW);
             recorder.run(peer);
         });
-        bs.pwrite(0, ByteBuffer.allocate(512), NbdDriver.REQ_FUA);
+        bs.pwrite(0, ByteBuffer.allocate(512), Set.of(RequestFlag.FUA));
         core.inReader(() -> {
-            core.nbd.coPdiscard(bs, 4096, 8192);
-            core.nbd.coPwriteZeroes(bs, 0, 4096, NbdDriver.REQ_MAY_UNMAP);
-            core.nbd.coPwriteZeroes(bs, 0, 4096, NbdDriver.REQ_FUA);
+            core.nbd.coPdiscard(core.driverNode(bs), 4096, 8192);
+            core.nbd.coPwriteZeroes(core.driverNode(bs), 0, 4096, NbdDriver.REQ_MAY_UNMAP);
+            core.nbd.coPwriteZeroes(core.driverNode(bs), 0, 4096, NbdDriver.REQ_FUA);
             return null;
         });
-        core.graph.close(bs.nodeName());
+        core.close(bs);
         // The server thread reads the DISC a moment after close returns: wait for it (bounded) before stopping it.
         long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
         while (seen.size() < 5 && System.nanoTime() < until) {
@@ -294,17 +296,17 @@ class HostileServerTest {
         assertThat(seen.get(1).length()).isEqualTo(8192);
 
         seen.clear();
-        BlockNode noFua = open("", OpenFlags.RDWR, peer -> {
+        BlockBackend noFua = open("", OpenFlags.RDWR, peer -> {
             peer.handshake(1 << 20, Nbd.FLAG_SEND_FLUSH);
             recorder.run(peer);
         });
-        noFua.pwrite(0, ByteBuffer.allocate(512), NbdDriver.REQ_FUA);
+        noFua.pwrite(0, ByteBuffer.allocate(512), Set.of(RequestFlag.FUA));
         assertFails(() -> core.inReader(() -> {
-            core.nbd.coPwriteZeroes(noFua, 0, 512, 0);
+            core.nbd.coPwriteZeroes(core.driverNode(noFua), 0, 512, 0);
             return null;
         }), Errno.ENOTSUP, "write-zeroes");
         core.inReader(() -> {
-            core.nbd.coPdiscard(noFua, 0, 512);
+            core.nbd.coPdiscard(core.driverNode(noFua), 0, 512);
             return null;
         });
         assertThat(seen).extracting(FakeServer.Request::type).containsExactly(Nbd.CMD_WRITE, Nbd.CMD_FLUSH);
@@ -314,14 +316,14 @@ class HostileServerTest {
     @Test
     void eshutdownMakesTheClientDisconnectSoftly() throws Exception {
         List<FakeServer.Request> after = new java.util.concurrent.CopyOnWriteArrayList<>();
-        BlockNode bs = open("", 0, peer -> {
+        BlockBackend bs = open("", 0, peer -> {
             peer.handshake(1 << 20, RW);
             FakeServer.Request r = peer.read();
             peer.send(ServerBytes.errorChunk(true, r.cookie(), 108, "going down"));
             after.addAll(peer.readUntilEof());
         });
-        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512), 0), Errno.ESHUTDOWN, "going down");
-        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512), 0), Errno.EIO, "not connected");
+        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512)), Errno.ESHUTDOWN, "going down");
+        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512)), Errno.EIO, "not connected");
         long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
         while (after.isEmpty() && System.nanoTime() < until) {
             Thread.sleep(5);
@@ -333,7 +335,7 @@ class HostileServerTest {
 
     @Test
     void withReconnectDelayALostRequestIsSentAgainOnANewConnection() throws Exception {
-        BlockNode bs = open("reconnect-delay=5", 0, peer -> {
+        BlockBackend bs = open("reconnect-delay=5", 0, peer -> {
             peer.handshake(1 << 20, RW);
             peer.read();
             peer.close();
@@ -344,22 +346,22 @@ class HostileServerTest {
             }
         });
         ByteBuffer buf = ByteBuffer.allocate(4096);
-        bs.pread(0, buf, 0);
+        bs.pread(0, buf);
         assertThat(buf.array()).containsOnly(0x21);
-        List<CompletableFuture<Void>> more = core.concurrently(bs.aioContext(), 8,
-                i -> bs.coPreadv(i * 4096L, ByteBuffer.allocate(4096), 0));
+        List<CompletableFuture<Void>> more = core.concurrently(bs, 8,
+                i -> bs.pread(i * 4096L, ByteBuffer.allocate(4096)));
         CompletableFuture.allOf(more.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
     }
 
     @Test
     void reconnectingGivesUpAfterTheDelayWithEio_X5() throws Exception {
-        BlockNode bs = open("reconnect-delay=1,timeout=2", 0, peer -> {
+        BlockBackend bs = open("reconnect-delay=1,timeout=2", 0, peer -> {
             peer.handshake(1 << 20, RW);
             peer.read();
             peer.close();
         });
         long start = System.nanoTime();
-        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512), 0), Errno.EIO, "reconnecting failed");
+        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512)), Errno.EIO, "reconnecting failed");
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(millis).isBetween(900L, 5000L);
     }
@@ -384,12 +386,12 @@ class HostileServerTest {
             peer.close();
         };
         java.util.Arrays.fill(scripts, 1, scripts.length, maybe);
-        BlockNode bs = open("reconnect-delay=1", 0, scripts);
-        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512), 0), Errno.EIO, "reconnecting failed");
-        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512), 0), Errno.EIO, "reconnecting failed");
+        BlockBackend bs = open("reconnect-delay=1", 0, scripts);
+        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512)), Errno.EIO, "reconnecting failed");
+        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512)), Errno.EIO, "reconnecting failed");
         up.set(true);
         ByteBuffer buf = ByteBuffer.allocate(512);
-        bs.pread(0, buf, 0);
+        bs.pread(0, buf);
         assertThat(buf.array()).containsOnly(0x42);
     }
 
@@ -461,44 +463,44 @@ class HostileServerTest {
 
     @Test
     void timeoutsStillFireRightAfterAMoveToAnotherContext_X5() throws Exception {
-        BlockNode bs = open("node-name=m,timeout=0.5", 0, peer -> {
+        BlockBackend bs = open("node-name=m,timeout=0.5", 0, peer -> {
             peer.handshake(1 << 20, RW);
             FakeServer.Request r = peer.read();
             peer.send(ServerBytes.data(true, r.cookie(), r.offset(), new byte[r.length()]));
             peer.readUntilEof();
         });
         core.graph.addIothread("io0");
-        bs.pread(0, ByteBuffer.allocate(512), 0);
+        bs.pread(0, ByteBuffer.allocate(512));
         // Within the first check period: the main loop's timer is still armed when the node moves.
         core.graph.setAioContext("m", "io0");
         long start = System.nanoTime();
-        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512), 0), Errno.ETIMEDOUT, "timeout");
+        assertFails(() -> bs.pread(0, ByteBuffer.allocate(512)), Errno.ETIMEDOUT, "timeout");
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5000);
     }
 
     @Test
     void theNodeKeepsWorkingAfterMovingToAnIothreadAndBack() throws Exception {
-        BlockNode bs = open("node-name=moving", 0, peer -> {
+        BlockBackend bs = open("node-name=moving", 0, peer -> {
             peer.handshake(1 << 20, RW);
             for (FakeServer.Request r = peer.read(); r != null; r = peer.read()) {
                 peer.send(ServerBytes.data(true, r.cookie(), r.offset(), ServerBytes.filled(r.length(), 0x31)));
             }
         });
-        bs.pread(0, ByteBuffer.allocate(512), 0);
+        bs.pread(0, ByteBuffer.allocate(512));
         core.graph.addIothread("io0");
         core.graph.setAioContext("moving", "io0");
-        assertThat(bs.aioContext().name()).isEqualTo("io0");
+        assertThat(core.node(bs).aioContext().name()).isEqualTo("io0");
         for (int i = 0; i < 3; i++) {
             ByteBuffer buf = ByteBuffer.allocate(4096);
-            bs.pread(4096L * i, buf, 0);
+            bs.pread(4096L * i, buf);
             assertThat(buf.array()).containsOnly(0x31);
         }
-        List<CompletableFuture<Void>> reads = core.concurrently(bs.aioContext(), 16,
-                i -> bs.coPreadv(i * 512L, ByteBuffer.allocate(512), 0));
+        List<CompletableFuture<Void>> reads = core.concurrently(bs, 16,
+                i -> bs.pread(i * 512L, ByteBuffer.allocate(512)));
         CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
         core.graph.setAioContext("moving", "main");
         ByteBuffer buf = ByteBuffer.allocate(512);
-        bs.pread(0, buf, 0);
+        bs.pread(0, buf);
         assertThat(buf.array()).containsOnly(0x31);
     }
 }

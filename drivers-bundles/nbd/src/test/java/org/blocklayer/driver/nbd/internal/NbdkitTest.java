@@ -11,9 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.OpenFlags;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,16 +50,16 @@ class NbdkitTest {
     @Test
     void memoryPluginReadsBackWhatWasWrittenAndReportsItsSize() throws Exception {
         int port = peers.nbdkit("memory", "1G");
-        BlockNode bs = core.open(uri(port), "", OpenFlags.RDWR);
+        BlockBackend bs = core.open(uri(port), "", OpenFlags.RDWR);
         assertThat(bs.getLength()).isEqualTo(1L << 30).isEqualTo(Peers.qemuImgVirtualSize(uri(port)));
-        bs.pwrite((1L << 30) - 8192, TestCore.pattern(8192, 0xe7), 0);
-        bs.pwrite(7, TestCore.pattern(3, 0x01), 0);
+        bs.pwrite((1L << 30) - 8192, TestCore.pattern(8192, 0xe7));
+        bs.pwrite(7, TestCore.pattern(3, 0x01));
         bs.flush();
         ByteBuffer tail = ByteBuffer.allocate(8192);
-        bs.pread((1L << 30) - 8192, tail, 0);
+        bs.pread((1L << 30) - 8192, tail);
         assertThat(tail.array()).containsOnly(0xe7);
         ByteBuffer head = ByteBuffer.allocate(16);
-        bs.pread(0, head, 0);
+        bs.pread(0, head);
         assertThat(head.array()).containsExactly(0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0);
         assertThat(Peers.qemuIo(uri(port), "read -P 0xe7 1073733632 8192")).doesNotContain("fail");
     }
@@ -67,15 +67,15 @@ class NbdkitTest {
     @Test
     void trimAndWriteZeroesReachTheServer() throws Exception {
         int port = peers.nbdkit("memory", "16M");
-        BlockNode bs = core.open(uri(port), "driver=nbd", OpenFlags.RDWR);
-        bs.pwrite(0, TestCore.pattern(1 << 20, 0x55), 0);
+        BlockBackend bs = core.open(uri(port), "driver=nbd", OpenFlags.RDWR);
+        bs.pwrite(0, TestCore.pattern(1 << 20, 0x55));
         core.inReader(() -> {
-            core.nbd.coPwriteZeroes(bs, 4096, 4096, 0);
-            core.nbd.coPdiscard(bs, 65536, 65536);
+            core.nbd.coPwriteZeroes(core.driverNode(bs), 4096, 4096, 0);
+            core.nbd.coPdiscard(core.driverNode(bs), 65536, 65536);
             return null;
         });
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        bs.pread(0, buf, 0);
+        bs.pread(0, buf);
         byte[] b = buf.array();
         for (int i = 0; i < b.length; i++) {
             boolean zero = (i >= 4096 && i < 8192) || (i >= 65536 && i < 131072);
@@ -87,25 +87,25 @@ class NbdkitTest {
     void injectedErrorsAreEioAndTheConnectionRecoversWhenTheyStop() throws Exception {
         Path trigger = dir.resolve("inject");
         int port = peers.nbdkit("--filter=error", "memory", "1M", "error-rate=100%", "error-file=" + trigger);
-        BlockNode bs = core.open(uri(port), "", OpenFlags.RDWR);
-        bs.pread(0, ByteBuffer.allocate(4096), 0);
+        BlockBackend bs = core.open(uri(port), "", OpenFlags.RDWR);
+        bs.pread(0, ByteBuffer.allocate(4096));
         Files.createFile(trigger);
-        assertThatThrownBy(() -> bs.pread(0, ByteBuffer.allocate(4096), 0)).isInstanceOfSatisfying(
+        assertThatThrownBy(() -> bs.pread(0, ByteBuffer.allocate(4096))).isInstanceOfSatisfying(
                 BlockException.class, e -> {
                     assertThat(e.errno()).isEqualTo(Errno.EIO);
                     assertThat(e.getMessage()).contains("read of 4096 bytes at offset 0").contains("EIO");
                 });
-        assertThatThrownBy(() -> bs.pwrite(0, ByteBuffer.allocate(512), 0)).isInstanceOfSatisfying(
+        assertThatThrownBy(() -> bs.pwrite(0, ByteBuffer.allocate(512))).isInstanceOfSatisfying(
                 BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
         Files.delete(trigger);
-        bs.pread(0, ByteBuffer.allocate(4096), 0);
+        bs.pread(0, ByteBuffer.allocate(4096));
     }
 
     @Test
     void injectedEnospcIsEnospc() throws Exception {
         int port = peers.nbdkit("--filter=error", "memory", "1M", "error-pwrite=ENOSPC", "error-pwrite-rate=1");
-        BlockNode bs = core.open(uri(port), "", OpenFlags.RDWR);
-        assertThatThrownBy(() -> bs.pwrite(0, ByteBuffer.allocate(512), 0)).isInstanceOfSatisfying(
+        BlockBackend bs = core.open(uri(port), "", OpenFlags.RDWR);
+        assertThatThrownBy(() -> bs.pwrite(0, ByteBuffer.allocate(512))).isInstanceOfSatisfying(
                 BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSPC));
     }
 
@@ -114,11 +114,11 @@ class NbdkitTest {
         // A delay far beyond the timeout, so the bound below can be generous for a loaded machine and still prove
         // that the timeout, not the server's answer, ended the reads.
         int port = peers.nbdkit("--filter=delay", "memory", "1M", "rdelay=60");
-        BlockNode bs = core.open(uri(port), "file.timeout=1", 0);
-        BlockNode proto = bs.file().node();
+        BlockBackend bs = core.open(uri(port), "file.timeout=1", 0);
+        BlockBackend proto = core.attach(core.node(bs).file().node());
         long start = System.nanoTime();
-        List<CompletableFuture<Void>> reads = core.concurrently(proto.aioContext(), 4,
-                i -> proto.coPreadv(i * 4096L, ByteBuffer.allocate(4096), 0));
+        List<CompletableFuture<Void>> reads = core.concurrently(proto, 4,
+                i -> proto.pread(i * 4096L, ByteBuffer.allocate(4096)));
         for (CompletableFuture<Void> f : reads) {
             assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).cause()
                     .isInstanceOfSatisfying(BlockException.class,
@@ -132,12 +132,12 @@ class NbdkitTest {
     void requestsAboveTheAdvertisedMaximumAreSplit() throws Exception {
         int port = peers.nbdkit("--filter=blocksize-policy", "memory", "4M", "blocksize-minimum=512",
                 "blocksize-preferred=4096", "blocksize-maximum=65536", "blocksize-error-policy=error");
-        BlockNode bs = core.open(uri(port), "", OpenFlags.RDWR);
-        bs.pwrite(512, TestCore.pattern(1 << 20, 0x6b), 0);
+        BlockBackend bs = core.open(uri(port), "", OpenFlags.RDWR);
+        bs.pwrite(512, TestCore.pattern(1 << 20, 0x6b));
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        bs.pread(512, buf, 0);
+        bs.pread(512, buf);
         assertThat(buf.array()).containsOnly(0x6b);
-        assertThatThrownBy(() -> bs.file().node().pread(100, ByteBuffer.allocate(512), 0))
+        assertThatThrownBy(() -> core.attach(core.node(bs).file().node()).pread(100, ByteBuffer.allocate(512)))
                 .isInstanceOfSatisfying(BlockException.class, e -> {
                     assertThat(e.errno()).isEqualTo(Errno.EINVAL);
                     assertThat(e.getMessage()).contains("minimum block size 512");

@@ -2,14 +2,18 @@ package org.blocklayer.driver.nbd.internal;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.coroutine.AioContext;
+import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
-import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.core.internal.coroutine.CoFn;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.Scheduler;
@@ -18,12 +22,16 @@ import org.blocklayer.core.internal.lock.GraphRwLock;
 import org.blocklayer.driver.file.internal.FileDriver;
 import org.blocklayer.driver.raw.internal.RawDriver;
 
-/** Core without OSGi, with the file, raw and nbd drivers: the nbd driver inside a real graph. */
+/**
+ * Core without OSGi, with the file, raw and nbd drivers: the nbd driver inside a real graph. Tests read and write a
+ * node through a BlockBackend on it, as users outside the graph do.
+ */
 final class TestCore implements AutoCloseable {
     final Scheduler scheduler = new Scheduler();
     final GraphRwLock lock = new GraphRwLock(scheduler);
     final Graph graph = new Graph(scheduler, lock);
     final NbdDriver nbd = new NbdDriver(scheduler);
+    private final List<BlockBackend> backends = new CopyOnWriteArrayList<>();
 
     TestCore() {
         graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "test");
@@ -31,8 +39,37 @@ final class TestCore implements AutoCloseable {
         graph.addDriver(nbd, "org.blocklayer.driver.nbd", "test");
     }
 
-    BlockNode open(String filename, String options, int flags) throws BlockException {
-        return graph.open(filename, BlockOptions.parse(options), flags);
+    /**
+     * Opens a node and attaches an anonymous backend to it: consistent read, and write when {@code flags} open it
+     * read-write, sharing everything, so that a test's other backends and its peers never conflict with it.
+     */
+    BlockBackend open(String filename, String options, int flags) throws BlockException {
+        return attach(graph.open(filename, BlockOptions.parse(options), flags));
+    }
+
+    /** A backend on {@code node} (one the test opened, or a child of one), as {@link #open} makes them. */
+    BlockBackend attach(BlockNode node) throws BlockException {
+        EnumSet<Permission> taken = node.isReadOnly() ? EnumSet.of(Permission.CONSISTENT_READ)
+                : EnumSet.of(Permission.CONSISTENT_READ, Permission.WRITE);
+        BlockBackend blk = graph.attach(node.nodeName(), "", taken, EnumSet.allOf(Permission.class));
+        backends.add(blk);
+        return blk;
+    }
+
+    /** The node under {@code blk}. */
+    BlockNode node(BlockBackend blk) throws BlockException {
+        return graph.node(blk.nodeName());
+    }
+
+    /** The node under {@code blk} as its driver sees it: for tests that call the nbd driver as core would. */
+    DriverNode driverNode(BlockBackend blk) throws BlockException {
+        return (DriverNode) node(blk);
+    }
+
+    /** Closes the backend, then its node. */
+    void close(BlockBackend blk) throws BlockException {
+        blk.close();
+        graph.close(blk.nodeName());
     }
 
     /** Runs {@code body} in a coroutine in the main loop holding the graph read lock, and waits for it. */
@@ -41,10 +78,11 @@ final class TestCore implements AutoCloseable {
     }
 
     /**
-     * Starts {@code n} coroutines at once in {@code ctx}, each running {@code body.apply(i)} with the graph read
-     * lock held; the futures complete with each one's outcome.
+     * Starts {@code n} coroutines at once in the context of {@code blk}'s node, each running {@code body.apply(i)}
+     * (a request of {@code blk}'s runs inline in it); the futures complete with each one's outcome.
      */
-    List<CompletableFuture<Void>> concurrently(AioContext ctx, int n, IndexedBody body) {
+    List<CompletableFuture<Void>> concurrently(BlockBackend blk, int n, IndexedBody body) throws BlockException {
+        AioContext ctx = node(blk).aioContext();
         List<CompletableFuture<Void>> done = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             done.add(new CompletableFuture<>());
@@ -54,7 +92,7 @@ final class TestCore implements AutoCloseable {
                 int index = i;
                 CompletableFuture<Void> f = done.get(i);
                 scheduler.start(ctx, () -> {
-                    try (GraphLock.Reader r = lock.coRdlock()) {
+                    try {
                         body.run(index);
                         f.complete(null);
                     } catch (Throwable t) {
@@ -98,6 +136,7 @@ final class TestCore implements AutoCloseable {
     }
 
     private void closeNodes() {
+        backends.forEach(BlockBackend::close);
         for (int pass = 0; pass < 3 && !graph.nodes().isEmpty(); pass++) {
             for (var n : graph.nodes().reversed()) {
                 try {

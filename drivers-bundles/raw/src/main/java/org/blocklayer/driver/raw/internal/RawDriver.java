@@ -11,12 +11,15 @@ import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.ChildPermissions;
 import org.blocklayer.api.driver.Discard;
+import org.blocklayer.api.driver.DriverChild;
+import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.driver.RequestFlag;
+import org.blocklayer.api.driver.Truncate;
 import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockChild;
-import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.Permission;
@@ -25,7 +28,8 @@ import org.osgi.service.component.annotations.Component;
 
 /** Format driver {@code raw}: QEMU's {@code bdrv_raw} (block/raw-format.c), a window over its {@code file} child. */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + RawDriver.NAME)
-public final class RawDriver implements BlockDriver, ChildPermissions, WriteZeroes, Discard, BlockStatus {
+public final class RawDriver
+        implements BlockDriver, GetLength, Truncate, ChildPermissions, WriteZeroes, Discard, BlockStatus {
 
     static final String NAME = "raw";
 
@@ -40,15 +44,10 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
         return true;
     }
 
-    @Override
-    public boolean hasGetLength() {
-        return true;
-    }
-
     /** {@code raw_open}, with {@code raw_read_options} and {@code raw_apply_options}. */
     @Override
     @GlobalStateCode
-    public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
+    public void open(DriverNode bs, BlockOptions options, int flags) throws BlockException {
         Long offsetOption = options.takeSize("offset");
         long offset = offsetOption == null ? 0 : offsetOption;
         Long size = options.takeSize("size");
@@ -56,7 +55,7 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
         Set<ChildRole> roles = offset != 0 || size != null
                 ? EnumSet.of(ChildRole.DATA, ChildRole.PRIMARY)
                 : EnumSet.of(ChildRole.FILTERED, ChildRole.PRIMARY);
-        BlockChild file = bs.openChild(options, "file", roles, false);
+        DriverChild file = bs.openChild(options, "file", roles, false);
         bs.setSg(file.node().isSg());
 
         long childLength;
@@ -76,7 +75,7 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
     @Override
     @CoroutineFn
     @GraphRdlock
-    public long coGetLength(BlockNode bs) throws BlockException {
+    public long coGetLength(DriverNode bs) throws BlockException {
         RawState state = state(bs);
         return state.refreshLength(child(bs).coGetLength());
     }
@@ -85,7 +84,7 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         long childOffset = state(bs).childOffset(bs.nodeName(), offset, buf.remaining(), false);
         child(bs).coPreadv(childOffset, buf, flags);
     }
@@ -94,7 +93,7 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPwritev(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         long childOffset = state(bs).childOffset(bs.nodeName(), offset, buf.remaining(), true);
         child(bs).coPwritev(childOffset, buf, flags);
     }
@@ -103,7 +102,7 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coTruncate(BlockNode bs, long offset) throws BlockException {
+    public void coTruncate(DriverNode bs, long offset) throws BlockException {
         child(bs).coTruncate(state(bs).truncateTo(bs.nodeName(), offset));
     }
 
@@ -111,7 +110,7 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPwriteZeroes(BlockNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
+    public void coPwriteZeroes(DriverNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
         child(bs).coPwriteZeroes(state(bs).childOffset(bs.nodeName(), offset, bytes, true), bytes, flags);
     }
 
@@ -119,7 +118,7 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPdiscard(BlockNode bs, long offset, long bytes) throws BlockException {
+    public void coPdiscard(DriverNode bs, long offset, long bytes) throws BlockException {
         child(bs).coPdiscard(state(bs).childOffset(bs.nodeName(), offset, bytes, true), bytes);
     }
 
@@ -127,20 +126,20 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
     @Override
     @CoroutineFn
     @GraphRdlock
-    public Status coBlockStatus(BlockNode bs, boolean wantZero, long offset, long bytes) throws BlockException {
+    public Status coBlockStatus(DriverNode bs, boolean wantZero, long offset, long bytes) throws BlockException {
         long childOffset = state(bs).childOffset(bs.nodeName(), offset, bytes, false);
-        return new Status(Status.RAW | Status.OFFSET_VALID, bytes, childOffset, child(bs));
+        return new Status(Status.RAW | Status.OFFSET_VALID, bytes, childOffset, child(bs).node());
     }
 
     /** Forwards the flush to the child, as {@code bdrv_co_flush} does for a format without its own. */
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coFlush(BlockNode bs) throws BlockException {
+    public void coFlush(DriverNode bs) throws BlockException {
         child(bs).coFlush();
     }
 
-    private static RawState state(BlockNode bs) throws BlockException {
+    private static RawState state(DriverNode bs) throws BlockException {
         RawState state = bs.opaque(RawState.class);
         if (state == null) {
             throw new BlockException(Errno.ENOMEDIUM, bs.nodeName(), NAME, "the node is not open");
@@ -148,12 +147,12 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
         return state;
     }
 
-    private static BlockNode child(BlockNode bs) throws BlockException {
-        BlockChild file = bs.file();
+    private static DriverChild child(DriverNode bs) throws BlockException {
+        DriverChild file = bs.file();
         if (file == null) {
             throw new BlockException(Errno.ENOMEDIUM, bs.nodeName(), NAME, "the node has no file child");
         }
-        return file.node();
+        return file;
     }
 
     /**
@@ -161,7 +160,7 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
      * file only when its own users need them, which avoids conflicts the defaults would make.
      */
     @Override
-    public PermissionPair childPermissions(BlockNode bs, BlockChild child, Set<Permission> parentTaken,
+    public PermissionPair childPermissions(DriverNode bs, BlockChild child, Set<Permission> parentTaken,
             Set<Permission> parentShared, PermissionPair defaults) {
         EnumSet<Permission> taken = defaults.taken().isEmpty() ? EnumSet.noneOf(Permission.class)
                 : EnumSet.copyOf(defaults.taken());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.ByteBuffer;
 import java.util.Map;
 
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
@@ -35,7 +36,7 @@ class RawDriverTest {
         assertThat(driver.formatName()).isEqualTo("raw");
         assertThat(driver.protocolName()).isNull();
         assertThat(driver.hasVariableLength()).isTrue();
-        assertThat(driver.hasGetLength()).isTrue();
+        assertThat(driver).isInstanceOf(GetLength.class);
         assertThat(driver.isFilter()).isFalse();
     }
 

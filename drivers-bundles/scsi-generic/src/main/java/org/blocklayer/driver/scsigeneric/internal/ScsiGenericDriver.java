@@ -7,6 +7,8 @@ import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockNode;
@@ -22,7 +24,7 @@ import org.osgi.service.component.annotations.Component;
  * open. {@link #coGetLength} still answers, with READ CAPACITY over SG_IO, for whoever asks the driver directly.
  */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + ScsiGenericDriver.NAME)
-public final class ScsiGenericDriver implements BlockDriver {
+public final class ScsiGenericDriver implements BlockDriver, GetLength {
 
     static final String NAME = "scsi-generic";
 
@@ -38,11 +40,6 @@ public final class ScsiGenericDriver implements BlockDriver {
         return NAME;
     }
 
-    @Override
-    public boolean hasGetLength() {
-        return true;
-    }
-
     /**
      * Opens and checks the device as {@code hdev_open} + {@code hdev_is_sg}: a character device on which
      * SG_GET_VERSION_NUM and then SG_GET_SCSI_ID succeed. Options: {@code filename} (required), {@code size} (the
@@ -50,7 +47,7 @@ public final class ScsiGenericDriver implements BlockDriver {
      */
     @Override
     @GlobalStateCode
-    public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
+    public void open(DriverNode bs, BlockOptions options, int flags) throws BlockException {
         String filename = options.takeString("filename");
         if (filename == null) {
             throw new BlockException(Errno.EINVAL, "The '" + NAME + "' block driver requires a file name");
@@ -61,7 +58,7 @@ public final class ScsiGenericDriver implements BlockDriver {
     }
 
     /** What open leaves on the node once the device proved to be sg: state, {@code sg = true}, the length hint. */
-    static void attach(BlockNode bs, SgState state, long sizeHint) {
+    static void attach(DriverNode bs, SgState state, long sizeHint) {
         bs.setOpaque(state);
         bs.setSg(true);
         bs.setTotalSectors(Math.ceilDiv(sizeHint, BlockNode.SECTOR_SIZE));
@@ -69,7 +66,7 @@ public final class ScsiGenericDriver implements BlockDriver {
 
     @Override
     @GlobalStateCode
-    public void close(BlockNode bs) {
+    public void close(DriverNode bs) {
         ProtocolIo.close(bs, SgState.class, SgState::close);
     }
 
@@ -77,7 +74,7 @@ public final class ScsiGenericDriver implements BlockDriver {
     @Override
     @CoroutineFn
     @GraphRdlock
-    public long coGetLength(BlockNode bs) throws BlockException {
+    public long coGetLength(DriverNode bs) throws BlockException {
         SgState state = IO.state(bs, SgState.class, "Could not get the length of");
         String what = ProtocolIo.what("Could not get the length of", state.filename());
         try {
@@ -94,18 +91,18 @@ public final class ScsiGenericDriver implements BlockDriver {
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         throw notByRequests(bs, "Could not read from", "reads");
     }
 
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPwritev(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         throw notByRequests(bs, "Could not write to", "writes");
     }
 
-    private static BlockException notByRequests(BlockNode bs, String action, String requests) throws BlockException {
+    private static BlockException notByRequests(DriverNode bs, String action, String requests) throws BlockException {
         SgState state = IO.state(bs, SgState.class, action);
         return IO.error(bs, Errno.ENOTSUP, ProtocolIo.what(action, state.filename())
                 + ": a SCSI generic device takes SCSI commands, not " + requests);

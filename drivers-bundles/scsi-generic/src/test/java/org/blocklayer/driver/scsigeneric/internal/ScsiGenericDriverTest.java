@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
@@ -57,7 +58,7 @@ class ScsiGenericDriverTest {
     void namesItselfScsiGenericAndHasALengthCallbackCoreNeverUses_B2() {
         assertThat(driver.formatName()).isEqualTo("scsi-generic");
         assertThat(driver.protocolName()).isEqualTo("scsi-generic");
-        assertThat(driver.hasGetLength()).isTrue();
+        assertThat(driver).isInstanceOf(GetLength.class);
         assertThat(driver.hasVariableLength()).isFalse();
     }
 

@@ -8,6 +8,8 @@ import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
@@ -22,11 +24,13 @@ import org.osgi.service.component.annotations.Component;
  * {@code block.driver=<name>}, and core picks it up (and drops it, with its nodes showing "no medium", when your
  * bundle stops). QEMU's {@code null-co} (block/null.c) has the same shape.
  *
- * <p>A capability is an extra interface the driver class implements: here {@link WriteZeroes}, so that a write of
- * zeroes reaches {@link #coPwriteZeroes} instead of core's fallback, a write of a zeroed buffer.
+ * <p>A capability is an extra interface the driver class implements, where QEMU's driver fills in an optional
+ * callback: here {@link GetLength}, so that core asks it for its length, and {@link WriteZeroes}, so that a write of
+ * zeroes reaches {@link #coPwriteZeroes} instead of core's fallback, a write of a zeroed buffer. Callbacks get the
+ * node's driver-facing view, {@link DriverNode}.
  */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + MemoryDriver.NAME)
-public final class MemoryDriver implements BlockDriver, WriteZeroes {
+public final class MemoryDriver implements BlockDriver, GetLength, WriteZeroes {
 
     static final String NAME = "memory";
 
@@ -44,12 +48,12 @@ public final class MemoryDriver implements BlockDriver, WriteZeroes {
     /**
      * Takes option {@code size} (bytes, suffixes as in QEMU: {@code 64k}, {@code 1M}); whatever option is left over,
      * core refuses. The array is the node's state: a driver service is shared by all its nodes, so per-node data
-     * goes in {@link BlockNode#setOpaque}, never in a field. A failure here needs no node name: core adds the node and
+     * goes in {@link DriverNode#setOpaque}, never in a field. A failure here needs no node name: core adds the node and
      * the driver to an open error that names none.
      */
     @Override
     @GlobalStateCode
-    public void open(BlockNode bs, BlockOptions options, int flags) throws BlockException {
+    public void open(DriverNode bs, BlockOptions options, int flags) throws BlockException {
         Long size = options.takeSize("size");
         if (size == null) {
             throw new BlockException(Errno.EINVAL, "Parameter 'size' is required");
@@ -64,20 +68,15 @@ public final class MemoryDriver implements BlockDriver, WriteZeroes {
 
     @Override
     @GlobalStateCode
-    public void close(BlockNode bs) {
+    public void close(DriverNode bs) {
         bs.setOpaque(null);
     }
 
-    /** Without this (false, the default) core would not ask {@link #coGetLength}: QEMU's NULL callback. */
-    @Override
-    public boolean hasGetLength() {
-        return true;
-    }
-
+    /** {@link GetLength}: without it core would never ask, and the length would stay what open set (none here). */
     @Override
     @CoroutineFn
     @GraphRdlock
-    public long coGetLength(BlockNode bs) throws BlockException {
+    public long coGetLength(DriverNode bs) throws BlockException {
         return data(bs).length;
     }
 
@@ -88,14 +87,14 @@ public final class MemoryDriver implements BlockDriver, WriteZeroes {
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPreadv(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         buf.put(data(bs), index(bs, offset, buf.remaining()), buf.remaining());
     }
 
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPwritev(BlockNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    public void coPwritev(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         buf.get(data(bs), index(bs, offset, buf.remaining()), buf.remaining());
     }
 
@@ -103,12 +102,12 @@ public final class MemoryDriver implements BlockDriver, WriteZeroes {
     @Override
     @CoroutineFn
     @GraphRdlock
-    public void coPwriteZeroes(BlockNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
+    public void coPwriteZeroes(DriverNode bs, long offset, long bytes, Set<RequestFlag> flags) throws BlockException {
         int from = index(bs, offset, bytes);
         Arrays.fill(data(bs), from, from + (int) bytes, (byte) 0);
     }
 
-    private static byte[] data(BlockNode bs) throws BlockException {
+    private static byte[] data(DriverNode bs) throws BlockException {
         byte[] data = bs.opaque(byte[].class);
         if (data == null) {
             throw new BlockException(Errno.ENOMEDIUM, bs.nodeName(), NAME, "the node is not open");
@@ -117,7 +116,7 @@ public final class MemoryDriver implements BlockDriver, WriteZeroes {
     }
 
     /** Core checks requests against the node's length already; this turns a slip into EINVAL, not an array error. */
-    private static int index(BlockNode bs, long offset, long bytes) throws BlockException {
+    private static int index(DriverNode bs, long offset, long bytes) throws BlockException {
         int length = data(bs).length;
         if (offset < 0 || bytes < 0 || offset > length - bytes) {
             throw new BlockException(Errno.EINVAL, bs.nodeName(), NAME, bytes + " bytes at offset " + offset

@@ -1,0 +1,111 @@
+package org.blocklayer.core.internal.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.util.EnumSet;
+
+import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.GetLength;
+import org.blocklayer.api.driver.Truncate;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.ChildRole;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The driver SPI of API 2.0: what a driver lacks is a capability interface it does not implement (QEMU's NULL
+ * callback), and a format driver's I/O on its child goes through the child's edge, with the child's checks.
+ */
+class CapabilitiesTest {
+    private final CoreFixture core = new CoreFixture();
+
+    @AfterEach
+    void tearDown() {
+        core.close();
+    }
+
+    @Test
+    @DisplayName("B14: a driver without the Truncate capability refuses resize with ENOTSUP and keeps its length")
+    void aDriverWithoutTruncateRefusesResizeAndKeepsItsLength_B14() throws Exception {
+        TestDriver drv = core.driver("fixed");
+        drv.length = 4096;
+        BlockDriverState bs = core.open("driver=fixed,node-name=a");
+
+        assertThat(drv).isNotInstanceOf(Truncate.class);
+        assertThatThrownBy(() -> core.graph.resize("a", 8192)).isInstanceOfSatisfying(BlockException.class, e -> {
+            assertThat(e.errno()).isEqualTo(Errno.ENOTSUP);
+            assertThat(e.getMessage()).isEqualTo(
+                    "node 'a', driver 'fixed': Image format driver 'fixed' does not support resize");
+        });
+        assertThat(bs.getLength()).isEqualTo(4096);
+    }
+
+    @Test
+    @DisplayName("B3: without the GetLength capability the length is what the driver's open set, never asked")
+    void withoutGetLengthTheLengthIsWhatOpenSet_B3() throws Exception {
+        TestDriver drv = core.driverWithoutGetLength("unmeasured");
+        drv.totalSectorsAtOpen = 7;
+        drv.variableLength = true;
+        BlockDriverState bs = core.open("driver=unmeasured,node-name=a");
+
+        assertThat(core.graph.refresh("a")).isEqualTo(7 * 512);
+        assertThat(bs.getLength()).isEqualTo(7 * 512);
+        assertThat(drv.getLengthCalls).hasValue(0);
+        assertThatThrownBy(() -> core.graph.driverLength("a")).isInstanceOfSatisfying(BlockException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.ENOTSUP));
+    }
+
+    /** A format that shows its child from {@link #SHIFT} on, reading through its file edge. */
+    static final class ShiftedDriver implements BlockDriver, GetLength {
+        static final int SHIFT = 2048;
+
+        @Override
+        public String formatName() {
+            return "shifted";
+        }
+
+        @Override
+        public void open(DriverNode bs, BlockOptions options, int flags) throws BlockException {
+            bs.openChild(options, "file", EnumSet.of(ChildRole.DATA, ChildRole.PRIMARY), false);
+        }
+
+        /** Claims the child's whole length although it starts {@link #SHIFT} bytes in: the child must refuse. */
+        @Override
+        public long coGetLength(DriverNode bs) throws BlockException {
+            return bs.file().coGetLength();
+        }
+
+        @Override
+        public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+            bs.file().coPreadv(offset + SHIFT, buf, flags);
+        }
+    }
+
+    @Test
+    void aDriversReadThroughItsChildEdgeIsCheckedAgainstTheChild() throws Exception {
+        TestDriver proto = core.driver("proto");
+        proto.length = 4096;
+        core.graph.addDriver(new ShiftedDriver(), "test.bundle", "1.0.0");
+        BlockDriverState top = core.open("driver=shifted,node-name=top,file.driver=proto,file.node-name=bottom");
+
+        ByteBuffer inside = ByteBuffer.allocate(1024);
+        NodeIo.pread(top, 1024, inside, 0);
+        assertThat(inside.array()).containsOnly(proto.pattern);
+        assertThat(proto.readsDone).hasValue(1);
+
+        assertThatThrownBy(() -> NodeIo.pread(top, 3072, ByteBuffer.allocate(1024), 0))
+                .isInstanceOfSatisfying(BlockException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.EIO);
+                    assertThat(e.getMessage()).isEqualTo("node 'bottom', driver 'proto': Cannot read 1024 bytes"
+                            + " at offset 5120: the node ends at 4096");
+                });
+        assertThat(proto.readsDone).hasValue(1);
+        assertThat(top.file().node().drainState().inFlight()).isZero();
+    }
+}
