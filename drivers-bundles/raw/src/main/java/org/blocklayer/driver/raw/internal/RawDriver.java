@@ -11,6 +11,7 @@ import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.ChildPermissions;
 import org.blocklayer.api.driver.Discard;
+import org.blocklayer.api.driver.FormatProbe;
 import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
@@ -25,7 +26,8 @@ import org.osgi.service.component.annotations.Component;
 
 /** Format driver {@code raw}: QEMU's {@code bdrv_raw} (block/raw-format.c), a window over its {@code file} child. */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + RawDriver.NAME)
-public final class RawDriver implements BlockDriver, ChildPermissions, WriteZeroes, Discard, BlockStatus {
+public final class RawDriver implements BlockDriver, ChildPermissions, WriteZeroes, Discard, BlockStatus,
+        FormatProbe {
 
     static final String NAME = "raw";
 
@@ -43,6 +45,15 @@ public final class RawDriver implements BlockDriver, ChildPermissions, WriteZero
     @Override
     public boolean hasGetLength() {
         return true;
+    }
+
+    /**
+     * {@code raw_probe}: 1, the smallest score that counts, so that raw is chosen if and only if no other format
+     * recognises the image.
+     */
+    @Override
+    public int probe(ByteBuffer head, String filename) {
+        return 1;
     }
 
     /** {@code raw_open}, with {@code raw_read_options} and {@code raw_apply_options}. */
