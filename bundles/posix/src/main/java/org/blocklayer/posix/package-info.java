@@ -1,8 +1,8 @@
 /**
  * FFM bindings (no JNI) for the Linux system calls the JDK lacks: {@code open(2)} with O_DIRECT, {@code ioctl} for
  * block devices (sizes, BLKZEROOUT, BLKDISCARD) and SCSI generic devices ({@code SG_IO}), {@code stat} with device
- * numbers, {@code lseek} (SEEK_END, SEEK_DATA, SEEK_HOLE), {@code fallocate} (zero range, punch hole),
- * {@code pread}/{@code pwrite} on native memory, {@code fcntl} byte-range locks; errno reported as
+ * numbers, {@code lseek} (SEEK_END, SEEK_DATA, SEEK_HOLE), {@code ftruncate}, {@code fallocate} (zero range,
+ * punch hole), {@code pread}/{@code pwrite} on native memory, {@code fcntl} byte-range locks; errno reported as
  * {@link org.blocklayer.api.error.Errno}. Above them, what the POSIX protocol drivers share, as QEMU's
  * block/file-posix.c shares it among them: {@link org.blocklayer.posix.AlignedIo} (O_DIRECT transfers of any buffer
  * at any offset), {@link org.blocklayer.posix.ProtocolOptions} (filename, aio, cache.direct, discard),
@@ -12,5 +12,5 @@
  * open file description locks that QEMU processes on the same image see).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package org.blocklayer.posix;

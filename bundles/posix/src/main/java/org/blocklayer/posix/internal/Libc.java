@@ -49,6 +49,7 @@ public final class Libc {
     private static final MethodHandle STATX;
     private static final MethodHandle FCNTL_PTR;
     private static final MethodHandle FALLOCATE;
+    private static final MethodHandle FTRUNCATE;
     private static final MethodHandle STRERRORDESC;
 
     static {
@@ -63,7 +64,7 @@ public final class Libc {
         O_DIRECT = arch.equals("aarch64") ? 0200000 : 040000;
         MethodHandle open = null, close = null, ioctlPtr = null, ioctlLong = null, lseek = null, pread = null;
         MethodHandle pwrite = null, fdatasync = null, statx = null, fcntlPtr = null, strerrordesc = null;
-        MethodHandle fallocate = null;
+        MethodHandle fallocate = null, ftruncate = null;
         if (reason == null) {
             try {
                 Linker linker = Linker.nativeLinker();
@@ -92,6 +93,8 @@ public final class Libc {
                 // fallocate(int fd, int mode, off_t offset, off_t len): glibc's wrapper of the Linux system call.
                 fallocate = downcall(linker, libc, "fallocate",
                         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), errno);
+                ftruncate = downcall(linker, libc, "ftruncate",
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), errno);
                 // glibc >= 2.32; thread-safe, unlike strerror. Optional: Errno's texts stand in without it.
                 Optional<MemorySegment> desc = libc.find("strerrordesc_np");
                 if (desc.isPresent()) {
@@ -115,6 +118,7 @@ public final class Libc {
         STATX = statx;
         FCNTL_PTR = fcntlPtr;
         FALLOCATE = fallocate;
+        FTRUNCATE = ftruncate;
         STRERRORDESC = strerrordesc;
     }
 
@@ -221,6 +225,15 @@ public final class Libc {
             return (int) FALLOCATE.invokeExact(capture, fd, mode, offset, len);
         } catch (Throwable t) {
             throw failed("fallocate", t);
+        }
+    }
+
+    /** ftruncate(2): the file becomes {@code length} bytes long, cut or extended with a hole. */
+    public static int ftruncate(MemorySegment capture, int fd, long length) {
+        try {
+            return (int) FTRUNCATE.invokeExact(capture, fd, length);
+        } catch (Throwable t) {
+            throw failed("ftruncate", t);
         }
     }
 

@@ -19,6 +19,7 @@ import org.blocklayer.api.graph.BlockChild;
 import org.blocklayer.api.graph.BlockGraph;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.CreateOption;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.DriverInfo;
 import org.blocklayer.api.graph.NodeInfo;
@@ -530,6 +531,20 @@ public final class Graph implements BlockGraph, BlockBackends {
             contextChange.change(bs, ioThreads.context(iothreadOrMain));
             return null;
         });
+    }
+
+    @Override
+    public BlockOptions create(String format, String filename, long size, BlockOptions options)
+            throws BlockException {
+        BlockOptions copy = options == null ? new BlockOptions() : options.copy();
+        return scheduler.inMainLoop(() -> new ImageCreate(drivers, scheduler.mainLoop())
+                .create(format, filename, size, copy));
+    }
+
+    @Override
+    public List<CreateOption> createOptions(String format, String filename) throws BlockException {
+        return scheduler.inMainLoop(() -> new ImageCreate(drivers, scheduler.mainLoop())
+                .createOptions(format, filename));
     }
 
     // ---- global-state code, main loop only ----
