@@ -54,6 +54,19 @@ class HeadlessCommandsIT {
     }
 
     @Test
+    void blockCreateMakesAnImageAsQemuImgCreateDoesAndItOpens() throws Exception {
+        Path image = tmp.resolve("new.img");
+
+        Result result = LauncherProcess.run(LauncherProcess.deployDir(tmp, true), "-c", "block:create raw " + image
+                + " 64K -o preallocation=full; block:open " + image + " -n c; block:length c");
+
+        assertThat(result.stdout()).as("stderr:\n" + result.stderr()).containsExactly("Formatting '" + image
+                + "', fmt=raw size=65536 preallocation=full", "c", "65536");
+        assertThat(Files.size(image)).isEqualTo(65536);
+        assertThat(result.status()).isZero();
+    }
+
+    @Test
     void everyBundleOfTheDistributionIsActiveExceptTheTerminalShell() throws Exception {
         Result result = LauncherProcess.run(LauncherProcess.deployDir(tmp, true), "-c", "felix:lb");
 

@@ -21,6 +21,8 @@ public final class Posix {
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 01;
     public static final int O_RDWR = 02;
+    /** Create the file if it does not exist: only through {@link #create}, which gives the mode. */
+    public static final int O_CREAT = 0100;
     public static final int O_NONBLOCK = 04000;
     /** Bypass the page cache: offsets, lengths and memory must be aligned (to the logical block size for devices). */
     public static final int O_DIRECT = Libc.O_DIRECT;
@@ -44,17 +46,44 @@ public final class Posix {
 
     /** open(2) with {@code flags | O_CLOEXEC}. */
     public static Fd open(String path, int flags) throws PosixException {
-        try (Syscall call = begin("open", path)) {
-            MemorySegment cPath = cPath(call, "open", path);
+        return open("open", path, flags, 0);
+    }
+
+    /**
+     * open(2) with {@code flags | O_CREAT | O_CLOEXEC}: creates the file with {@code mode} (less the umask) when it
+     * does not exist (QEMU's {@code qemu_create}).
+     */
+    public static Fd create(String path, int flags, int mode) throws PosixException {
+        return open("create", path, flags | O_CREAT, mode);
+    }
+
+    private static Fd open(String what, String path, int flags, int mode) throws PosixException {
+        try (Syscall call = begin(what, path)) {
+            MemorySegment cPath = cPath(call, what, path);
             for (;;) {
-                int fd = Libc.open(call.capture(), cPath, flags | O_CLOEXEC, 0);
+                int fd = Libc.open(call.capture(), cPath, flags | O_CLOEXEC, mode);
                 if (fd >= 0) {
                     return new Fd(fd, path);
                 }
                 if (call.errno() != EINTR) {
-                    throw PosixException.of(call.errno(), "open", path);
+                    throw PosixException.of(call.errno(), what, path);
                 }
             }
+        }
+    }
+
+    /** ftruncate(2), restarted on EINTR: the file becomes {@code length} bytes long (a hole where it grows). */
+    public static void ftruncate(Fd fd, long length) throws PosixException {
+        String what = "ftruncate(" + length + ")";
+        int n = fd.acquire(what);
+        try (Syscall call = begin(what, fd.path())) {
+            while (Libc.ftruncate(call.capture(), n, length) != 0) {
+                if (call.errno() != EINTR) {
+                    throw PosixException.of(call.errno(), what, fd.path());
+                }
+            }
+        } finally {
+            fd.release();
         }
     }
 
@@ -259,20 +288,6 @@ public final class Posix {
             while (Libc.fdatasync(call.capture(), n) != 0) {
                 if (call.errno() != EINTR) {
                     throw PosixException.of(call.errno(), "fdatasync", fd.path());
-                }
-            }
-        } finally {
-            fd.release();
-        }
-    }
-
-    /** ftruncate(2) (QEMU's {@code handle_aiocb_truncate} without preallocation): a file grows by a hole. */
-    public static void ftruncate(Fd fd, long length) throws PosixException {
-        int n = fd.acquire("ftruncate");
-        try (Syscall call = begin("ftruncate", fd.path())) {
-            while (Libc.ftruncate(call.capture(), n, length) != 0) {
-                if (call.errno() != EINTR) {
-                    throw PosixException.of(call.errno(), "ftruncate", fd.path());
                 }
             }
         } finally {

@@ -120,4 +120,23 @@ public interface BlockGraph {
      * {@code pin-context=on}); ENOENT for an unknown node or iothread.
      */
     void setAioContext(String node, String iothreadOrMain) throws BlockException;
+
+    /**
+     * {@code bdrv_img_create} ({@code qemu-img create -f FORMAT FILENAME SIZE -o OPTIONS}): creates {@code filename}
+     * as a new image of {@code format}, {@code size} bytes, through the format driver and the protocol driver the
+     * filename selects; an existing file is truncated, as QEMU does. {@code options} are creation options that one of
+     * the two drivers declares ({@link #createOptions}); {@code size} is not one of them here. Nothing is opened.
+     * Returns the options the image was created with, as {@code qemu-img} prints them after {@code Formatting}:
+     * {@code size} and every option given, in the order the drivers declare them, numbers as numbers. EINVAL for an
+     * unknown format, option or value, ENOTSUP when a driver cannot create images; a driver's failure keeps its errno
+     * and names the driver.
+     */
+    BlockOptions create(String format, String filename, long size, BlockOptions options) throws BlockException;
+
+    /**
+     * The options {@link #create} accepts for {@code format} over the protocol of {@code filename}: the format
+     * driver's, then the protocol driver's that the format does not declare too ({@code qemu-img create -o help}).
+     * Without a filename, the format driver's only.
+     */
+    List<CreateOption> createOptions(String format, String filename) throws BlockException;
 }

@@ -59,6 +59,14 @@ final class Catalogue {
             List.of(Option.valued(null, "--output", "FORMAT", "human (default: data extents only) or json (every"
                     + " extent, as qemu-img map --output=json)")),
             "NODE", NODE_HELP);
+    static final Usage CREATE = new Usage("create", "[-o OPTIONS] FORMAT FILENAME SIZE",
+            "create an image file (qemu-img create); an existing file is emptied and made again",
+            List.of(Option.valued("-o", "--options", "OPTIONS", "creation options key=value,...: for raw over a"
+                    + " file, preallocation=off|falloc|full; -o help lists them")),
+            "FORMAT", "the image format, raw (or a protocol as its own format: file)",
+            "FILENAME", "the file to create: /tmp/a.img, file:/tmp/a.img",
+            "SIZE", "its size in bytes, a number as qemu-img reads it (see help block:numbers); the file driver"
+                    + " rounds it up to 512");
     static final Usage FLUSH = new Usage("flush", "NODE", "flush a node's data to stable storage (bdrv_flush)",
             "NODE", NODE_HELP);
     static final Usage RESIZE = new Usage("resize", "NODE SIZE",
@@ -84,7 +92,8 @@ final class Catalogue {
 
     /** In the order the overview lists them. */
     static final List<Usage> ALL = List.of(OPEN, NODES, INFO, LENGTH, CLOSE, DRIVERS, READ, WRITE, DUMP, FLUSH,
-            DISCARD, MAP, RESIZE, REFRESH, SG_CAPACITY, IOTHREAD, MOVE, BACKENDS, DETACH_TIMEOUT, DECLARED, HELP);
+            DISCARD, MAP, CREATE, RESIZE, REFRESH, SG_CAPACITY, IOTHREAD, MOVE, BACKENDS, DETACH_TIMEOUT, DECLARED,
+            HELP);
 
     private Catalogue() {
     }

@@ -65,10 +65,9 @@ public final class HelpCommand implements Function {
             text.append("  ").append(u.command()).append(" ".repeat(width - u.command().length() + 2))
                     .append(u.summary()).append('\n');
         }
-        for (String line : List.of("help COMMAND (or COMMAND --help): one command; help numbers: how sizes are read;",
-                "help gogo: Gogo's own commands; Tab completes commands, nodes and paths; 'exit' quits.")) {
-            text.append(line).append('\n');
-        }
+        // One line, so that the overview stays one screen (24 lines) with every command in it.
+        text.append("help COMMAND (or COMMAND --help): one command; help numbers: how sizes are read; help gogo:"
+                + " Gogo's own; Tab completes; 'exit' quits.\n");
         return text.toString();
     }
 }

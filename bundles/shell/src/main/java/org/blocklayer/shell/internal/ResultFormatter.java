@@ -70,6 +70,8 @@ public final class ResultFormatter implements Converter {
             case IoResult r -> checked(level, ioReport(r));
             case MapResult m -> checked(level, m.json() ? mapJson(m.entries()) : mapHuman(m.entries()));
             case DumpResult d -> checked(level, hexDump(d));
+            case CreateResult c -> checked(level, formatting(c));
+            case CreateOptionsHelp h -> checked(level, createOptionsHelp(h));
             case IothreadList l -> switch (checked(level)) {
                 case INSPECT -> String.join("\n", l.ids());
                 default -> String.join(", ", l.ids());
@@ -118,6 +120,34 @@ public final class ResultFormatter implements Converter {
     /** C's {@code %#x}: 0x-prefixed, except for zero. */
     private static String hex(long v) {
         return v == 0 ? "0" : "0x" + Long.toHexString(v);
+    }
+
+    /**
+     * qemu-img create's line ({@code printf("Formatting '%s', fmt=%s ")} then {@code qemu_opts_print}): the options
+     * the image was created with, a comma in a value doubled as {@code escaped_print} does.
+     */
+    static String formatting(CreateResult c) {
+        StringBuilder out = new StringBuilder("Formatting '").append(c.filename()).append("', fmt=").append(c.format());
+        c.options().asMap().forEach((k, v) -> out.append(' ').append(k).append('=').append(v.replace(",", ",,")));
+        return out.toString();
+    }
+
+    /**
+     * {@code print_block_option_help}: the options sorted by name as {@code qemu_opts_print_help} lists them,
+     * {@code name=<type>} padded to 24 columns, then the help.
+     */
+    static String createOptionsHelp(CreateOptionsHelp h) {
+        StringBuilder out = new StringBuilder(h.withProtocol() ? "Supported options:"
+                : "Supported " + h.format() + " options:");
+        h.options().stream().map(o -> {
+            String head = "  " + o.name() + "=<" + o.type().word() + ">";
+            return head + " ".repeat(Math.max(0, 24 - head.length())) + " - " + o.help();
+        }).sorted().forEach(line -> out.append('\n').append(line));
+        if (!h.withProtocol()) {
+            out.append("\n\nThe protocol level may support further options.\n"
+                    + "Specify the target filename to include those options.");
+        }
+        return out.toString();
     }
 
     /** qemu-io's cvtstr: bytes below 1 KiB, else KiB/MiB/GiB/TiB with three decimals, a ".000" dropped. */

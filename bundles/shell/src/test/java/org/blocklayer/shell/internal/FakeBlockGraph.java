@@ -11,6 +11,7 @@ import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockGraph;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.CreateOption;
 import org.blocklayer.api.graph.DriverInfo;
 import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.graph.OpenFlags;
@@ -27,12 +28,18 @@ final class FakeBlockGraph implements BlockGraph {
     record Move(String node, String context) {
     }
 
+    record CreateCall(String format, String filename, long size, BlockOptions options) {
+    }
+
     final List<OpenCall> opens = new ArrayList<>();
     final List<String> closed = new ArrayList<>();
     final Map<String, NodeInfo> nodes = new LinkedHashMap<>();
     final List<DriverInfo> drivers = new ArrayList<>();
     final List<String> iothreads = new ArrayList<>();
     final List<Move> moves = new ArrayList<>();
+    final List<CreateCall> creates = new ArrayList<>();
+    /** What createOptions answers, and what create puts in front of the given options (size first). */
+    final List<CreateOption> createOptions = new ArrayList<>();
     /** When set, every call that may fail fails with it. */
     BlockException failure;
     private int generated;
@@ -173,6 +180,22 @@ final class FakeBlockGraph implements BlockGraph {
         moves.add(new Move(node, iothreadOrMain));
         add(new NodeInfo(n.node(), n.driver(), n.filename(), n.fileChild(), n.totalSectors(), n.length(),
                 n.lengthError(), n.sg(), n.variableLength(), n.readOnly(), iothreadOrMain));
+    }
+
+    @Override
+    public BlockOptions create(String format, String filename, long size, BlockOptions options)
+            throws BlockException {
+        creates.add(new CreateCall(format, filename, size, options.copy()));
+        failIfAsked();
+        BlockOptions created = new BlockOptions().put("size", Long.toString(size));
+        options.asMap().forEach(created::put);
+        return created;
+    }
+
+    @Override
+    public List<CreateOption> createOptions(String format, String filename) throws BlockException {
+        failIfAsked();
+        return List.copyOf(createOptions);
     }
 
     private void requireContext(String iothreadOrMain) throws BlockException {

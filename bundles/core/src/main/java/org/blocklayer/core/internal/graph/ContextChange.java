@@ -6,8 +6,11 @@ import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.blocklayer.api.annotation.GlobalStateCode;
+import org.blocklayer.api.driver.AioContextAttach;
+import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.lock.GraphLock;
@@ -20,8 +23,10 @@ import org.blocklayer.core.internal.coroutine.EventLoop;
  * <p>Two phases, as in QEMU: first every node of the subgraph is asked whether it can follow (QEMU's
  * {@code bdrv_parent_can_set_aio_ctx}; here a node can, unless the user pinned it with {@code pin-context=on}),
  * and one refusal refuses the move with nothing changed (EBUSY). Then, with every node of the subgraph drained and
- * the graph write-locked, each node's context is switched while the old and new contexts' locks are held, so no
- * coroutine of either context runs in between. Drivers are not told: none keeps anything tied to a context yet.
+ * the graph write-locked, each node's context is switched. Drivers with {@link AioContextAttach} hear it: each
+ * moving node's driver is detached from the old context in that context's thread before the switch, and attached to
+ * the new one in its thread after it ({@code bdrv_detach_aio_context}, {@code bdrv_attach_aio_context}), all while
+ * the nodes are drained.
  */
 final class ContextChange {
     /** The open option that pins a node to its context; consumed by {@link NodeOpener}. */
@@ -59,8 +64,20 @@ final class ContextChange {
                 });
                 drained.add(n);
             }
-            try (GraphLock.Writer w = graph.wrlock()) {
-                switchContexts(moving, target);
+            List<BlockDriverState> detached = new ArrayList<>();
+            try {
+                for (BlockDriverState n : moving) {
+                    detached.add(n);
+                    callDriver(n, (cb, node) -> cb.detachAioContext(node), "detach from");
+                }
+                try (GraphLock.Writer w = graph.wrlock()) {
+                    switchContexts(moving, target);
+                }
+            } finally {
+                // Where each node is now: the target, or still the old context when the switch failed.
+                for (BlockDriverState n : detached) {
+                    callDriver(n, (cb, node) -> cb.attachAioContext(node, node.aioContext()), "attach to");
+                }
             }
         } finally {
             for (BlockDriverState n : drained) {
@@ -116,6 +133,48 @@ final class ContextChange {
             }
         }
         return seen;
+    }
+
+    /**
+     * Calls {@code n}'s driver back, if it has {@link AioContextAttach}, in the home thread of {@code n}'s context,
+     * and waits for it, polling the main loop meanwhile with that context's lock dropped (AIO_WAIT_WHILE). A driver
+     * that throws is reported and the move goes on: neither QEMU callback can fail.
+     */
+    @GlobalStateCode
+    private void callDriver(BlockDriverState n, Callback callback, String what) {
+        BlockDriver d = n.driver();
+        if (!(d instanceof AioContextAttach cb)) {
+            return;
+        }
+        EventLoop ctx = n.aioContext();
+        Runnable call = () -> {
+            try {
+                callback.call(cb, n);
+            } catch (RuntimeException e) {
+                graph.log().warn("driver {} failed to {} AioContext {} for node {}", d.formatName(), what,
+                        ctx.name(), n.nodeName(), e);
+            }
+        };
+        if (ctx.isCurrent()) {
+            call.run();
+            return;
+        }
+        AtomicBoolean done = new AtomicBoolean();
+        ctx.schedule(() -> {
+            try {
+                call.run();
+            } finally {
+                done.set(true);
+                graph.scheduler().aioWait().kick();
+            }
+        });
+        graph.scheduler().aioWait().waitWhile(ctx, () -> !done.get());
+    }
+
+    /** One of the two {@link AioContextAttach} callbacks. */
+    @FunctionalInterface
+    private interface Callback {
+        void call(AioContextAttach driver, BlockDriverState node);
     }
 
     /**

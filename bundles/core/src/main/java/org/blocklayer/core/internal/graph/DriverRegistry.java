@@ -1,11 +1,13 @@
 package org.blocklayer.core.internal.graph;
 
+import java.nio.ByteBuffer;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.FormatProbe;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.DriverInfo;
@@ -91,6 +93,52 @@ final class DriverRegistry {
             }
         }
         return best;
+    }
+
+    /**
+     * {@code bdrv_find_protocol}: a "proto:" prefix picks its driver; a plain path goes to the protocol driver that
+     * probes it as its device (host_device for a block device), else to {@code defaultProtocol}.
+     */
+    BlockDriver protocolFor(String filename, String defaultProtocol) throws BlockException {
+        BlockDriver byPrefix = findProtocol(filename);
+        if (byPrefix != null) {
+            return byPrefix;
+        }
+        int colon = filename.indexOf(':');
+        int slash = filename.indexOf('/');
+        if (colon > 0 && (slash < 0 || colon < slash)) {
+            throw new BlockException(Errno.EINVAL, "Unknown protocol '" + filename.substring(0, colon) + "'");
+        }
+        BlockDriver device = probeDevice(filename);
+        return device != null ? device : require(defaultProtocol);
+    }
+
+    /**
+     * {@code bdrv_probe_all}: the format driver whose {@link FormatProbe} scores {@code head} highest, or null when
+     * none scores above 0. QEMU takes the first of equal scores in its driver list; the whiteboard has no order, so
+     * here the name decides, alphabetically.
+     */
+    BlockDriver probeFormat(ByteBuffer head, String filename) {
+        BlockDriver best = null;
+        int bestScore = 0;
+        List<BlockDriver> formats = byName.values().stream().map(Entry::driver)
+                .filter(d -> d.protocolName() == null && d instanceof FormatProbe)
+                .sorted(Comparator.comparing(BlockDriver::formatName)).toList();
+        for (BlockDriver d : formats) {
+            int score = ((FormatProbe) d).probe(head.asReadOnlyBuffer(), filename);
+            if (score > bestScore) {
+                best = d;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    /** The names of the registered format drivers that can probe, sorted: for a message when none recognised. */
+    List<String> probingFormats() {
+        return byName.values().stream().map(Entry::driver)
+                .filter(d -> d.protocolName() == null && d instanceof FormatProbe)
+                .map(BlockDriver::formatName).sorted().toList();
     }
 
     List<DriverInfo> infos() {

@@ -7,7 +7,10 @@ import java.util.Map;
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.backend.BlockBackends;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.graph.BlockGraph;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.CreateOption;
 import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.CoQueue;
 import org.blocklayer.core.internal.coroutine.EventLoops;
@@ -129,6 +132,22 @@ public final class Graph extends MainLoopFacade implements NotifyingGraph {
     @Override
     public AutoCloseable onNodeChange(Runnable listener) {
         return table.onChange(listener);
+    }
+
+    // ---- image creation (bdrv_img_create), through the drivers the whiteboard knows ----
+
+    @Override
+    public BlockOptions create(String format, String filename, long size, BlockOptions options)
+            throws BlockException {
+        BlockOptions copy = options == null ? new BlockOptions() : options.copy();
+        return scheduler.inMainLoop(() -> new ImageCreate(drivers, scheduler.mainLoop())
+                .create(format, filename, size, copy));
+    }
+
+    @Override
+    public List<CreateOption> createOptions(String format, String filename) throws BlockException {
+        return scheduler.inMainLoop(() -> new ImageCreate(drivers, scheduler.mainLoop())
+                .createOptions(format, filename));
     }
 
     // ---- the rooms, for the facade and each other; main loop unless said otherwise ----

@@ -17,7 +17,7 @@ import org.blocklayer.core.internal.coroutine.EventLoop;
  * leaves nothing behind: the node leaves the graph and the children it opened are released.
  */
 final class NodeOpener {
-    /** The format used when a filename is opened without one: QEMU probes, and raw is what probing falls back to. */
+    /** The format probing falls back to: an empty image, a SCSI generic device, or one no other format recognises. */
     static final String DEFAULT_FORMAT = "raw";
     /** The protocol for a plain path. */
     static final String DEFAULT_PROTOCOL = "file";
@@ -33,11 +33,13 @@ final class NodeOpener {
     static final int MAX_NESTING = 64;
 
     private final Graph graph;
+    private final FormatGuess formatGuess;
     /** Children being opened, one inside the other, right now; main loop only. */
     private int nesting;
 
     NodeOpener(Graph graph) {
         this.graph = graph;
+        this.formatGuess = new FormatGuess(graph, this);
     }
 
     /**
@@ -49,7 +51,8 @@ final class NodeOpener {
     BlockDriverState open(String filename, BlockOptions options, int flags, BlockDriverState parent, EventLoop ctx)
             throws BlockException {
         BlockOptions given = options.copy();
-        BlockDriver drv = chooseDriver(filename, options);
+        // Null: a format over a protocol, probed once its file child is open (find_image_format).
+        BlockDriver chosen = chooseDriver(filename, options);
         String name = graph.table().assignName(options.takeString("node-name"));
         Boolean readOnly = options.takeBool("read-only");
         boolean pinned = Boolean.TRUE.equals(options.takeBool(ContextChange.PIN_OPTION));
@@ -59,7 +62,7 @@ final class NodeOpener {
         openFlags = flag(openFlags, OpenFlags.NOCACHE, options.takeBool("cache.direct"));
         openFlags = flag(openFlags, OpenFlags.NO_FLUSH, options.takeBool("cache.no-flush"));
         openFlags = flag(openFlags, OpenFlags.UNMAP, OpenFlags.parseDiscard(options.takeString("discard")));
-        if (drv.protocolName() != null) {
+        if (chosen != null && chosen.protocolName() != null) {
             openFlags |= OpenFlags.PROTOCOL;
         }
         String protocolFilename = options.get("filename");
@@ -69,12 +72,12 @@ final class NodeOpener {
         // bdrv_new: a node born inside drain_all sections starts as drained as every other node (B13).
         bs.drainState().quiesce(graph.drainer().drainAllCount());
         graph.table().insert(bs);
+        BlockDriver drv;
         try {
             int flagsForDriver = openFlags;
-            ContextLocks.holding(ctx, () -> {
-                openDriver(bs, drv, options, flagsForDriver);
-                return null;
-            });
+            drv = ContextLocks.holding(ctx, () -> chosen != null
+                    ? openDriver(bs, chosen, options, flagsForDriver)
+                    : openProbed(bs, filename, options, flagsForDriver));
             if (!options.isEmpty()) {
                 String key = options.keys().iterator().next();
                 BlockException unsupported = bs.error(Errno.EINVAL, drv.protocolName() != null
@@ -113,11 +116,27 @@ final class NodeOpener {
     }
 
     /**
-     * {@code bdrv_open_driver}. The caller holds {@code bs}'s AioContext lock (or is a coroutine): the length
-     * refresh below is a co_wrapper that polls (the seed change).
+     * Probes the format over the file child ({@link FormatGuess}) and opens it; our hold on the child goes once the
+     * format holds it, or with the failure. Returns the format. The caller holds {@code bs}'s AioContext lock.
      */
     @GlobalStateCode
-    void openDriver(BlockDriverState bs, BlockDriver drv, BlockOptions options, int flags) throws BlockException {
+    private BlockDriver openProbed(BlockDriverState bs, String filename, BlockOptions options, int flags)
+            throws BlockException {
+        FormatGuess.Probed probed = formatGuess.probe(bs, filename, options);
+        try {
+            return openDriver(bs, probed.format(), options, flags);
+        } finally {
+            graph.release().unref(probed.file());
+        }
+    }
+
+    /**
+     * {@code bdrv_open_driver}; returns {@code drv}. The caller holds {@code bs}'s AioContext lock (or is a
+     * coroutine): the length refresh below is a co_wrapper that polls (the seed change).
+     */
+    @GlobalStateCode
+    BlockDriver openDriver(BlockDriverState bs, BlockDriver drv, BlockOptions options, int flags)
+            throws BlockException {
         if (!Coroutine.inCoroutine() && bs.aioContext().lockHoldCount() == 0) {
             throw new IllegalStateException("bdrv_open_driver: the caller must hold the AioContext lock of "
                     + bs.aioContext());
@@ -159,6 +178,7 @@ final class NodeOpener {
         for (int i = 0; i < bs.drainState().quiesceCounter(); i++) {
             drv.drainBegin(bs);
         }
+        return drv;
     }
 
     /**
@@ -173,10 +193,7 @@ final class NodeOpener {
         }
         bs.medium().setReattaching(true);
         try {
-            ContextLocks.holding(bs.aioContext(), () -> {
-                openDriver(bs, driver, options, bs.openFlags());
-                return null;
-            });
+            ContextLocks.holding(bs.aioContext(), () -> openDriver(bs, driver, options, bs.openFlags()));
         } finally {
             bs.medium().setReattaching(false);
         }
@@ -205,7 +222,10 @@ final class NodeOpener {
         }
     }
 
-    /** The driver from {@code driver=}, a protocol prefix, or the defaults; fills in what the filename implies. */
+    /**
+     * The driver from {@code driver=} or a protocol prefix, or null for a format to probe over the protocol child;
+     * fills in what the filename implies.
+     */
     private BlockDriver chooseDriver(String filename, BlockOptions options) throws BlockException {
         DriverRegistry drivers = graph.driverRegistry();
         String driverName = options.takeString("driver");
@@ -215,22 +235,15 @@ final class NodeOpener {
         if (driverName == null) {
             if (filename == null && !options.has("filename")) {
                 if (options.has("file") || options.keys().stream().anyMatch(k -> k.startsWith("file."))) {
-                    return drivers.require(DEFAULT_FORMAT);
+                    return null;
                 }
                 throw new BlockException(Errno.EINVAL, "Parameter 'driver' is missing");
             }
             if (filename == null) {
                 return protocolFor(options.get("filename"));
             }
-            BlockDriver format = drivers.require(DEFAULT_FORMAT);
             fileChildFromFilename(filename, options);
-            if ("file".equals(options.get("file.driver"))) {
-                String warning = FormatGuess.warning(filename);
-                if (warning != null) {
-                    graph.log().warn("{}", warning);
-                }
-            }
-            return format;
+            return null;
         }
         BlockDriver drv = drivers.require(driverName);
         if (filename != null) {
@@ -259,22 +272,9 @@ final class NodeOpener {
         child.asMap().forEach((k, v) -> options.put("file." + k, v));
     }
 
-    /**
-     * {@code bdrv_find_protocol}: a "proto:" prefix picks its driver; a plain path goes to the protocol driver that
-     * probes it as its device (host_device for a block device), else to file.
-     */
+    /** {@code bdrv_find_protocol}, with {@code file} for a plain path that no driver probes as its device. */
     private BlockDriver protocolFor(String filename) throws BlockException {
-        BlockDriver byPrefix = graph.driverRegistry().findProtocol(filename);
-        if (byPrefix != null) {
-            return byPrefix;
-        }
-        int colon = filename.indexOf(':');
-        int slash = filename.indexOf('/');
-        if (colon > 0 && (slash < 0 || colon < slash)) {
-            throw new BlockException(Errno.EINVAL, "Unknown protocol '" + filename.substring(0, colon) + "'");
-        }
-        BlockDriver device = graph.driverRegistry().probeDevice(filename);
-        return device != null ? device : graph.driverRegistry().require(DEFAULT_PROTOCOL);
+        return graph.driverRegistry().protocolFor(filename, DEFAULT_PROTOCOL);
     }
 
     /**

@@ -31,6 +31,8 @@ class TestDriver implements BlockDriver {
     volatile long length;
     volatile long totalSectorsAtOpen = -1;
     volatile BlockException lengthError;
+    /** Thrown by every read when set. */
+    volatile BlockException readError;
     volatile BlockException openError;
     /** Thrown by open after the child is opened: what a bug or a stack overflow deep in a driver looks like. */
     volatile Error openFailure;
@@ -123,6 +125,9 @@ class TestDriver implements BlockDriver {
 
     @Override
     public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+        if (readError != null) {
+            throw readError;
+        }
         long delay = readDelayMillis;
         CountDownLatch gate = readsWaitForDrain;
         if (delay > 0 || gate != null) {

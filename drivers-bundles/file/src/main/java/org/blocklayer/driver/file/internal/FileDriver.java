@@ -2,6 +2,7 @@ package org.blocklayer.driver.file.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Set;
 
 import org.blocklayer.api.annotation.CoroutineFn;
@@ -9,18 +10,22 @@ import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.BlockStatus;
+import org.blocklayer.api.driver.CreateRequest;
 import org.blocklayer.api.driver.Discard;
 import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.driver.GetLength;
+import org.blocklayer.api.driver.ImageCreation;
 import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.driver.Truncate;
 import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.CreateOption;
 import org.blocklayer.posix.ImageLocking;
 import org.blocklayer.posix.NodeLocks;
 import org.blocklayer.posix.Posix;
+import org.blocklayer.posix.PosixException;
 import org.blocklayer.posix.ProtocolIo;
 import org.blocklayer.posix.ProtocolOptions;
 import org.osgi.service.component.annotations.Component;
@@ -28,7 +33,7 @@ import org.osgi.service.component.annotations.Component;
 /** Protocol driver {@code file} for regular files: QEMU's {@code bdrv_file} (block/file-posix.c). */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + FileDriver.NAME)
 public final class FileDriver
-        implements BlockDriver, GetLength, Truncate, ImageLocking, WriteZeroes, Discard, BlockStatus {
+        implements BlockDriver, GetLength, Truncate, ImageLocking, WriteZeroes, Discard, BlockStatus, ImageCreation {
 
     static final String NAME = "file";
 
@@ -66,6 +71,43 @@ public final class FileDriver
     @Override
     public Class<FileState> stateType() {
         return FileState.class;
+    }
+
+    @Override
+    public List<CreateOption> createOptions() {
+        return FileCreate.OPTIONS;
+    }
+
+    /**
+     * {@code raw_co_create_opts}: the {@code file:} prefix dropped, the size rounded up to whole sectors,
+     * {@code preallocation=off|falloc|full}; then {@link FileCreate} on a worker thread.
+     */
+    @Override
+    @CoroutineFn
+    public void coCreate(CreateRequest request) throws BlockException {
+        BlockOptions options = request.options();
+        String filename = request.filename().startsWith(NAME + ":")
+                ? request.filename().substring(NAME.length() + 1) : request.filename();
+        Long size = options.takeSize(CreateOption.SIZE);
+        long bytes = FileCreate.roundUp(size == null ? 0 : size);
+        FileCreate.Preallocation prealloc =
+                FileCreate.Preallocation.parse(options.takeString(FileCreate.PREALLOCATION));
+        BlockException failure;
+        try {
+            failure = request.aioContext().threadPool().run(() -> {
+                try {
+                    FileCreate.create(filename, bytes, prealloc);
+                    return null;
+                } catch (BlockException e) {
+                    return e;
+                }
+            });
+        } catch (IOException e) {
+            throw PosixException.toBlockException("Could not create '" + filename + "'", e);
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /** {@code raw_close}. */

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.coroutine.AioContext;
@@ -26,7 +25,8 @@ import org.blocklayer.api.error.Errno;
  * buffer makes the sender yield until the channel is writable.
  *
  * <p>All state belongs to the thread of the node's context; requests come from there, and the socket is watched
- * from there ({@link SocketWatch}, which follows the node when it moves).
+ * from there ({@link SocketWatch}). When the node moves, {@link #detach} and {@link #attach} move the watch and the
+ * timeout check with it (the driver's AioContext callbacks).
  *
  * <p>Liveness (X5): every request has a deadline; a timer checks them while requests are in flight, and the first
  * that passes its deadline breaks the connection: that request fails with ETIMEDOUT, the others as lost. A server
@@ -48,8 +48,6 @@ final class Connection implements ReplyParser.Table {
     private final String name;
     private final long timeoutNanos;
     private final Listener listener;
-    /** The node's current context: where requests come from, and so where the channel must be watched. */
-    private final Supplier<AioContext> owner;
     private final SocketWatch watch;
     private final TimeoutCheck timeouts;
     private final ReplyParser parser;
@@ -64,18 +62,19 @@ final class Connection implements ReplyParser.Table {
     private boolean sending;
     private volatile boolean broken;
 
+    /** A connection watched from {@code ctx}, the node's context, where its requests come from. */
     Connection(CoroutineScheduler scheduler, Connector.Session session, String name, long timeoutNanos,
-            Supplier<AioContext> owner, Listener listener) {
+            AioContext ctx, Listener listener) {
         this.scheduler = scheduler;
         this.channel = session.channel();
         this.name = name;
         this.timeoutNanos = timeoutNanos;
         this.listener = listener;
-        this.owner = owner;
-        this.watch = new SocketWatch(channel, owner, this::readable, this::writable);
-        this.timeouts = new TimeoutCheck(timeoutNanos, watch::home, pending::values, this::expired);
+        this.watch = new SocketWatch(channel, this::readable, this::writable);
+        this.timeouts = new TimeoutCheck(timeoutNanos, watch::context, pending::values, this::expired);
         this.parser = new ReplyParser(this, session.info().structured());
         this.sendLock = scheduler.newMutex();
+        attach(ctx);
     }
 
     /**
@@ -84,18 +83,15 @@ final class Connection implements ReplyParser.Table {
      */
     @CoroutineFn
     void submit(NbdRequest r) {
-        AioContext ctx = owner.get();
-        if (!ctx.isCurrent()) {
+        AioContext ctx = watch.context();
+        if (ctx == null || !ctx.isCurrent()) {
             // Everything here belongs to the node's context thread; a request from elsewhere would race with it.
-            r.fail(new BlockException(Errno.EIO, "request on " + name + " from outside the node's AioContext '"
-                    + ctx.name() + "'"), false);
+            r.fail(new BlockException(Errno.EIO, "request on " + name + " from outside the node's AioContext"
+                    + (ctx == null ? "" : " '" + ctx.name() + "'")), false);
             return;
         }
         sendLock.lock();
         try {
-            if (!broken) {
-                attach(ctx);
-            }
             if (broken) {
                 r.fail(lost("the connection is closed"), true);
                 return;
@@ -219,13 +215,33 @@ final class Connection implements ReplyParser.Table {
         batch.forEach(Wakeup::wake);
     }
 
-    /** Watches the socket from {@code ctx} ({@code nbd_client_attach_aio_context}). */
-    private void attach(AioContext ctx) {
+    /**
+     * {@code nbd_attach_aio_context}: the socket is watched from {@code ctx}, in its thread (or, at creation, from a
+     * bottom half there). A broken connection has no socket left to watch.
+     */
+    void attach(AioContext ctx) {
+        if (broken) {
+            return;
+        }
         try {
             watch.attach(ctx);
         } catch (RuntimeException e) {
             fail(lost("cannot watch the socket in " + ctx.name() + ": " + e), true, Set.of());
         }
+    }
+
+    /**
+     * {@code nbd_detach_aio_context}, in the old context's thread with the node drained: its fd handler goes, and
+     * so does a timeout check still armed there (nothing is in flight, the next request arms one where it runs).
+     */
+    void detach() {
+        timeouts.disarm();
+        watch.detach();
+    }
+
+    /** The context that watches the socket now, or null while detached. */
+    AioContext watchedBy() {
+        return watch.context();
     }
 
     /** The first request past its deadline breaks the connection: it fails ETIMEDOUT, the others as lost. */

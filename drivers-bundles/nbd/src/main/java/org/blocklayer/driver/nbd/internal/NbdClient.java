@@ -24,7 +24,9 @@ import org.blocklayer.api.error.Errno;
  * so the context keeps running) until one succeeds or the delay has passed. After that, each new request makes one
  * attempt of its own, as QEMU's {@code NBD_CLIENT_CONNECTING_NOWAIT}. A protocol violation is never retried.
  *
- * <p>Touched only in the node's AioContext thread, except {@link #close()} (main loop, node drained).
+ * <p>Touched only in the node's AioContext thread, except {@link #close()} (main loop, node drained), and the
+ * moves: {@link #detachAioContext()} in the old context's thread and {@link #attachAioContext} in the new one's,
+ * with the node drained throughout.
  */
 final class NbdClient implements Connection.Listener {
     private static final long FIRST_BACKOFF = TimeUnit.MILLISECONDS.toNanos(100);
@@ -190,8 +192,24 @@ final class NbdClient implements Connection.Listener {
         return null;
     }
 
+    /** A connection watched from the node's context: the one it opens in, or the one a reconnection runs in. */
     private Connection newConnection(Connector.Session session) {
-        return new Connection(scheduler, session, config.describe(), config.timeoutNanos(), owner, this);
+        return new Connection(scheduler, session, config.describe(), config.timeoutNanos(), owner.get(), this);
+    }
+
+    /** {@code nbd_detach_aio_context}: in the old context's thread, the node drained. */
+    void detachAioContext() {
+        connection.detach();
+    }
+
+    /** {@code nbd_attach_aio_context}: in {@code ctx}'s thread, the node still drained. */
+    void attachAioContext(AioContext ctx) {
+        connection.attach(ctx);
+    }
+
+    /** The current connection (for tests: which context watches its socket). */
+    Connection connection() {
+        return connection;
     }
 
     /** {@code nbd_channel_error}: a lost connection reconnects when allowed; a protocol violation never does. */

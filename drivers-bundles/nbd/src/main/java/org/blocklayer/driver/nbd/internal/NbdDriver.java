@@ -5,7 +5,10 @@ import java.nio.ByteBuffer;
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.annotation.GraphRdlock;
+import org.blocklayer.api.annotation.IoCode;
+import org.blocklayer.api.coroutine.AioContext;
 import org.blocklayer.api.coroutine.CoroutineScheduler;
+import org.blocklayer.api.driver.AioContextAttach;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.driver.GetLength;
@@ -21,13 +24,14 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * Protocol driver {@code nbd}: an NBD client, QEMU's {@code bdrv_nbd} (block/nbd.c, nbd/client.c). The length is
  * the export size from the handshake, never asked again. Requests run on the node's AioContext: non-blocking
- * socket, one reply reader per connection, up to 16 requests in flight.
+ * socket, one reply reader per connection, up to 16 requests in flight. When the node moves to another context,
+ * the socket's fd handler and the timeout check move with it ({@link AioContextAttach}).
  *
  * <p>Flags of {@link #coPwritev}: {@link #REQ_FUA} (QEMU's {@code BDRV_REQ_FUA}, 0x10). Discard and write-zeroes
  * are not in the SPI yet; {@link #coPdiscard} and {@link #coPwriteZeroes} are ready for it.
  */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + NbdDriver.NAME)
-public final class NbdDriver implements BlockDriver, GetLength {
+public final class NbdDriver implements BlockDriver, GetLength, AioContextAttach {
 
     static final String NAME = "nbd";
     /** QEMU's {@code BDRV_REQ_FUA}, until the SPI names request flags. */
@@ -93,6 +97,26 @@ public final class NbdDriver implements BlockDriver, GetLength {
         NbdState state = bs.opaque(NbdState.class);
         if (state != null) {
             state.client().close();
+        }
+    }
+
+    /** {@code nbd_detach_aio_context}: the socket's fd handler leaves the old context, in its thread. */
+    @Override
+    @IoCode
+    public void detachAioContext(DriverNode bs) {
+        NbdState state = bs.opaque(NbdState.class);
+        if (state != null) {
+            state.client().detachAioContext();
+        }
+    }
+
+    /** {@code nbd_attach_aio_context}: the socket is watched from the new context, in its thread. */
+    @Override
+    @IoCode
+    public void attachAioContext(DriverNode bs, AioContext newContext) {
+        NbdState state = bs.opaque(NbdState.class);
+        if (state != null) {
+            state.client().attachAioContext(newContext);
         }
     }
 

@@ -50,6 +50,16 @@ final class TimeoutCheck {
         timer = self[0];
     }
 
+    /** Cancels the check armed now, if any; the next request arms one again. */
+    void disarm() {
+        Timer t = timer;
+        timer = null;
+        armedIn = null;
+        if (t != null) {
+            t.cancel();
+        }
+    }
+
     void stop() {
         stopped = true;
         Timer t = timer;

@@ -2,6 +2,7 @@ package org.blocklayer.driver.raw.internal;
 
 import java.nio.ByteBuffer;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 import org.blocklayer.api.annotation.CoroutineFn;
@@ -10,10 +11,13 @@ import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.ChildPermissions;
+import org.blocklayer.api.driver.CreateRequest;
 import org.blocklayer.api.driver.Discard;
 import org.blocklayer.api.driver.DriverChild;
 import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.driver.GetLength;
+import org.blocklayer.api.driver.FormatProbe;
+import org.blocklayer.api.driver.ImageCreation;
 import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.driver.Truncate;
 import org.blocklayer.api.driver.WriteZeroes;
@@ -22,16 +26,20 @@ import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockChild;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
+import org.blocklayer.api.graph.CreateOption;
 import org.blocklayer.api.graph.Permission;
 import org.blocklayer.api.graph.PermissionPair;
 import org.osgi.service.component.annotations.Component;
 
 /** Format driver {@code raw}: QEMU's {@code bdrv_raw} (block/raw-format.c), a window over its {@code file} child. */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + RawDriver.NAME)
-public final class RawDriver
-        implements BlockDriver, GetLength, Truncate, ChildPermissions, WriteZeroes, Discard, BlockStatus {
+public final class RawDriver implements BlockDriver, GetLength, Truncate, ChildPermissions, WriteZeroes, Discard,
+        BlockStatus, FormatProbe, ImageCreation {
 
     static final String NAME = "raw";
+    /** {@code raw_create_opts}. */
+    private static final List<CreateOption> CREATE_OPTIONS = List.of(
+            new CreateOption(CreateOption.SIZE, CreateOption.Type.SIZE, "Virtual disk size"));
 
     @Override
     public String formatName() {
@@ -42,6 +50,27 @@ public final class RawDriver
     @Override
     public boolean hasVariableLength() {
         return true;
+    }
+
+    /**
+     * {@code raw_probe}: 1, the smallest score that counts, so that raw is chosen if and only if no other format
+     * recognises the image.
+     */
+    @Override
+    public int probe(ByteBuffer head, String filename) {
+        return 1;
+    }
+
+    @Override
+    public List<CreateOption> createOptions() {
+        return CREATE_OPTIONS;
+    }
+
+    /** {@code raw_co_create_opts}: a raw image is its file, created by the protocol driver with every option. */
+    @Override
+    @CoroutineFn
+    public void coCreate(CreateRequest request) throws BlockException {
+        request.coCreateFile(request.filename(), request.options());
     }
 
     /** {@code raw_open}, with {@code raw_read_options} and {@code raw_apply_options}. */
