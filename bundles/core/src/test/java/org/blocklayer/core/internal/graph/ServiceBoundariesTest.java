@@ -32,7 +32,7 @@ class ServiceBoundariesTest {
 
     @Test
     void aGraphOverEventLoopsAndALockThatAreNotCoresOwnClassesOpensReadsAndCloses() throws Exception {
-        TestDriver drv = new TestDriver("test");
+        TestDriver drv = TestDriver.withGetLength("test");
         drv.length = 4096;
         graph.addDriver(drv, "test.bundle", "1.0.0");
 
