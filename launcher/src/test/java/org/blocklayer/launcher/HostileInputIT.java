@@ -50,13 +50,14 @@ class HostileInputIT {
     @TempDir
     Path dir;
     private Path base;
-    private Set<String> tmpBefore;
+    /** The launchers' java.io.tmpdir: all theirs, so anything left in it is the launcher's. */
+    private Path tmp;
     private Random random;
 
     @BeforeEach
     void setUp() throws IOException {
         base = Files.write(dir.resolve("base.img"), new byte[1 << 20]);
-        tmpBefore = tmpEntries();
+        tmp = Files.createDirectory(dir.resolve("tmp"));
         long seed = Long.getLong("hostile.seed", System.nanoTime());
         System.err.println("HostileInputIT seed " + seed + " (replay with -Dhostile.seed=" + seed + ")");
         random = new Random(seed);
@@ -64,12 +65,9 @@ class HostileInputIT {
 
     @AfterEach
     void nothingAppearedOutsideTheTestDirectory() throws IOException {
-        Set<String> appeared = new TreeSet<>(tmpEntries());
-        appeared.removeAll(tmpBefore);
-        // Other processes on the machine come and go meanwhile: only what the launcher or its input could have
-        // made counts (its framework cache, File Install's and JLine's files, what a redirection names).
-        appeared.removeIf(name -> !name.matches("blocklayer.*|felix.*|fileinstall.*|jline.*|junk|x|1|&1"));
-        assertThat(appeared).as("new entries in /tmp").isEmpty();
+        // The launchers ran with their own java.io.tmpdir (framework cache, File Install's and JLine's files): other
+        // processes on the machine cannot put anything there, so whatever is left is the launcher's.
+        assertThat(new TreeSet<>(tmpEntries())).as("entries left in the launchers' java.io.tmpdir").isEmpty();
         try (Stream<Path> files = Files.list(Path.of("").toAbsolutePath())) {
             assertThat(files.map(p -> p.getFileName().toString())).as("files in the module directory")
                     .doesNotContain("junk", "x", "1", "&1");
@@ -78,7 +76,7 @@ class HostileInputIT {
 
     @Test
     void pipedLinesNeverHurtTheProcessOrTheGraph() throws Exception {
-        try (LauncherProcess launcher = LauncherProcess.startIn(dir, LauncherProcess.deployDir(dir, true))) {
+        try (LauncherProcess launcher = LauncherProcess.startIn(dir, tmp, LauncherProcess.deployDir(dir, true))) {
             launcher.send("block:open -r " + base + " -n base");
             assertThat(launcher.nextLine(BOOT)).isEqualTo("base");
             List<String> graph = launcher.call("block:nodes", ANSWER);
@@ -111,7 +109,7 @@ class HostileInputIT {
                 script.setLength(script.length() - 1);
             }
             script.append("\nblock:nodes");
-            Result result = LauncherProcess.runIn(dir, deploy, "-c", script.toString());
+            Result result = LauncherProcess.runIn(dir, tmp, deploy, "-c", script.toString());
             assertThat(result.status()).as("script %d:\n%s\nstderr:\n%s", i, script, result.stderr()).isIn(0, 1);
             if (!result.stderr().contains("unterminated")) {
                 assertThat(result.stdout()).as("script %d:\n%s", i, script).anyMatch(l -> l.startsWith("base "));
@@ -128,7 +126,8 @@ class HostileInputIT {
      */
     @Test
     void theInteractiveShellSurvivesToo() throws Exception {
-        try (LauncherProcess launcher = LauncherProcess.startOnTerminal(dir, LauncherProcess.deployDir(dir, true))) {
+        Path deploy = LauncherProcess.deployDir(dir, true);
+        try (LauncherProcess launcher = LauncherProcess.startOnTerminal(dir, tmp, deploy)) {
             launcher.send("block:open -r '" + base + "' -n base");
             List<String> graph = nodeRows(launcher.terminalCall("block:nodes", BOOT));
             assertThat(graph).hasSize(2).anyMatch(row -> row.startsWith("base "));
@@ -191,8 +190,8 @@ class HostileInputIT {
                 .as("exception class names in:\n%s", text).isEmpty();
     }
 
-    private static Set<String> tmpEntries() throws IOException {
-        try (Stream<Path> entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+    private Set<String> tmpEntries() throws IOException {
+        try (Stream<Path> entries = Files.list(tmp)) {
             return new TreeSet<>(entries.map(p -> p.getFileName().toString()).toList());
         }
     }

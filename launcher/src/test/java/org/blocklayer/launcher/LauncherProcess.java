@@ -58,7 +58,15 @@ final class LauncherProcess implements AutoCloseable {
 
     /** {@link #start}, in working directory {@code cwd} (null: the test's own). */
     static LauncherProcess startIn(Path cwd, Path deployDir, String... args) throws IOException {
-        return new LauncherProcess(new ProcessBuilder(command(deployDir, args)).directory(
+        return startIn(cwd, null, deployDir, args);
+    }
+
+    /**
+     * {@link #startIn}, with {@code tmpdir} as the launcher's {@code java.io.tmpdir} (null: the JVM's default), so
+     * a test can see exactly what the launcher leaves there, whatever other processes do in /tmp meanwhile.
+     */
+    static LauncherProcess startIn(Path cwd, Path tmpdir, Path deployDir, String... args) throws IOException {
+        return new LauncherProcess(new ProcessBuilder(command(tmpdir, deployDir, args)).directory(
                 cwd == null ? null : cwd.toFile()).start());
     }
 
@@ -67,7 +75,12 @@ final class LauncherProcess implements AutoCloseable {
      * shell; what the terminal shows arrives on stdout, and {@link #send} types.
      */
     static LauncherProcess startOnTerminal(Path cwd, Path deployDir) throws IOException {
-        String line = command(deployDir).stream().map(LauncherProcess::shellQuoted)
+        return startOnTerminal(cwd, null, deployDir);
+    }
+
+    /** {@link #startOnTerminal} with the launcher's {@code java.io.tmpdir} (null: the default), as {@link #startIn}. */
+    static LauncherProcess startOnTerminal(Path cwd, Path tmpdir, Path deployDir) throws IOException {
+        String line = command(tmpdir, deployDir).stream().map(LauncherProcess::shellQuoted)
                 .reduce((a, b) -> a + " " + b).orElseThrow();
         ProcessBuilder builder = new ProcessBuilder("script", "-qfec", "stty cols 200 rows 50; exec " + line,
                 "/dev/null").directory(cwd.toFile());
@@ -80,10 +93,13 @@ final class LauncherProcess implements AutoCloseable {
         return "'" + word.replace("'", "'\\''") + "'";
     }
 
-    private static List<String> command(Path deployDir, String... args) {
+    private static List<String> command(Path tmpdir, Path deployDir, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(System.getProperty("blocklayer.jvm.flags", "").trim().split("\\s+")));
+        if (tmpdir != null) {
+            command.add("-Djava.io.tmpdir=" + tmpdir);
+        }
         command.addAll(List.of("-jar", DIST.resolve("blocklayer.jar").toString(), "--deploy", deployDir.toString()));
         command.addAll(List.of(args));
         command.removeIf(String::isEmpty);
@@ -97,7 +113,12 @@ final class LauncherProcess implements AutoCloseable {
 
     /** {@link #run}, in working directory {@code cwd}. */
     static Result runIn(Path cwd, Path deployDir, String... args) throws Exception {
-        try (LauncherProcess launcher = startIn(cwd, deployDir, args)) {
+        return runIn(cwd, null, deployDir, args);
+    }
+
+    /** {@link #run}, in working directory {@code cwd} with {@code tmpdir} as in {@link #startIn}. */
+    static Result runIn(Path cwd, Path tmpdir, Path deployDir, String... args) throws Exception {
+        try (LauncherProcess launcher = startIn(cwd, tmpdir, deployDir, args)) {
             launcher.stdin.close();
             int status = launcher.awaitExit(RUN_LIMIT);
             return new Result(status, new ArrayList<>(launcher.stdout), launcher.stderr.toString());
