@@ -52,7 +52,7 @@ final class NodeOpener {
             throws BlockException {
         BlockOptions given = options.copy();
         // Null: a format over a protocol, probed once its file child is open (find_image_format).
-        BlockDriver chosen = chooseDriver(filename, options);
+        BlockDriver chosen = DriverChoice.choose(graph.driverRegistry(), filename, options);
         String name = graph.table().assignName(options.takeString("node-name"));
         Boolean readOnly = options.takeBool("read-only");
         boolean pinned = Boolean.TRUE.equals(options.takeBool(ContextChange.PIN_OPTION));
@@ -220,61 +220,6 @@ final class NodeOpener {
         for (BdrvChild edge : List.copyOf(bs.edges().children())) {
             graph.release().unrefChild(edge);
         }
-    }
-
-    /**
-     * The driver from {@code driver=} or a protocol prefix, or null for a format to probe over the protocol child;
-     * fills in what the filename implies.
-     */
-    private BlockDriver chooseDriver(String filename, BlockOptions options) throws BlockException {
-        DriverRegistry drivers = graph.driverRegistry();
-        String driverName = options.takeString("driver");
-        if (filename != null && filename.isEmpty()) {
-            throw new BlockException(Errno.EINVAL, "The filename is empty");
-        }
-        if (driverName == null) {
-            if (filename == null && !options.has("filename")) {
-                if (options.has("file") || options.keys().stream().anyMatch(k -> k.startsWith("file."))) {
-                    return null;
-                }
-                throw new BlockException(Errno.EINVAL, "Parameter 'driver' is missing");
-            }
-            if (filename == null) {
-                return protocolFor(options.get("filename"));
-            }
-            fileChildFromFilename(filename, options);
-            return null;
-        }
-        BlockDriver drv = drivers.require(driverName);
-        if (filename != null) {
-            if (drv.protocolName() != null) {
-                if (options.has("filename")) {
-                    throw new BlockException(Errno.EINVAL, "Cannot give a filename both as argument and as option");
-                }
-                drv.parseFilename(filename, options);
-            } else {
-                fileChildFromFilename(filename, options);
-            }
-        }
-        return drv;
-    }
-
-    /** {@code file.driver}/{@code file.filename} for a format opened by filename, unless given already. */
-    private void fileChildFromFilename(String filename, BlockOptions options) throws BlockException {
-        if (options.has("file") || options.has("file.filename")) {
-            throw new BlockException(Errno.EINVAL, "Cannot give a filename both as argument and as option 'file'");
-        }
-        BlockDriver protocol = options.has("file.driver")
-                ? graph.driverRegistry().require(options.get("file.driver")) : protocolFor(filename);
-        BlockOptions child = new BlockOptions();
-        protocol.parseFilename(filename, child);
-        options.put("file.driver", protocol.formatName());
-        child.asMap().forEach((k, v) -> options.put("file." + k, v));
-    }
-
-    /** {@code bdrv_find_protocol}, with {@code file} for a plain path that no driver probes as its device. */
-    private BlockDriver protocolFor(String filename) throws BlockException {
-        return graph.driverRegistry().protocolFor(filename, DEFAULT_PROTOCOL);
     }
 
     /**
