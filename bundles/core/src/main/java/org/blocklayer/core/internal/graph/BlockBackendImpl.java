@@ -28,15 +28,18 @@ import org.blocklayer.core.internal.coroutine.EventLoop;
 final class BlockBackendImpl implements BlockBackend, PermissionUser {
     private final Backends owner;
     private final String name;
+    /** Who uses an anonymous backend, for messages ({@code blk_get_attached_dev_id}); null for nobody named. */
+    private final String device;
     private final BlockDriverState root;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile int taken;
     private volatile int shared;
     private volatile boolean closed;
 
-    BlockBackendImpl(Backends owner, String name, BlockDriverState root, int taken, int shared) {
+    BlockBackendImpl(Backends owner, String name, String device, BlockDriverState root, int taken, int shared) {
         this.owner = owner;
         this.name = name;
+        this.device = device;
         this.root = root;
         this.taken = taken;
         this.shared = shared;
@@ -69,7 +72,10 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     /** {@code blk_root_get_parent_desc}. */
     @Override
     public String userDescription() {
-        return name.isEmpty() ? "an unnamed block device" : "block device '" + name + "'";
+        if (!name.isEmpty()) {
+            return "block device '" + name + "'";
+        }
+        return device == null ? "an unnamed block device" : device;
     }
 
     @Override

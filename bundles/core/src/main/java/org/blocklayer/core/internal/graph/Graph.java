@@ -592,7 +592,13 @@ public final class Graph implements BlockGraph, BlockBackends {
     @Override
     public BlockBackend attach(String nodeName, String name, Set<Permission> taken, Set<Permission> shared)
             throws BlockException {
-        return backends.attach(nodeName, name, taken, shared);
+        return backends.attach(nodeName, name, null, taken, shared);
+    }
+
+    @Override
+    public BlockBackend attachAs(String user, String nodeName, Set<Permission> taken, Set<Permission> shared)
+            throws BlockException {
+        return backends.attach(nodeName, "", user, taken, shared);
     }
 
     @Override
