@@ -57,6 +57,23 @@ final class ServerFixture implements AutoCloseable {
         return server.add(new ExportOptions(node, name, writable, null, ExportOptions.MultiConn.AUTO));
     }
 
+    /** Moves the server to TCP on 127.0.0.1 (a free port); returns {@code nbd://127.0.0.1:PORT}. */
+    String onTcp() throws BlockException {
+        server.stopNbdServer();
+        String address = server.startNbdServer("inet:127.0.0.1:0", 0).address();
+        return "nbd://" + address.substring("inet:".length());
+    }
+
+    /** Writes {@code length} bytes of {@code value} at {@code offset} of a file, outside blocklayer. */
+    static void fill(Path file, long offset, int length, int value) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            byte[] b = new byte[length];
+            java.util.Arrays.fill(b, (byte) value);
+            f.seek(offset);
+            f.write(b);
+        }
+    }
+
     /** {@code nbd+unix:///NAME?socket=...}, the URI qemu-img, qemu-io and libnbd's tools take. */
     String uri(String export) {
         return "nbd+unix:///" + export + "?socket=" + socket;
