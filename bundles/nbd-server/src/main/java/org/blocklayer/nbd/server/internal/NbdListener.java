@@ -83,7 +83,9 @@ final class NbdListener {
                     // Replies are small and latency-bound: no Nagle delay (qemu-nbd 7.2 stalls 40 ms without).
                     client.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 }
-                peer = String.valueOf(client.getRemoteAddress());
+                // A unix socket's peer has no name: say where it came in.
+                peer = client.getRemoteAddress() instanceof UnixDomainSocketAddress ? "on " + address
+                        : String.valueOf(client.getRemoteAddress());
             } catch (IOException e) {
                 closeQuietly(client);
                 continue;
