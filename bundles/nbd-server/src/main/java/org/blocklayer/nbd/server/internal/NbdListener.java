@@ -28,6 +28,8 @@ final class NbdListener {
     private final int maxConnections;
     private final long handshakeTimeoutNanos;
     private final Set<ClientSession> connections = new LinkedHashSet<>();
+    /** Completes once the listener is closed and its last session released ({@code nbd_server_free}'s wait). */
+    private final java.util.concurrent.CompletableFuture<Void> idle = new java.util.concurrent.CompletableFuture<>();
     private ServerSocketChannel channel;
     private FdWatch watch;
     private String address;
@@ -103,6 +105,9 @@ final class NbdListener {
         main().schedule(() -> {
             connections.remove(session);
             updateWatch();
+            if (channel == null && connections.isEmpty()) {
+                idle.complete(null);
+            }
         });
     }
 
@@ -135,7 +140,15 @@ final class NbdListener {
             }
             channel = null;
         }
+        if (connections.isEmpty()) {
+            idle.complete(null);
+        }
         return Set.copyOf(connections);
+    }
+
+    /** Completes once {@link #close} was called and every session it returned is released. */
+    java.util.concurrent.CompletableFuture<Void> idle() {
+        return idle;
     }
 
     private static void closeQuietly(SocketChannel c) {

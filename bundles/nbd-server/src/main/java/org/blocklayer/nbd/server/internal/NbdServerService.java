@@ -87,7 +87,7 @@ public final class NbdServerService implements BlockExports {
     @Override
     public void stopNbdServer() throws BlockException {
         List<NbdExport> deleted = new ArrayList<>();
-        inMainLoop(() -> {
+        NbdListener stopped = inMainLoop(() -> {
             if (listener == null) {
                 throw new BlockException(Errno.ENOENT, "NBD server not running");
             }
@@ -96,13 +96,16 @@ public final class NbdServerService implements BlockExports {
                 e.markDeleted().forEach(c -> c.shutdown(false));
                 deleted.add(e);
             }
-            listener.close().forEach(c -> c.shutdown(false));
+            NbdListener l = listener;
+            l.close().forEach(c -> c.shutdown(false));
             listener = null;
-            return null;
+            return l;
         });
         for (NbdExport e : deleted) {
             release(e);
         }
+        // nbd_server_free: the server is stopped once its last connection is.
+        await(stopped.idle(), "NBD server's connections to close");
     }
 
     @Override
@@ -175,23 +178,29 @@ public final class NbdServerService implements BlockExports {
     /** Waits, on the caller's thread, for the export's last client, then lets go of its node. */
     private void release(NbdExport export) throws BlockException {
         CompletableFuture<Void> gone = export.released();
+        try {
+            await(gone, "NBD export '" + export.name() + "' to finish the requests in flight");
+        } catch (BlockException e) {
+            gone.thenRun(() -> export.blk().close());
+            throw new BlockException(e.errno(), e.getMessage() + "; it lets go of node '" + export.info().node()
+                    + "' when they end");
+        }
+        export.blk().close();
+    }
+
+    /** Waits for {@code done}, bounded by the graph's detach timeout (requests may wait that long, X6) and more. */
+    private void await(CompletableFuture<Void> done, String what) throws BlockException {
         Duration limit = graph.detachTimeout().plus(DELETE_SLACK);
         try {
-            gone.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+            done.get(limit.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            gone.thenRun(() -> export.blk().close());
-            throw new BlockException(Errno.ETIMEDOUT, "NBD export '" + export.name() + "' still has requests in"
-                    + " flight after " + limit.toSeconds() + " s; it lets go of node '" + export.info().node()
-                    + "' when they end");
+            throw new BlockException(Errno.ETIMEDOUT, "waited " + limit.toSeconds() + " s for " + what);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            gone.thenRun(() -> export.blk().close());
-            throw new BlockException(Errno.EINTR, "interrupted while NBD export '" + export.name()
-                    + "' waited for its clients");
+            throw new BlockException(Errno.EINTR, "interrupted while waiting for " + what);
         } catch (ExecutionException e) {
             throw new IllegalStateException(e);
         }
-        export.blk().close();
     }
 
     @Override

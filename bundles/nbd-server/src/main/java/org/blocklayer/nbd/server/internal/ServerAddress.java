@@ -18,6 +18,8 @@ import org.blocklayer.api.error.Errno;
  * {@code unix:PATH} or {@code inet:HOST:PORT} ({@code [v6]:PORT} for IPv6 literals).
  */
 record ServerAddress(SocketAddress socket) {
+    /** Linux's SOMAXCONN since 5.4. */
+    private static final int BACKLOG = 4096;
 
     static ServerAddress parse(String text) throws BlockException {
         if (text.startsWith("unix:") && text.length() > "unix:".length()) {
@@ -67,7 +69,8 @@ record ServerAddress(SocketAddress socket) {
 
     private ServerSocketChannel bind(ServerSocketChannel ch) throws IOException {
         try {
-            ch.bind(socket, 0);
+            // As QEMU, SOMAXCONN rather than the JDK's 50: clients over max-connections wait here.
+            ch.bind(socket, BACKLOG);
             ch.configureBlocking(false);
             return ch;
         } catch (IOException e) {
