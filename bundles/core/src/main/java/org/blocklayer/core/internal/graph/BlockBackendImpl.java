@@ -206,22 +206,29 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     /** {@code blk_co_do_preadv} and friends: in flight, held back while drained, then under the read lock. */
     @CoroutineFn
     private <T> T coRequest(CoFn<T> body) throws BlockException {
-        MediumWait.await(root, owner.detachTimeoutNanos(), owner.mediumWaiters());
-        inFlight.incrementAndGet();
-        try {
-            // blk_wait_while_drained: a waiting request is not in flight, or the drain would wait for it forever.
-            while (root.quiesceCounter() > 0) {
+        long deadline = System.nanoTime() + owner.detachTimeoutNanos();
+        for (;;) {
+            MediumWait.await(root, deadline - System.nanoTime(), owner.mediumWaiters());
+            inFlight.incrementAndGet();
+            try {
+                // blk_wait_while_drained: a waiting request is not in flight, or the drain would wait for it forever.
+                while (root.quiesceCounter() > 0) {
+                    inFlight.decrementAndGet();
+                    owner.kick();
+                    root.coWaitWhileDrained();
+                    inFlight.incrementAndGet();
+                }
+                try (GraphLock.Reader r = owner.graphLock().coRdlock()) {
+                    // A driver below may have gone between the wait and the lock (its detach holds the write lock):
+                    // wait for it again, within the same deadline (X2), rather than fail ENOMEDIUM at once.
+                    if (!MediumWait.waitsForDriver(root) || System.nanoTime() - deadline >= 0) {
+                        return body.call();
+                    }
+                }
+            } finally {
                 inFlight.decrementAndGet();
                 owner.kick();
-                root.coWaitWhileDrained();
-                inFlight.incrementAndGet();
             }
-            try (GraphLock.Reader r = owner.graphLock().coRdlock()) {
-                return body.call();
-            }
-        } finally {
-            inFlight.decrementAndGet();
-            owner.kick();
         }
     }
 

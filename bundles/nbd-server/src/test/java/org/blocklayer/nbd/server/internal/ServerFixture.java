@@ -22,6 +22,8 @@ import org.blocklayer.driver.raw.internal.RawDriver;
 final class ServerFixture implements AutoCloseable {
     final Scheduler scheduler = new Scheduler();
     final Graph graph = new Graph(scheduler, new GraphRwLock(scheduler));
+    /** The file driver the graph starts with; a test may swap it (X6). */
+    final FileDriver file = new FileDriver();
     final NbdServerService server;
     final Path dir;
     final Path socket;
@@ -32,7 +34,7 @@ final class ServerFixture implements AutoCloseable {
 
     ServerFixture(Path dir, Duration handshakeTimeout, int maxConnections) throws BlockException {
         this.dir = dir;
-        graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "test");
+        graph.addDriver(file, "org.blocklayer.driver.file", "test");
         graph.addDriver(new RawDriver(), "org.blocklayer.driver.raw", "test");
         server = new NbdServerService(scheduler, graph, graph, handshakeTimeout);
         socket = dir.resolve("nbd.sock");
