@@ -69,7 +69,7 @@ public final class ExportCommands {
         ExportOptions options = new ExportOptions(node, p.value("--name"), writable, p.value("--description"),
                 multiConn(p.value("--multi-conn")));
         BlockExports service = required(exports);
-        return reported(() -> {
+        return IoCommands.reported(() -> {
             // The shell's own handle on a node it opened shares no write, as a guest device; a writable export is
             // let in, as qemu-storage-daemon, which has no device there, lets it write.
             boolean shared = writable && backends.shareWrite(node, true);
@@ -88,7 +88,7 @@ public final class ExportCommands {
         only(p, List.of("--force"), "del");
         String name = exactly(rest, "NAME");
         BlockExports service = required(exports);
-        return reported(() -> {
+        return IoCommands.reported(() -> {
             ExportInfo gone = service.exports().stream().filter(e -> e.name().equals(name)).findFirst()
                     .orElse(null);
             service.delete(name, p.has("--force"));
@@ -142,16 +142,4 @@ public final class ExportCommands {
         return rest[0];
     }
 
-    private static <T> T reported(Call<T> call) throws CommandException {
-        try (CtrlC ctrlC = CtrlC.interruptsThisThread()) {
-            return call.call();
-        } catch (BlockException e) {
-            throw CommandException.of(e);
-        }
-    }
-
-    @FunctionalInterface
-    interface Call<T> {
-        T call() throws BlockException;
-    }
 }

@@ -189,7 +189,7 @@ final class ClientSession {
                 }
                 data.flip();
             }
-            invalid = check(r, command);
+            invalid = r.problem(export.size(), export.readOnly(), structured);
         }
         receiving = false;
         receiveNext();
@@ -208,24 +208,6 @@ final class ClientSession {
             // The payload is still in the socket: nothing after it can be read as a request.
             closeNow();
         }
-    }
-
-    /** The sanity checks of {@code nbd_co_receive_request}: read-only, bounds, flags; null when it passes. */
-    private String check(NbdRequest r, Wire.Command command) {
-        if (export.readOnly() && (command == Wire.Command.WRITE || command == Wire.Command.WRITE_ZEROES
-                || command == Wire.Command.TRIM)) {
-            return "Export is read-only";
-        }
-        if (Long.compareUnsigned(r.from(), export.size()) > 0 || r.length() > export.size() - r.from()) {
-            return "operation past EOF; From: " + Long.toUnsignedString(r.from()) + ", Len: " + r.length()
-                    + ", Size: " + export.size();
-        }
-        int unsupported = r.flags() & ~r.validFlags(structured);
-        if (unsupported != 0) {
-            return "unsupported flags for command " + (command == null ? "<unknown>" : command.name())
-                    + " (got 0x" + Integer.toHexString(r.flags()) + ")";
-        }
-        return null;
     }
 
     /**

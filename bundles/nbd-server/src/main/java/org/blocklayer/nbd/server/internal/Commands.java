@@ -125,11 +125,8 @@ final class Commands {
      */
     @CoroutineFn
     private void sparseRead(NbdRequest r) throws IOException {
-        List<MapEntry> map;
-        try {
-            map = blk.map(r.from(), r.length());
-        } catch (BlockException e) {
-            replies.error(r.handle(), NbdErrors.of(e.errno()), "unable to check for holes: " + e.getMessage());
+        List<MapEntry> map = map(r, "unable to check for holes");
+        if (map == null) {
             return;
         }
         long end = r.from() + r.length();
@@ -164,15 +161,23 @@ final class Commands {
             replies.generic(r.handle(), Wire.EINVAL, "CMD_BLOCK_STATUS not negotiated");
             return;
         }
-        List<MapEntry> map;
-        try {
-            map = blk.map(r.from(), r.length());
-        } catch (BlockException e) {
-            replies.error(r.handle(), NbdErrors.of(e.errno()), "can't get block status: " + e.getMessage());
+        List<MapEntry> map = map(r, "can't get block status");
+        if (map == null) {
             return;
         }
         int max = r.has(Wire.REQ_ONE) ? 1 : Wire.MAX_EXTENTS;
         replies.blockStatus(r.handle(), Wire.META_BASE_ALLOCATION, ExtentList.of(map, max), true);
+    }
+
+    /** The node's map of the request's range, or null once a failure to get it was answered. */
+    @CoroutineFn
+    private List<MapEntry> map(NbdRequest r, String failure) throws IOException {
+        try {
+            return blk.map(r.from(), r.length());
+        } catch (BlockException e) {
+            replies.error(r.handle(), NbdErrors.of(e.errno()), failure + ": " + e.getMessage());
+            return null;
+        }
     }
 
     private static String failure(Wire.Command c) {

@@ -30,6 +30,27 @@ record NbdRequest(int flags, int type, long handle, long from, long length) {
         return (flags & flag) != 0;
     }
 
+    /**
+     * The sanity checks of {@code nbd_co_receive_request} on an export of {@code size} bytes: writes to a read-only
+     * export, ranges past the end, flags the command does not take. Null when the request passes.
+     */
+    String problem(long size, boolean readOnly, boolean structured) {
+        Wire.Command c = command();
+        if (readOnly && (c == Wire.Command.WRITE || c == Wire.Command.WRITE_ZEROES || c == Wire.Command.TRIM)) {
+            return "Export is read-only";
+        }
+        if (Long.compareUnsigned(from, size) > 0 || length > size - from) {
+            return "operation past EOF; From: " + Long.toUnsignedString(from) + ", Len: " + length + ", Size: "
+                    + size;
+        }
+        int unsupported = flags & ~validFlags(structured);
+        if (unsupported != 0) {
+            return "unsupported flags for command " + (c == null ? "<unknown>" : c.name()) + " (got 0x"
+                    + Integer.toHexString(flags) + ")";
+        }
+        return null;
+    }
+
     /** The flags {@code command()} accepts ({@code nbd_co_receive_request}: FUA on all, the rest by command). */
     int validFlags(boolean structured) {
         Wire.Command c = command();
