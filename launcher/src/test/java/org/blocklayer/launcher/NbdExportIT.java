@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -66,6 +67,53 @@ class NbdExportIT {
             launcher.send("exit");
             assertThat(launcher.awaitExit(BOOT)).isEqualTo(1);
         }
+    }
+
+    @Test
+    void declaredServerAndExportsFollowTheirFilesInDeploy() throws Exception {
+        Needs.tool("nbdinfo", "libnbd-bin");
+        Path deploy = LauncherProcess.deployDir(tmp, true);
+        Path image = tmp.resolve("d.img");
+        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+            f.setLength(1 << 20);
+        }
+        Path socket = tmp.resolve("declared.sock");
+        // The export first: it waits for its node and for the server, declared after it.
+        declare(deploy, "org.blocklayer.export~web.cfg", "node=d0", "description=declared disk");
+        declare(deploy, "org.blocklayer.node~d0.cfg", "filename=" + image);
+        declare(deploy, "org.blocklayer.nbdserver.cfg", "address=unix:" + socket);
+        try (LauncherProcess launcher = LauncherProcess.start(deploy)) {
+            List<String> exports = awaitExports(launcher, rows -> rows.size() == 2);
+            assertThat(exports.get(1)).startsWith("web   d0    ro");
+            assertThat(run("nbdinfo", "--list", "nbd+unix://?socket=" + socket)).contains("export=\"web\":")
+                    .contains("description: declared disk");
+
+            Files.delete(deploy.resolve("org.blocklayer.export~web.cfg"));
+            assertThat(awaitExports(launcher, rows -> rows.equals(List.of("no exports")))).containsExactly(
+                    "no exports");
+            launcher.send("exit");
+            assertThat(launcher.awaitExit(BOOT)).isZero();
+        }
+    }
+
+    /** Asks block:exports until {@code done} holds for its rows (File Install polls every 500 ms). */
+    private static List<String> awaitExports(LauncherProcess launcher,
+            java.util.function.Predicate<List<String>> done) throws Exception {
+        long until = System.nanoTime() + BOOT.toNanos();
+        List<String> rows = launcher.call("block:exports", BOOT);
+        while (!done.test(rows) && System.nanoTime() < until) {
+            Thread.sleep(100);
+            rows = launcher.call("block:exports", BOOT);
+        }
+        assertThat(done.test(rows)).as("block:exports: " + rows + "\nstderr:\n" + launcher.stderr()).isTrue();
+        return rows;
+    }
+
+    /** Writes a .cfg complete, then moves it into place, so File Install never reads half of it. */
+    private static void declare(Path deploy, String file, String... lines) throws Exception {
+        Path staged = deploy.getParent().resolve(file + ".tmp");
+        Files.write(staged, List.of(lines));
+        Files.move(staged, deploy.resolve(file), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static String run(String... cmd) throws Exception {

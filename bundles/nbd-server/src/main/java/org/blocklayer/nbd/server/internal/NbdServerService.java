@@ -35,8 +35,8 @@ import org.osgi.service.component.annotations.Reference;
  * and the listener live in the main loop; waiting for clients to go happens on the caller's thread, so the main loop
  * keeps serving them meanwhile.
  */
-@Component(service = BlockExports.class)
-public final class NbdServerService implements BlockExports {
+@Component(service = {BlockExports.class, ServerStarts.class})
+public final class NbdServerService implements BlockExports, ServerStarts {
     /** QEMU's {@code NBD_DEFAULT_HANDSHAKE_MAX_SECS}. */
     static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     /** How long a deletion waits beyond the graph's detach timeout for the last request (X6) before giving up. */
@@ -48,6 +48,8 @@ public final class NbdServerService implements BlockExports {
     private final ExportTable exports = new ExportTable();
     private final Duration handshakeTimeout;
     private NbdListener listener;
+    /** Told after each start, on the starting thread: declared exports waiting for a server try again. */
+    private final List<Runnable> starts = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public NbdServerService(@Reference CoroutineScheduler scheduler, @Reference BlockGraph graph,
@@ -69,7 +71,7 @@ public final class NbdServerService implements BlockExports {
         if (maxConnections < 0) {
             throw new BlockException(Errno.EINVAL, "max-connections must not be negative, got " + maxConnections);
         }
-        return inMainLoop(() -> {
+        NbdServerInfo started = inMainLoop(() -> {
             if (listener != null) {
                 throw new BlockException(Errno.EBUSY, "NBD server already running");
             }
@@ -82,6 +84,14 @@ public final class NbdServerService implements BlockExports {
             listener = l;
             return l.info();
         });
+        starts.forEach(Runnable::run);
+        return started;
+    }
+
+    @Override
+    public AutoCloseable onStart(Runnable listener) {
+        starts.add(listener);
+        return () -> starts.remove(listener);
     }
 
     @Override
