@@ -91,7 +91,8 @@ final class NbdExport {
     boolean join(ClientSession client) {
         clients.add(client);
         if (deleted) {
-            clients.remove(client);
+            // As a client that leaves: the deletion may have seen it here and be waiting for it.
+            leave(client);
             return false;
         }
         return true;

@@ -68,6 +68,21 @@ class QemuClientsTest {
     }
 
     @Test
+    void aNodeInAnIothreadIsServedFromItsContext() throws Exception {
+        f.graph.addIothread("io0");
+        Path img = f.image("io.img", 4 << 20);
+        f.graph.open(null, org.blocklayer.api.graph.BlockOptions.parse("driver=raw,node-name=disk0,file.driver=file,"
+                + "file.filename=" + img), org.blocklayer.api.graph.OpenFlags.RDWR, "io0");
+        f.export("disk0", null, true);
+
+        Tools.run("qemu-io", "-f", "raw", "-c", "write -P 0x3e 0 1M", f.uri("disk0")).ok();
+        assertThat(Tools.run("qemu-io", "-f", "raw", "-c", "read -P 0x3e 0 1M", f.uri("disk0")).ok().out())
+                .doesNotContain("Pattern verification failed");
+        assertThat(Files.readAllBytes(img)[65535]).isEqualTo((byte) 0x3e);
+        f.server.delete("disk0", false);
+    }
+
+    @Test
     void qemuImgCompareFindsTheExportEqualToItsImage() throws Exception {
         Path img = f.image("c.img", 8 << 20);
         ServerFixture.fill(img, 1 << 20, 65536, 0x42);
