@@ -135,5 +135,11 @@ h = handle(RW, "rw", strict=False)
 attempt("write past EOF", lambda: h.pwrite(b"y" * 1024, size - 512))
 attempt("zero past EOF", lambda: h.zero(1024, size - 512))
 attempt("still connected", lambda: len(h.pread(512, 0)))
-attempt("write of 33 MiB", lambda: h.pwrite(b"z" * (33 << 20), 0))
+# The server answers EINVAL and hangs up without reading the payload: whether libnbd sees the reply or the hang-up
+# first is a race on both servers, so only the outcome is compared.
+try:
+    h.pwrite(b"z" * (33 << 20), 0)
+    say("write of 33 MiB", "ok")
+except nbd.Error:
+    say("write of 33 MiB", "error")
 say("dead after it", h.aio_is_dead() or h.aio_is_closed())
