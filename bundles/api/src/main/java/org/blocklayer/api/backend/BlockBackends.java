@@ -25,6 +25,14 @@ public interface BlockBackends {
     BlockBackend attach(String nodeName, String name, Set<Permission> taken, Set<Permission> shared)
             throws BlockException;
 
+    /**
+     * {@link #attach} of an anonymous backend on behalf of a user outside the graph, such as an export
+     * ({@code blk_new} + {@code blk_insert_bs} + {@code blk_attach_dev}): permission conflicts and a refused close of
+     * its node name it as {@code user} ("NBD export 'disk0'") where an unnamed backend says "an unnamed block device".
+     */
+    BlockBackend attachAs(String user, String nodeName, Set<Permission> taken, Set<Permission> shared)
+            throws BlockException;
+
     /** The backend of that name; ENOENT when there is none. */
     BlockBackend backend(String name) throws BlockException;
 

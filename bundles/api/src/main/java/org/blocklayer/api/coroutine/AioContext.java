@@ -25,7 +25,8 @@ public interface AioContext {
 
     /**
      * {@code aio_set_fd_handler}: calls the callbacks on this context's thread while {@code channel} (non-blocking)
-     * is readable or writable; null means not interested. Home thread only.
+     * is readable or writable; null means not interested. Readable is POLLIN: data to read, or for a listening
+     * channel a connection to accept. Home thread only.
      */
     FdWatch watch(SelectableChannel channel, Runnable onReadable, Runnable onWritable);
 

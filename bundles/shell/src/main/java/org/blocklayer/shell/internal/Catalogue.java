@@ -86,14 +86,43 @@ final class Catalogue {
             "SECONDS", "the new timeout in seconds, decimals allowed, 0: fail at once; none: show it");
     static final Usage DECLARED = new Usage("declared", "",
             "the nodes declared in Config Admin (org.blocklayer.node~NAME.cfg): open or not, and why");
+    static final Usage NBD_SERVER = new Usage("nbd-server", "start [ADDRESS] [--max-connections N] | stop",
+            "start or stop the NBD server (qemu-storage-daemon --nbd-server, nbd-server-start/stop)",
+            List.of(Option.valued(null, "--max-connections", "N", "with start: at most N clients at once, 0 for no"
+                    + " limit (default 100); 1 also stops exports from advertising multi-conn")),
+            "start [ADDRESS]", "listen on unix:PATH or inet:HOST:PORT (default " + "inet:127.0.0.1:10809; port 0:"
+                    + " a free one) and print where",
+            "stop", "stop listening, delete every export at once and disconnect every client");
+    static final Usage EXPORT = new Usage("export", "add NODE [--name NAME] [--writable] [--description TEXT]"
+            + " [--multi-conn on|off|auto] | del NAME [--force]",
+            "export a node over NBD, or stop exporting it (block-export-add, block-export-del)",
+            List.of(Option.valued(null, "--name", "NAME", "with add: the name clients ask for (default: NODE)"),
+                    new Option(List.of("--writable"), null, "with add: clients may write (default: read-only)"),
+                    Option.valued(null, "--description", "TEXT", "with add: what NBD_OPT_LIST shows beside the name"),
+                    Option.valued(null, "--multi-conn", "on|off|auto", "with add: advertise that clients may use"
+                            + " several connections; auto (default): for read-only exports"),
+                    new Option(List.of("--force"), null, "with del: disconnect clients at once instead of"
+                            + " answering what they have in flight first")),
+            "add NODE", "export NODE (NODE is busy while exported: block:close fails EBUSY naming the export)",
+            "del NAME", "remove the export; its clients are disconnected once their requests are answered");
+    static final Usage EXPORTS = new Usage("exports", "",
+            "the exports: name, node, read-only or writable, clients, bytes read and written");
     static final Usage HELP = new Usage("help", "[COMMAND]",
             "this overview, or one command's help (help open, help block:open, help lb)",
             "COMMAND", "a block command, or any other Gogo command (its help comes from Gogo)");
 
     /** In the order the overview lists them. */
     static final List<Usage> ALL = List.of(OPEN, NODES, INFO, LENGTH, CLOSE, DRIVERS, READ, WRITE, DUMP, FLUSH,
-            DISCARD, MAP, CREATE, RESIZE, REFRESH, SG_CAPACITY, IOTHREAD, MOVE, BACKENDS, DETACH_TIMEOUT, DECLARED,
-            HELP);
+            DISCARD, MAP, CREATE, RESIZE, REFRESH, SG_CAPACITY, IOTHREAD, MOVE, BACKENDS, NBD_SERVER, EXPORT, EXPORTS,
+            DETACH_TIMEOUT, DECLARED, HELP);
+
+    /** Commands the overview shows on one line, so that it stays one screen. */
+    record Line(List<Usage> commands, String summary) {
+    }
+
+    static final List<Line> OVERVIEW_LINES = List.of(
+            new Line(List.of(IOTHREAD, MOVE), "iothreads (add, del, list), and moving nodes between AioContexts"),
+            new Line(List.of(NBD_SERVER, EXPORT, EXPORTS), "serve nodes over NBD: the server, exports, their list"));
 
     private Catalogue() {
     }

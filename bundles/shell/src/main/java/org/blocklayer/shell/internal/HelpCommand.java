@@ -60,10 +60,22 @@ public final class HelpCommand implements Function {
 
     static String overview() {
         StringBuilder text = new StringBuilder("block commands (scope block; the block: prefix may be left out):\n");
-        int width = Catalogue.ALL.stream().mapToInt(u -> u.command().length()).max().orElse(0);
+        List<String[]> rows = new java.util.ArrayList<>();
         for (Usage u : Catalogue.ALL) {
-            text.append("  ").append(u.command()).append(" ".repeat(width - u.command().length() + 2))
-                    .append(u.summary()).append('\n');
+            Catalogue.Line line = Catalogue.OVERVIEW_LINES.stream().filter(l -> l.commands().contains(u)).findFirst()
+                    .orElse(null);
+            if (line == null) {
+                rows.add(new String[] {u.command(), u.summary()});
+            } else if (line.commands().getFirst() == u) {
+                rows.add(new String[] {String.join(", ", line.commands().stream().map(Usage::command).toList()),
+                    line.summary()});
+            }
+        }
+        // The column fits single names; a joined line's names run past it.
+        int width = Catalogue.ALL.stream().mapToInt(u -> u.command().length()).max().orElse(0);
+        for (String[] r : rows) {
+            text.append("  ").append(r[0]).append(" ".repeat(Math.max(width - r[0].length(), 0) + 2)).append(r[1])
+                    .append('\n');
         }
         // One line, so that the overview stays one screen (24 lines) with every command in it.
         text.append("help COMMAND (or COMMAND --help): one command; help numbers: how sizes are read; help gogo:"

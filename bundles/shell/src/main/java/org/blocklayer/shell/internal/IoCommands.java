@@ -281,7 +281,8 @@ public final class IoCommands {
         }
     }
 
-    private static <T> T reported(Call<T> call) throws CommandException {
+    /** Runs a block-layer call; its {@link BlockException} becomes the shell's report of it, as it is. */
+    static <T> T reported(Call<T> call) throws CommandException {
         try (CtrlC ctrlC = CtrlC.interruptsThisThread()) {
             return call.call();
         } catch (BlockException e) {
@@ -290,7 +291,7 @@ public final class IoCommands {
     }
 
     @FunctionalInterface
-    private interface Call<T> {
+    interface Call<T> {
         T call() throws BlockException;
     }
 }

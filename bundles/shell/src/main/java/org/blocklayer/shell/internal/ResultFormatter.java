@@ -8,6 +8,7 @@ import org.apache.felix.service.command.Converter;
 import org.blocklayer.api.backend.BackendInfo;
 import org.blocklayer.api.backend.MapEntry;
 import org.blocklayer.api.backend.NodeUser;
+import org.blocklayer.api.export.ExportInfo;
 import org.blocklayer.api.graph.DeclarationInfo;
 import org.blocklayer.api.graph.DriverInfo;
 import org.blocklayer.api.graph.NodeInfo;
@@ -72,6 +73,12 @@ public final class ResultFormatter implements Converter {
             case DumpResult d -> checked(level, hexDump(d));
             case CreateResult c -> checked(level, formatting(c));
             case CreateOptionsHelp h -> checked(level, createOptionsHelp(h));
+            case ExportList l -> switch (checked(level)) {
+                case INSPECT -> l.exports().isEmpty() ? "no exports"
+                        : table(java.util.stream.Stream.concat(Stream.<String[]>of(new String[] {"NAME", "NODE",
+                            "MODE", "CLIENTS", "READ", "WRITTEN"}), l.exports().stream().map(ResultFormatter::exportRow)));
+                default -> l.exports().stream().map(ExportInfo::name).collect(Collectors.joining(", "));
+            };
             case IothreadList l -> switch (checked(level)) {
                 case INSPECT -> String.join("\n", l.ids());
                 default -> String.join(", ", l.ids());
@@ -211,6 +218,12 @@ public final class ResultFormatter implements Converter {
                     .append(permissions(u.taken())).append("; shares ").append(permissions(u.shared()));
         }
         return text.toString();
+    }
+
+    /** An export: name, node, ro/rw, clients now, bytes read and written since it was added. */
+    private static String[] exportRow(ExportInfo e) {
+        return new String[] {e.name(), e.node(), e.writable() ? "rw" : "ro", Integer.toString(e.clients()),
+            Long.toString(e.bytesRead()), Long.toString(e.bytesWritten())};
     }
 
     private static String[] backendRow(BackendInfo b) {

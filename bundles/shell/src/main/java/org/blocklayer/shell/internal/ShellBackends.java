@@ -47,6 +47,26 @@ public final class ShellBackends {
         }
     }
 
+    /**
+     * Lets a writable export write beside the shell's own handle on {@code node} ({@code share}), or takes that back.
+     * Returns whether the shell holds a handle there; a node the shell did not open is left alone.
+     */
+    boolean shareWrite(String node, boolean share) throws BlockException {
+        BlockBackend own = opened.get(node);
+        if (own == null) {
+            return false;
+        }
+        Set<Permission> shared = EnumSet.copyOf(own.sharedPermissions());
+        if (share) {
+            shared.add(Permission.WRITE);
+        } else if (own.permissions().contains(Permission.WRITE)) {
+            // Only a writable node's handle keeps write to itself; a read-only node's shares everything.
+            shared.remove(Permission.WRITE);
+        }
+        own.setPermissions(own.permissions(), shared);
+        return true;
+    }
+
     /** Runs {@code use} on the node's backend: the shell's own, or one for this command. */
     <T> T with(String node, boolean readOnly, Use<T> use) throws BlockException {
         BlockBackend own = opened.get(node);

@@ -108,6 +108,12 @@ final class FakeBackends implements BlockBackends {
     }
 
     @Override
+    public BlockBackend attachAs(String user, String nodeName, Set<Permission> taken, Set<Permission> shared)
+            throws BlockException {
+        return attach(nodeName, "", taken, shared);
+    }
+
+    @Override
     public BlockBackend backend(String name) throws BlockException {
         throw new BlockException(Errno.ENOENT, "Device '" + name + "' not found");
     }

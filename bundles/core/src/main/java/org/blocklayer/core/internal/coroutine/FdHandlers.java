@@ -108,14 +108,15 @@ final class FdHandlers {
 
         private void update() {
             if (key.isValid()) {
-                key.interestOps((onReadable != null ? SelectionKey.OP_READ : 0)
-                        | (onWritable != null ? SelectionKey.OP_WRITE : 0));
+                // POLLIN, as QEMU watches fds: data to read, or on a listening socket a connection to accept.
+                int in = key.channel().validOps() & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT);
+                key.interestOps((onReadable != null ? in : 0) | (onWritable != null ? SelectionKey.OP_WRITE : 0));
             }
         }
 
         private void dispatch(SelectionKey k) {
             Runnable r = onReadable;
-            if (r != null && k.isReadable()) {
+            if (r != null && (k.isReadable() || k.isAcceptable())) {
                 r.run();
             }
             Runnable w = onWritable;

@@ -27,12 +27,14 @@ final class Backends {
         this.graph = graph;
     }
 
-    BlockBackend attach(String nodeName, String name, Set<Permission> taken, Set<Permission> shared)
+    /** {@code device}: how an anonymous backend's user is named in messages ({@code blk_attach_dev}), or null. */
+    BlockBackend attach(String nodeName, String name, String device, Set<Permission> taken, Set<Permission> shared)
             throws BlockException {
         String id = name == null ? "" : name;
         return graph.scheduler().inMainLoop(() -> {
             checkName(id);
-            BlockBackendImpl blk = insert(graph.table().find(nodeName), id, Permission.mask(taken), Permission.mask(shared));
+            BlockBackendImpl blk = insert(graph.table().find(nodeName), id, device, Permission.mask(taken),
+                    Permission.mask(shared));
             all.add(blk);
             return blk;
         });
@@ -44,13 +46,14 @@ final class Backends {
      */
     @GlobalStateCode
     BlockBackendImpl temporary(BlockDriverState bs, int taken, int shared) throws BlockException {
-        return insert(bs, "", taken, shared);
+        return insert(bs, "", null, taken, shared);
     }
 
     /** {@code blk_insert_bs}: the backend joins its node's users, checked through the graph, or nothing changes. */
     @GlobalStateCode
-    private BlockBackendImpl insert(BlockDriverState bs, String name, int taken, int shared) throws BlockException {
-        BlockBackendImpl blk = new BlockBackendImpl(this, name, bs, taken, shared);
+    private BlockBackendImpl insert(BlockDriverState bs, String name, String device, int taken, int shared)
+            throws BlockException {
+        BlockBackendImpl blk = new BlockBackendImpl(this, name, device, bs, taken, shared);
         bs.users().backends().add(blk);
         try {
             Permissions.refresh(List.of(bs));

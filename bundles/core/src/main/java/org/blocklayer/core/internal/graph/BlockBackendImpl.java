@@ -28,15 +28,18 @@ import org.blocklayer.core.internal.coroutine.EventLoop;
 final class BlockBackendImpl implements BlockBackend, PermissionUser {
     private final Backends owner;
     private final String name;
+    /** Who uses an anonymous backend, for messages ({@code blk_get_attached_dev_id}); null for nobody named. */
+    private final String device;
     private final BlockDriverState root;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile int taken;
     private volatile int shared;
     private volatile boolean closed;
 
-    BlockBackendImpl(Backends owner, String name, BlockDriverState root, int taken, int shared) {
+    BlockBackendImpl(Backends owner, String name, String device, BlockDriverState root, int taken, int shared) {
         this.owner = owner;
         this.name = name;
+        this.device = device;
         this.root = root;
         this.taken = taken;
         this.shared = shared;
@@ -69,7 +72,10 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     /** {@code blk_root_get_parent_desc}. */
     @Override
     public String userDescription() {
-        return name.isEmpty() ? "an unnamed block device" : "block device '" + name + "'";
+        if (!name.isEmpty()) {
+            return "block device '" + name + "'";
+        }
+        return device == null ? "an unnamed block device" : device;
     }
 
     @Override
@@ -206,22 +212,29 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     /** {@code blk_co_do_preadv} and friends: in flight, held back while drained, then under the read lock. */
     @CoroutineFn
     private <T> T coRequest(CoFn<T> body) throws BlockException {
-        MediumWait.await(root, owner.detachTimeoutNanos(), owner.mediumWaiters());
-        inFlight.incrementAndGet();
-        try {
-            // blk_wait_while_drained: a waiting request is not in flight, or the drain would wait for it forever.
-            while (root.drainState().quiesceCounter() > 0) {
+        long deadline = System.nanoTime() + owner.detachTimeoutNanos();
+        for (;;) {
+            MediumWait.await(root, deadline - System.nanoTime(), owner.mediumWaiters());
+            inFlight.incrementAndGet();
+            try {
+                // blk_wait_while_drained: a waiting request is not in flight, or the drain would wait for it forever.
+                while (root.drainState().quiesceCounter() > 0) {
+                    inFlight.decrementAndGet();
+                    owner.kick();
+                    root.drainState().coWaitWhileDrained();
+                    inFlight.incrementAndGet();
+                }
+                try (GraphLock.Reader r = owner.graphLock().coRdlock()) {
+                    // A driver below may have gone between the wait and the lock (its detach holds the write lock):
+                    // wait for it again, within the same deadline (X2), rather than fail ENOMEDIUM at once.
+                    if (!MediumWait.waitsForDriver(root) || System.nanoTime() - deadline >= 0) {
+                        return body.call();
+                    }
+                }
+            } finally {
                 inFlight.decrementAndGet();
                 owner.kick();
-                root.drainState().coWaitWhileDrained();
-                inFlight.incrementAndGet();
             }
-            try (GraphLock.Reader r = owner.graphLock().coRdlock()) {
-                return body.call();
-            }
-        } finally {
-            inFlight.decrementAndGet();
-            owner.kick();
         }
     }
 

@@ -227,7 +227,13 @@ abstract class MainLoopFacade implements BlockGraph, BlockBackends {
     @Override
     public BlockBackend attach(String nodeName, String name, Set<Permission> taken, Set<Permission> shared)
             throws BlockException {
-        return backendList().attach(nodeName, name, taken, shared);
+        return backendList().attach(nodeName, name, null, taken, shared);
+    }
+
+    @Override
+    public BlockBackend attachAs(String user, String nodeName, Set<Permission> taken, Set<Permission> shared)
+            throws BlockException {
+        return backendList().attach(nodeName, "", user, taken, shared);
     }
 
     @Override

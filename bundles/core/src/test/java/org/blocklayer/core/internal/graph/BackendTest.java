@@ -149,6 +149,23 @@ class BackendTest {
     }
 
     @Test
+    @DisplayName("B46: a backend attached for an export is named as that user when its node cannot be closed")
+    void aBackendAttachedAsAUserIsNamedByIt() throws Exception {
+        core.driver("test").length = 4096;
+        core.open("driver=test,node-name=n");
+        BlockBackend blk = core.graph.attachAs("NBD export 'e'", "n", READ, Permission.ALL);
+
+        assertThat(blk.name()).isEmpty();
+        assertThatThrownBy(() -> core.graph.close("n")).isInstanceOfSatisfying(BlockException.class, e -> {
+            assertThat(e.errno()).isEqualTo(Errno.EBUSY);
+            assertThat(e.getMessage()).isEqualTo("Node 'n' is busy: NBD export 'e' uses it");
+        });
+        assertThat(core.graph.backends()).extracting(BackendInfo::user).containsExactly("NBD export 'e'");
+        blk.close();
+        core.graph.close("n");
+    }
+
+    @Test
     @DisplayName("B46: write on a read-only node is refused; a node a backend uses cannot be closed")
     void readOnlyNodesAndBusyNodes() throws Exception {
         core.driver("test").length = 4096;
