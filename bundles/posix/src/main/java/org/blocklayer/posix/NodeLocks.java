@@ -58,7 +58,7 @@ public final class NodeLocks implements AutoCloseable {
             locks.prepare(Permission.mask(taken), Permission.mask(shared));
         } catch (ImageLockException e) {
             String hint = e.hint() == null ? "" : ". " + e.hint();
-            throw new BlockException(e.errno(), bs.nodeName(), driverOf(bs), e.detail() + hint, e);
+            throw new BlockException(e.errno(), bs.nodeName(), bs.driverName(), e.detail() + hint, e);
         }
     }
 
@@ -81,9 +81,5 @@ public final class NodeLocks implements AutoCloseable {
     @Override
     public void close() {
         fd.close();
-    }
-
-    private static String driverOf(BlockNode bs) {
-        return bs.driverName();
     }
 }
