@@ -3,6 +3,7 @@ package org.blocklayer.api.coroutine;
 import java.util.concurrent.Callable;
 
 import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.error.BlockException;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -32,6 +33,17 @@ public interface CoroutineScheduler {
      * once when the caller is that context's thread outside a coroutine, else soon.
      */
     void start(AioContext ctx, Runnable body);
+
+    /**
+     * A generated {@code co_wrapper_mixed} ({@code bdrv_poll_co}): inside a coroutine, calls {@code body} directly;
+     * outside, runs it as a new coroutine in {@code ctx} and returns what it returned (or throws what it threw). An
+     * event-loop thread polls its loop meanwhile ({@code AIO_WAIT_WHILE}), so its other coroutines, bottom halves and
+     * sockets keep being served; any other thread blocks until the coroutine is done. For a driver's global-state
+     * code that must wait for I/O, as {@code nbd_open} waits for its connection thread.
+     *
+     * @since 1.1
+     */
+    <T> T coWrapperMixed(AioContext ctx, CoFunction<T> body) throws BlockException;
 
     /** A handle that wakes the calling coroutine once it has yielded ({@code qemu_coroutine_self}). */
     @CoroutineFn

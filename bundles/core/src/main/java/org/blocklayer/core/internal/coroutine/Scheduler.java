@@ -201,6 +201,22 @@ public final class Scheduler implements CoroutineScheduler, EventLoops {
         }
     }
 
+    /** {@code co_wrapper_mixed} for code outside core: {@link CoWrappers#mixed} in the loop that is {@code ctx}. */
+    @Override
+    public <T> T coWrapperMixed(AioContext ctx, org.blocklayer.api.coroutine.CoFunction<T> body)
+            throws BlockException {
+        return CoWrappers.mixed(loopOf(ctx), body::call);
+    }
+
+    /** The event loop behind {@code ctx}: itself, or (a stand-in for one) the loop of the same name. */
+    private EventLoop loopOf(AioContext ctx) {
+        if (ctx instanceof EventLoop loop) {
+            return loop;
+        }
+        return contexts.all().stream().filter(l -> l.name().equals(ctx.name())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no event loop named '" + ctx.name() + "'"));
+    }
+
     /** {@code qemu_get_current_aio_context} where there must be one: fails on a thread no event loop owns. */
     private static EventLoop loopHere() {
         EventLoop here = EventLoop.currentOrNull();

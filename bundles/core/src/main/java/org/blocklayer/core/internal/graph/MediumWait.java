@@ -38,9 +38,12 @@ final class MediumWait {
         }
     }
 
-    /** The node or a node below it lost a driver that may come back. */
+    /**
+     * The node or a node below it lost a driver that may come back, or is getting it back: a driver's open may poll
+     * its context (nbd's connects on a worker meanwhile), and no request may reach the driver before it is open.
+     */
     static boolean waitsForDriver(BlockDriverState bs) {
-        if (bs.driver() == null && bs.medium().goneDriver() != null) {
+        if (bs.medium().goneDriver() != null && (bs.driver() == null || bs.medium().isReattaching())) {
             return true;
         }
         for (BdrvChild edge : bs.edges().children()) {

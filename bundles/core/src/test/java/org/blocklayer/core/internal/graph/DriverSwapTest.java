@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.blocklayer.api.error.BlockException;
@@ -120,6 +121,59 @@ class DriverSwapTest {
     }
 
     /** True once {@code t} is parked in a method of a class whose simple name is {@code className}. */
+    @Test
+    @DisplayName("X2: a request arriving while the returning driver's open polls its loop waits until it is open")
+    void aRequestDuringTheReturningDriversOpenWaitsUntilItIsOpen() throws Exception {
+        core.graph.removeDriver(file);
+        core.driver("proto").length = 4096;
+        BlockDriverState node = core.open("driver=proto,node-name=p");
+        TestDriver first = (TestDriver) node.driver();
+        core.graph.removeDriver(first);
+        CountDownLatch polling = new CountDownLatch(1);
+        CompletableFuture<Void> read = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                polling.await();
+                NodeIo.pread(node, 0, ByteBuffer.allocate(512), 0);
+                read.complete(null);
+            } catch (Throwable t) {
+                read.completeExceptionally(t);
+            }
+        }, "reader");
+        reader.start();
+        TestDriver back = TestDriver.withGetLength("proto");
+        back.length = 4096;
+        var main = core.scheduler.mainContext();
+        // As nbd's open: a co_wrapper whose coroutine waits for a worker, the main loop polling meanwhile.
+        back.beforeOpen = () -> core.scheduler.coWrapperMixed(main, () -> {
+            try {
+                return main.threadPool().run(() -> {
+                    polling.countDown();
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (!blockedIn(reader, "CoWrappers") && System.nanoTime() < deadline) {
+                        Thread.onSpinWait();
+                    }
+                    // The reader's coroutine is entered from a bottom half scheduled before this one.
+                    CompletableFuture<Void> after = new CompletableFuture<>();
+                    main.schedule(() -> after.complete(null));
+                    try {
+                        return after.get(10, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new java.io.IOException(e);
+                    }
+                });
+            } catch (java.io.IOException e) {
+                throw new BlockException(Errno.EIO, e.toString());
+            }
+        });
+
+        core.graph.addDriver(back, "test.bundle", "2.0.0");
+
+        read.get(10, TimeUnit.SECONDS);
+        assertThat(node.driver()).isSameAs(back);
+        assertThat(back.lastOpened).isSameAs(node);
+    }
+
     private static boolean blockedIn(Thread t, String className) {
         Thread.State state = t.getState();
         if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {

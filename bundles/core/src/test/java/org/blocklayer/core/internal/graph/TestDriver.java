@@ -36,6 +36,8 @@ class TestDriver implements BlockDriver {
     volatile BlockException openError;
     /** Thrown by open after the child is opened: what a bug or a stack overflow deep in a driver looks like. */
     volatile Error openFailure;
+    /** Runs first in open, before the node has its state: a driver whose open waits, polling its loop. */
+    volatile OpenHook beforeOpen;
     volatile DriverNode lastOpened;
     final AtomicInteger getLengthCalls = new AtomicInteger();
     final AtomicInteger closeCalls = new AtomicInteger();
@@ -54,6 +56,12 @@ class TestDriver implements BlockDriver {
     volatile byte pattern = 0x5a;
     final AtomicInteger readsDone = new AtomicInteger();
     final AtomicInteger drainBegins = new AtomicInteger();
+
+    /** What {@link #beforeOpen} runs. */
+    @FunctionalInterface
+    interface OpenHook {
+        void run() throws BlockException;
+    }
 
     TestDriver(String name) {
         this.name = name;
@@ -87,6 +95,9 @@ class TestDriver implements BlockDriver {
 
     @Override
     public void open(DriverNode bs, BlockOptions options, int flags) throws BlockException {
+        if (beforeOpen != null) {
+            beforeOpen.run();
+        }
         lastOpened = bs;
         options.takeString("filename");
         bs.setOpaque("state of " + bs.nodeName());
@@ -127,6 +138,9 @@ class TestDriver implements BlockDriver {
     public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
         if (readError != null) {
             throw readError;
+        }
+        if (bs.opaque(String.class) == null) {
+            throw new BlockException(Errno.EBADF, bs.nodeName(), name, "the node is not open");
         }
         long delay = readDelayMillis;
         CountDownLatch gate = readsWaitForDrain;

@@ -11,14 +11,16 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
+import org.blocklayer.api.annotation.CoroutineFn;
+import org.blocklayer.api.coroutine.AioContext;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.posix.ConnectProbe;
 
 /**
  * {@code nbd_establish_connection} + {@code nbd_receive_negotiate}: connects to the server and negotiates the
- * export, all within the configured timeout. Blocking: it runs in the main loop during open (outside any
- * coroutine) and on a worker thread during a reconnection. The channel it returns is non-blocking, connected, in
+ * export, all within the configured timeout. Blocking: it runs on a worker thread ({@link #coConnect}), as QEMU's
+ * {@code connect_thread_func}, while the coroutine that asked waits. The channel it returns is non-blocking, connected, in
  * the transmission phase.
  */
 final class Connector {
@@ -44,6 +46,25 @@ final class Connector {
                 // Closing is all that is left.
             }
             closeQuietly(channel);
+        }
+    }
+
+    /**
+     * {@code nbd_co_establish_connection}: {@link #connect} on a worker of {@code ctx}'s pool while the calling
+     * coroutine yields; what it throws reaches the caller unchanged.
+     */
+    @CoroutineFn
+    static Session coConnect(NbdConfig config, AioContext ctx) throws BlockException {
+        try {
+            return ctx.threadPool().run(() -> {
+                try {
+                    return connect(config);
+                } catch (BlockException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            });
+        } catch (IOException e) {
+            throw e.getCause() instanceof BlockException b ? b : new BlockException(Errno.EIO, e.getMessage(), e);
         }
     }
 

@@ -139,16 +139,10 @@ final class NbdClient implements Connection.Listener {
             BlockException why;
             Connector.Session session = null;
             try {
-                session = scheduler.currentContext().threadPool().run(() -> {
-                    try {
-                        return Connector.connect(config);
-                    } catch (BlockException e) {
-                        throw new IOException(e.getMessage(), e);
-                    }
-                });
+                session = Connector.coConnect(config, scheduler.currentContext());
                 why = null;
-            } catch (IOException e) {
-                why = e.getCause() instanceof BlockException b ? b : new BlockException(Errno.EIO, e.getMessage(), e);
+            } catch (BlockException e) {
+                why = e;
             }
             if (state == State.CLOSED) {
                 if (session != null) {

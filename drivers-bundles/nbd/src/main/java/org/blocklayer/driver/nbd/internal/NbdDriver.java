@@ -65,8 +65,9 @@ public final class NbdDriver implements BlockDriver, GetLength, AioContextAttach
     }
 
     /**
-     * {@code nbd_open}: connects and negotiates within {@code timeout}, blocking the main loop meanwhile (open is
-     * global-state code outside any coroutine). A read-only export opened read-write fails as in QEMU
+     * {@code nbd_open}: connects and negotiates within {@code timeout}. As {@code nbd_do_establish_connection}, the
+     * blocking connection runs on a worker thread while the node's context polls in a co_wrapper: the loop keeps
+     * serving its sockets, so the server may be this very process (an export of this graph). A read-only export opened read-write fails as in QEMU
      * ({@code bdrv_apply_auto_read_only}: EACCES).
      */
     @Override
@@ -78,7 +79,8 @@ public final class NbdDriver implements BlockDriver, GetLength, AioContextAttach
             throw new BlockException(Errno.EINVAL, "Block protocol '" + NAME + "' doesn't support the option '"
                     + options.keys().iterator().next() + "'");
         }
-        Connector.Session session = Connector.connect(config);
+        Connector.Session session = scheduler.coWrapperMixed(bs.aioContext(), () -> Connector.coConnect(config,
+                scheduler.currentContext()));
         boolean writable = (flags & OpenFlags.RDWR) != 0;
         if (writable && session.info().readOnly()) {
             session.disconnect();
