@@ -81,6 +81,19 @@ public interface BlockBackend extends AutoCloseable {
     long truncate(long length) throws BlockException;
 
     /**
+     * {@code blk_set_allow_aio_context_change}: whether the node may move to another AioContext while this backend
+     * is attached. Allowed unless forbidden: each request of a backend runs in its node's context wherever that is. A
+     * user whose own work stays in the context it began in (an NBD export's client sockets) forbids it; moving the
+     * node then fails with EBUSY naming this backend's user, as QEMU's {@code blk_root_can_set_aio_ctx}.
+     *
+     * @since 1.2
+     */
+    void setAllowAioContextChange(boolean allow);
+
+    /** Whether {@link #setAllowAioContextChange} allows moves (true unless forbidden). @since 1.2 */
+    boolean allowsAioContextChange();
+
+    /**
      * {@code blk_unref}: detaches the backend from its node and gives up its permissions. The node stays open (its
      * owner closes it). Closing twice does nothing.
      */

@@ -3,5 +3,5 @@
  * application, exports) reach a node, with the permissions they take and share.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.blocklayer.api.backend;

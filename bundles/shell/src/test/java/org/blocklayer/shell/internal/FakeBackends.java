@@ -55,6 +55,15 @@ final class FakeBackends implements BlockBackends {
             }
 
             @Override
+            public void setAllowAioContextChange(boolean allow) {
+            }
+
+            @Override
+            public boolean allowsAioContextChange() {
+                return true;
+            }
+
+            @Override
             public long getLength() throws BlockException {
                 throw new BlockException(Errno.ENOTSUP, "fake");
             }

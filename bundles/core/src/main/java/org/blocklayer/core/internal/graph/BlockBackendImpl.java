@@ -35,6 +35,7 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     private volatile int taken;
     private volatile int shared;
     private volatile boolean closed;
+    private volatile boolean allowContextChange = true;
 
     BlockBackendImpl(Backends owner, String name, String device, BlockDriverState root, int taken, int shared) {
         this.owner = owner;
@@ -53,6 +54,16 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     @Override
     public String nodeName() {
         return root.nodeName();
+    }
+
+    @Override
+    public void setAllowAioContextChange(boolean allow) {
+        allowContextChange = allow;
+    }
+
+    @Override
+    public boolean allowsAioContextChange() {
+        return allowContextChange;
     }
 
     BlockDriverState root() {

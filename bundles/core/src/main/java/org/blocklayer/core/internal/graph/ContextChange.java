@@ -21,7 +21,8 @@ import org.blocklayer.core.internal.coroutine.EventLoop;
  * one context, so a move takes the whole connected subgraph: children and parents, recursively.
  *
  * <p>Two phases, as in QEMU: first every node of the subgraph is asked whether it can follow (QEMU's
- * {@code bdrv_parent_can_set_aio_ctx}; here a node can, unless the user pinned it with {@code pin-context=on}),
+ * {@code bdrv_parent_can_set_aio_ctx}; here a node can, unless the user pinned it with {@code pin-context=on} or one of its BlockBackends forbids it,
+ * {@code blk_root_can_set_aio_ctx}),
  * and one refusal refuses the move with nothing changed (EBUSY). Then, with every node of the subgraph drained and
  * the graph write-locked, each node's context is switched. Drivers with {@link AioContextAttach} hear it: each
  * moving node's driver is detached from the old context in that context's thread before the switch, and attached to
@@ -52,6 +53,15 @@ final class ContextChange {
                 throw new BlockException(Errno.EBUSY, "Cannot move node '" + bs.nodeName() + "' to AioContext '"
                         + target.name() + "': " + (n == bs ? "it" : "node '" + n.nodeName() + "'")
                         + " is pinned to AioContext '" + n.aioContext().name() + "' (" + PIN_OPTION + "=on)");
+            }
+            for (BlockBackendImpl blk : n.users().backends()) {
+                if (!blk.allowsAioContextChange()) {
+                    // blk_root_can_set_aio_ctx's refusal, naming who holds the node there.
+                    throw new BlockException(Errno.EBUSY, "Cannot move node '" + bs.nodeName() + "' to AioContext '"
+                            + target.name() + "': " + blk.userDescription() + " uses "
+                            + (n == bs ? "it" : "node '" + n.nodeName() + "'")
+                            + " and cannot change iothread of active block backend");
+                }
             }
         }
         Drain drain = graph.drainer();

@@ -5,15 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -254,6 +257,30 @@ class IoThreadTest {
         assertThat(core.lock.hasWriter()).isFalse();
         // The pin is an open option like any other: the node's options show it.
         assertThat(core.graph.node("base").options().get("pin-context")).isEqualTo("on");
+    }
+
+    @Test
+    @DisplayName("blk_root_can_set_aio_ctx: a BlockBackend that forbids context changes keeps its node where it is")
+    void aBackendThatForbidsContextChangesRefusesTheMoveWithNothingChanged() throws Exception {
+        core.graph.addIothread("io0");
+        core.open("driver=proto,node-name=base");
+        core.open("driver=fmt,node-name=filter,file=base");
+        try (BlockBackend blk = core.graph.attachAs("exporter", "base", Set.of(Permission.CONSISTENT_READ),
+                Permission.ALL)) {
+            assertThat(blk.allowsAioContextChange()).as("allowed unless forbidden").isTrue();
+            blk.setAllowAioContextChange(false);
+            int drainsBefore = proto.drainBegins.get() + fmt.drainBegins.get();
+
+            assertFails(() -> core.graph.setAioContext("filter", "io0"), Errno.EBUSY,
+                    "Cannot move node 'filter' to AioContext 'io0': exporter uses node 'base' and cannot change"
+                            + " iothread of active block backend");
+
+            assertThat(core.graph.nodes()).extracting(NodeInfo::aioContext).containsOnly("main");
+            assertThat(proto.drainBegins.get() + fmt.drainBegins.get()).isEqualTo(drainsBefore);
+            blk.setAllowAioContextChange(true);
+            core.graph.setAioContext("filter", "io0");
+            assertThat(core.graph.nodes()).extracting(NodeInfo::aioContext).containsOnly("io0");
+        }
     }
 
     @Test

@@ -12,7 +12,8 @@ import org.blocklayer.api.export.ExportInfo;
 /**
  * One exported node ({@code NBDExport}, nbd/server.c): its name and description as clients see them, the
  * BlockBackend every client's requests go through, the size and transmission flags fixed when it was added, and its
- * clients. Requests run in {@link #context()}, the node's AioContext when the export was added.
+ * clients. Requests run in {@link #context()}, the node's AioContext, which the export's BlockBackend keeps the
+ * node in until the export is deleted.
  */
 final class NbdExport {
     private final String name;

@@ -148,6 +148,9 @@ public final class NbdServerService implements BlockExports, ServerStarts {
             Set<Permission> shared = EnumSet.of(Permission.CONSISTENT_READ, Permission.WRITE,
                     Permission.WRITE_UNCHANGED);
             BlockBackend blk = backends.attachAs("NBD export '" + name + "'", options.node(), taken, shared);
+            // The clients' sockets and request coroutines live in the node's context: the node stays there while
+            // exported (QEMU's fixed-iothread=on); moving it fails EBUSY naming this export.
+            blk.setAllowAioContextChange(false);
             try {
                 long size = blk.getLength() & ~511L;
                 boolean multiConn = listener.maxConnections() != 1 && switch (options.multiConn()) {

@@ -91,6 +91,43 @@ class ExportsTest {
                 .isEqualTo(Errno.ENOENT));
     }
 
+    /**
+     * The export's clients live in the node's AioContext, so the node stays there while exported (QEMU's
+     * fixed-iothread=on): a move fails EBUSY naming the export, the client goes on reading, and once the export is
+     * deleted the node moves and can be exported from its iothread.
+     */
+    @Test
+    void anExportedNodeStaysInItsAioContextUntilTheExportIsDeleted() throws Exception {
+        f = new ServerFixture(dir);
+        Path img = f.image("a.img", 1 << 20);
+        ServerFixture.fill(img, 0, 4096, 0x6b);
+        f.open(img, "disk0", false);
+        f.export("disk0", "e0", false);
+        f.graph.addIothread("io0");
+        try (RawClient client = RawClient.connect(f.socket)) {
+            client.goTo("e0");
+
+            assertThatThrownBy(() -> f.graph.setAioContext("disk0", "io0")).satisfies(e -> assertThat(errno(e))
+                    .isEqualTo(Errno.EBUSY)).hasMessageContaining("Cannot move node 'disk0' to AioContext 'io0': "
+                            + "NBD export 'e0' uses it and cannot change iothread of active block backend");
+            assertThat(f.graph.info("disk0").aioContext()).isEqualTo("main");
+            client.request(0, Wire.Command.READ.code, 7, 0, 4096, null);
+            assertThat(client.simpleReply()).containsExactly(0, 7);
+            assertThat(client.read(4096).array()).containsOnly((byte) 0x6b);
+        }
+        f.server.delete("e0", false);
+        f.graph.setAioContext("disk0", "io0");
+        f.export("disk0", "e1", false);
+        try (RawClient client = RawClient.connect(f.socket)) {
+            client.goTo("e1");
+            client.request(0, Wire.Command.READ.code, 8, 0, 4096, null);
+            assertThat(client.simpleReply()).containsExactly(0, 8);
+            assertThat(client.read(4096).array()).containsOnly((byte) 0x6b);
+        }
+        f.server.delete("e1", false);
+        f.graph.setAioContext("disk0", "main");
+    }
+
     @Test
     void deletingAnExportDisconnectsItsClientsAndLetsGoOfTheNode() throws Exception {
         f = new ServerFixture(dir);
@@ -169,9 +206,44 @@ class ExportsTest {
     }
 
     /**
-     * A second blocklayer, as another process would be: the client's handshake blocks its own main loop during
-     * open, so a node of one instance cannot be the client of that instance's own server.
+     * The client of the same graph as the server: its open connects on a worker thread while the main loop polls
+     * (nbd_open's co_wrapper), so the server's handshake coroutine in that same main loop answers it. Over the unix
+     * socket and over TCP; the data written through the client reaches the exported file.
      */
+    @Test
+    void anNbdNodeOfTheSameGraphIsAClientOfItsOwnServer() throws Exception {
+        f = new ServerFixture(dir);
+        Path img = f.image("own.img", 4 << 20);
+        f.open(img, "disk0", true);
+        f.export("disk0", null, true);
+        f.graph.addDriver(new NbdDriver(f.scheduler), "org.blocklayer.driver.nbd", "test");
+        String[] uris = {f.uri("disk0"), null};
+        for (int i = 0; i < uris.length; i++) {
+            String uri = i == 0 ? uris[0] : f.onTcp() + "/disk0";
+            if (i == 1) {
+                f.export("disk0", null, true);
+            }
+            String node = "self" + i;
+            f.graph.open(uri, BlockOptions.parse("node-name=" + node), OpenFlags.RDWR);
+            try (BlockBackend blk = f.graph.attach(node, "", EnumSet.of(Permission.CONSISTENT_READ,
+                    Permission.WRITE), Permission.ALL)) {
+                assertThat(blk.getLength()).as(uri).isEqualTo(4 << 20);
+                ByteBuffer out = ByteBuffer.allocate(64 << 10);
+                java.util.Arrays.fill(out.array(), (byte) (0x50 + i));
+                blk.pwrite(i << 20, out);
+                blk.flush();
+                ByteBuffer in = ByteBuffer.allocate(64 << 10);
+                blk.pread(i << 20, in);
+                assertThat(in.array()).as(uri).isEqualTo(out.array());
+            }
+            f.graph.close(node);
+        }
+        byte[] file = java.nio.file.Files.readAllBytes(img);
+        assertThat(file[100]).isEqualTo((byte) 0x50);
+        assertThat(file[(1 << 20) + 100]).isEqualTo((byte) 0x51);
+    }
+
+    /** A second blocklayer, as another process would be, reads and writes through the server. */
     @Test
     void blocklayersOwnNbdClientReadsAndWritesThroughTheServer() throws Exception {
         f = new ServerFixture(dir);
