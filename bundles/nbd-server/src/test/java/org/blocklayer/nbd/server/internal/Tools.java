@@ -22,7 +22,8 @@ final class Tools {
     }
 
     static void require(String tool) {
-        Needs.tool(tool, tool.startsWith("qemu") ? "qemu-utils" : "libnbd-bin");
+        Needs.tool(tool, tool.startsWith("qemu") ? "qemu-utils" : tool.equals("nbd-client") ? "nbd-client"
+                : "libnbd-bin");
     }
 
     static Result run(String... cmd) throws Exception {
