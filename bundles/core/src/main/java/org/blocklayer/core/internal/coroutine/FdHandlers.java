@@ -32,7 +32,15 @@ final class FdHandlers {
     FdWatch add(SelectableChannel channel, Runnable onReadable, Runnable onWritable) {
         Handler h = new Handler(onReadable, onWritable);
         try {
-            h.key = channel.register(selector, 0, h);
+            try {
+                h.key = channel.register(selector, 0, h);
+            } catch (java.nio.channels.CancelledKeyException stale) {
+                // Watched here before and removed since, with no select in between to let go of the cancelled key
+                // (a channel that left this context and came back at once): a select without waiting does, then
+                // the channel registers anew. Keys it finds ready stay selected for the next poll.
+                selector.selectNow();
+                h.key = channel.register(selector, 0, h);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot watch " + channel + " in " + owner, e);
         }
@@ -56,7 +64,7 @@ final class FdHandlers {
         } catch (IOException e) {
             throw new UncheckedIOException("select failed in " + owner, e);
         }
-        if (ready == 0) {
+        if (ready == 0 && selector.selectedKeys().isEmpty()) {
             return false;
         }
         var it = selector.selectedKeys().iterator();
