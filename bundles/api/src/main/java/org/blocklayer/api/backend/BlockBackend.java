@@ -94,6 +94,20 @@ public interface BlockBackend extends AutoCloseable {
     boolean allowsAioContextChange();
 
     /**
+     * {@code blk_set_dev_ops}: {@code ops} hears the node's drained sections and AioContext moves from now on, until
+     * replaced (null: nobody). @since 1.2
+     */
+    void setDevOps(BlockDevOps ops);
+
+    /**
+     * {@code blk_set_disable_request_queuing}: with {@code true}, a request that arrives while the node is drained
+     * runs at once instead of waiting for the section to end. For a user that stops its own requests in
+     * {@link BlockDevOps#drainedBegin} and whose {@link BlockDevOps#drainedPoll} counts the ones already received (an
+     * export): queued, they would keep the drain waiting for ever. @since 1.2
+     */
+    void setDisableRequestQueuing(boolean disable);
+
+    /**
      * {@code blk_unref}: detaches the backend from its node and gives up its permissions. The node stays open (its
      * owner closes it). Closing twice does nothing.
      */

@@ -64,6 +64,14 @@ final class FakeBackends implements BlockBackends {
             }
 
             @Override
+            public void setDevOps(org.blocklayer.api.backend.BlockDevOps ops) {
+            }
+
+            @Override
+            public void setDisableRequestQueuing(boolean disable) {
+            }
+
+            @Override
             public long getLength() throws BlockException {
                 throw new BlockException(Errno.ENOTSUP, "fake");
             }

@@ -180,6 +180,11 @@ final class Backends {
         graph.scheduler().aioWait().kick();
     }
 
+    /** A user's callback that threw: reported, and the block layer goes on (QEMU's callbacks cannot fail). */
+    void reportDevOpsFailure(BlockBackendImpl blk, String callback, RuntimeException e) {
+        graph.log().warn("{} of node {}: {} failed", blk.userDescription(), blk.nodeName(), callback, e);
+    }
+
     GraphLock graphLock() {
         return graph.graphLock();
     }

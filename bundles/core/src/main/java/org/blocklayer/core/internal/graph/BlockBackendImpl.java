@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.backend.BlockBackend;
+import org.blocklayer.api.backend.BlockDevOps;
 import org.blocklayer.api.backend.MapEntry;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.RequestFlag;
@@ -36,6 +37,10 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     private volatile int shared;
     private volatile boolean closed;
     private volatile boolean allowContextChange = true;
+    private volatile BlockDevOps devOps;
+    private volatile boolean disableRequestQueuing;
+    /** {@code blk->quiesce_counter != 0}: the user heard drained_begin and not yet drained_end. */
+    private boolean quiesced;
 
     BlockBackendImpl(Backends owner, String name, String device, BlockDriverState root, int taken, int shared) {
         this.owner = owner;
@@ -64,6 +69,78 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
     @Override
     public boolean allowsAioContextChange() {
         return allowContextChange;
+    }
+
+    /** Main loop (the graph's global state), as QEMU's {@code blk_set_dev_ops}. */
+    @Override
+    public void setDevOps(BlockDevOps ops) {
+        synchronized (this) {
+            devOps = ops;
+            if (ops != null && root.drainState().quiesceCounter() > 0 && !quiesced) {
+                // Set inside a drained section: the new user hears its beginning, as an attach to a drained node.
+                quiesced = true;
+                callDevOps("drained_begin", BlockDevOps::drainedBegin);
+            }
+        }
+    }
+
+    @Override
+    public void setDisableRequestQueuing(boolean disable) {
+        disableRequestQueuing = disable;
+    }
+
+    /** {@code blk_root_drained_begin}: the root node entered a drained section. */
+    synchronized void drainedBegin() {
+        if (!quiesced) {
+            quiesced = true;
+            callDevOps("drained_begin", BlockDevOps::drainedBegin);
+        }
+    }
+
+    /** {@code blk_root_drained_end}. */
+    synchronized void drainedEnd() {
+        if (quiesced) {
+            quiesced = false;
+            callDevOps("drained_end", BlockDevOps::drainedEnd);
+        }
+    }
+
+    /** {@code blk_root_drained_poll}'s user part: work of the user's own still running. */
+    boolean drainedPoll() {
+        BlockDevOps ops = devOps;
+        if (ops == null) {
+            return false;
+        }
+        try {
+            return ops.drainedPoll();
+        } catch (RuntimeException e) {
+            owner.reportDevOpsFailure(this, "drained_poll", e);
+            return false;
+        }
+    }
+
+    /** The AioContext notifiers' callbacks (in the context's thread: {@link ContextChange} sees to it). */
+    void detachAioContext(org.blocklayer.api.coroutine.AioContext old) {
+        callDevOps("detach_aio_context", ops -> ops.detachAioContext(old));
+    }
+
+    void attachedAioContext(org.blocklayer.api.coroutine.AioContext ctx) {
+        callDevOps("attached_aio_context", ops -> ops.attachedAioContext(ctx));
+    }
+
+    boolean hasDevOps() {
+        return devOps != null;
+    }
+
+    private void callDevOps(String what, java.util.function.Consumer<BlockDevOps> call) {
+        BlockDevOps ops = devOps;
+        if (ops != null) {
+            try {
+                call.accept(ops);
+            } catch (RuntimeException e) {
+                owner.reportDevOpsFailure(this, what, e);
+            }
+        }
     }
 
     BlockDriverState root() {
@@ -229,7 +306,7 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
             inFlight.incrementAndGet();
             try {
                 // blk_wait_while_drained: a waiting request is not in flight, or the drain would wait for it forever.
-                while (root.drainState().quiesceCounter() > 0) {
+                while (root.drainState().quiesceCounter() > 0 && !disableRequestQueuing) {
                     inFlight.decrementAndGet();
                     owner.kick();
                     root.drainState().coWaitWhileDrained();

@@ -27,7 +27,8 @@ import org.blocklayer.core.internal.coroutine.EventLoop;
  * the graph write-locked, each node's context is switched. Drivers with {@link AioContextAttach} hear it: each
  * moving node's driver is detached from the old context in that context's thread before the switch, and attached to
  * the new one in its thread after it ({@code bdrv_detach_aio_context}, {@code bdrv_attach_aio_context}), all while
- * the nodes are drained.
+ * the nodes are drained; so do the users of the nodes' BlockBackends ({@code BlockDevOps}, the AioContext notifiers
+ * of {@code blk_add_aio_context_notifier}), before the driver on the way out and after it on the way in.
  */
 final class ContextChange {
     /** The open option that pins a node to its context; consumed by {@link NodeOpener}. */
@@ -78,6 +79,13 @@ final class ContextChange {
             try {
                 for (BlockDriverState n : moving) {
                     detached.add(n);
+                    // bdrv_detach_aio_context: the node's AioContext notifiers first, then its driver.
+                    EventLoop old = n.aioContext();
+                    for (BlockBackendImpl blk : n.users().backends()) {
+                        if (blk.hasDevOps()) {
+                            inContext(old, () -> blk.detachAioContext(old));
+                        }
+                    }
                     callDriver(n, (cb, node) -> cb.detachAioContext(node), "detach from");
                 }
                 try (GraphLock.Writer w = graph.wrlock()) {
@@ -87,6 +95,12 @@ final class ContextChange {
                 // Where each node is now: the target, or still the old context when the switch failed.
                 for (BlockDriverState n : detached) {
                     callDriver(n, (cb, node) -> cb.attachAioContext(node, node.aioContext()), "attach to");
+                    EventLoop now = n.aioContext();
+                    for (BlockBackendImpl blk : n.users().backends()) {
+                        if (blk.hasDevOps()) {
+                            inContext(now, () -> blk.attachedAioContext(now));
+                        }
+                    }
                 }
             }
         } finally {
@@ -157,14 +171,22 @@ final class ContextChange {
             return;
         }
         EventLoop ctx = n.aioContext();
-        Runnable call = () -> {
+        inContext(ctx, () -> {
             try {
                 callback.call(cb, n);
             } catch (RuntimeException e) {
                 graph.log().warn("driver {} failed to {} AioContext {} for node {}", d.formatName(), what,
                         ctx.name(), n.nodeName(), e);
             }
-        };
+        });
+    }
+
+    /**
+     * Runs {@code call} in the home thread of {@code ctx} and waits for it, polling the main loop meanwhile with that
+     * context's lock dropped (AIO_WAIT_WHILE).
+     */
+    @GlobalStateCode
+    private void inContext(EventLoop ctx, Runnable call) {
         if (ctx.isCurrent()) {
             call.run();
             return;

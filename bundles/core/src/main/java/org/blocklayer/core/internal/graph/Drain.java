@@ -54,7 +54,7 @@ final class Drain {
     void drainAllBegin() {
         drainAllBeginNoPoll();
         poll(scheduler.mainLoop(), () -> allNodes.stream().anyMatch(n -> n.drainState().inFlight() > 0
-                || n.users().backends().stream().anyMatch(blk -> blk.inFlight() > 0)));
+                || n.users().backends().stream().anyMatch(blk -> blk.inFlight() > 0 || blk.drainedPoll())));
     }
 
     /** {@code bdrv_drain_all_begin_nopoll}: what the graph write lock does before waiting for readers. */
@@ -100,6 +100,10 @@ final class Drain {
             if (d != null) {
                 d.drainBegin(bs);
             }
+            // bdrv_parent_drained_begin: the node's BlockBackends tell their users (blk_root_drained_begin).
+            for (BlockBackendImpl blk : bs.users().backends()) {
+                blk.drainedBegin();
+            }
         }
     }
 
@@ -114,6 +118,9 @@ final class Drain {
             if (d != null) {
                 d.drainEnd(bs);
             }
+            for (BlockBackendImpl blk : bs.users().backends()) {
+                blk.drainedEnd();
+            }
             bs.drainState().wakeDrainedWaiters();
         }
     }
@@ -124,7 +131,7 @@ final class Drain {
         }
         // blk_root_drained_poll: a backend's request that got past its drained check is in flight until it ends.
         for (BlockBackendImpl blk : bs.users().backends()) {
-            if (blk.inFlight() > 0) {
+            if (blk.inFlight() > 0 || blk.drainedPoll()) {
                 return true;
             }
         }

@@ -33,6 +33,10 @@ final class ChannelIo {
     private Wakeup readWaiter;
     private Wakeup writeWaiter;
     private boolean closed;
+    /** While set, a read waiting for the first byte of a message gives up ({@link IdleReadStopped}). */
+    private boolean idleReadsStopped;
+    /** The read waiter has consumed nothing of its message yet: stopping it loses no byte. */
+    private boolean idleWaiter;
 
     ChannelIo(SocketChannel channel, CoroutineScheduler scheduler) {
         this.channel = channel;
@@ -44,6 +48,8 @@ final class ChannelIo {
         home = ctx;
         if (!closed) {
             watch = ctx.watch(channel, null, null);
+            // A coroutine already waiting (it began before the socket moved) is watched for from here on.
+            interest();
         }
     }
 
@@ -84,12 +90,45 @@ final class ChannelIo {
                 throw new EOFException("the client closed the connection in the middle of a message");
             }
             if (n == 0) {
-                awaitReadable();
+                boolean idle = !partial && eofOk;
+                if (idle && idleReadsStopped) {
+                    throw new IdleReadStopped();
+                }
+                idleWaiter = idle;
+                try {
+                    awaitReadable();
+                } finally {
+                    idleWaiter = false;
+                }
+                if (idle && idleReadsStopped && !in.hasRemaining()) {
+                    throw new IdleReadStopped();
+                }
             } else {
                 partial = true;
             }
         }
         return true;
+    }
+
+    /**
+     * {@code client->quiescing} as {@code nbd_read_eof} sees it: while stopped, a read waiting for the first byte of
+     * the next message is woken and gives up, and such a read gives up at once; a message already begun is read to
+     * its end. Home thread only.
+     */
+    void stopIdleReads(boolean stop) {
+        idleReadsStopped = stop;
+        if (stop && idleWaiter) {
+            readable();
+        }
+    }
+
+    /** The read of a message that had not begun was stopped ({@link #stopIdleReads}); no byte was consumed. */
+    static final class IdleReadStopped extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        IdleReadStopped() {
+            super("idle read stopped");
+        }
     }
 
     /** Reads and drops {@code n} bytes ({@code nbd_drop}). */

@@ -37,8 +37,19 @@ final class ClientSession {
     private Replies replies;
     private Commands commands;
     private boolean structured;
-    private int inFlight;
-    private boolean receiving;
+    // inFlight and receiving are written by the home thread and read by a drain's poll, from any thread (busy()).
+    private volatile int inFlight;
+    private volatile boolean receiving;
+    /** {@code client->quiescing}: the export's node is drained; no new request is received. */
+    private boolean quiescing;
+    /**
+     * Set by the home thread once it has seen {@link #quiesce} (no receiver will start), cleared by {@link #resume}:
+     * until then {@link #busy} says yes, since a poll from another thread reading {@code receiving} and
+     * {@code inFlight} one after the other could see a request just ended and miss the receiver that followed it.
+     */
+    private volatile boolean quiesceSeen;
+    /** The socket was detached from the node's old context by the export and waits for the new one. */
+    private boolean detached;
     private boolean negotiating = true;
     private boolean closing;
     private boolean released;
@@ -90,6 +101,13 @@ final class ClientSession {
         structured = chosen.structured();
         replies = new Replies(io, scheduler.newMutex(), structured);
         commands = new Commands(export, replies, chosen.baseAllocation());
+        if (export.quiescing()) {
+            // The node is drained, maybe moving: wait here in the main loop; drainedEnd moves the socket.
+            quiescing = true;
+            quiesceSeen = true;
+            io.stopIdleReads(true);
+            return;
+        }
         moveTo(export.context());
     }
 
@@ -111,9 +129,9 @@ final class ClientSession {
         });
     }
 
-    /** {@code nbd_client_receive_next_request}: one receiver at a time, none past the limit or while closing. */
+    /** {@code nbd_client_receive_next_request}: one receiver at a time, none past the limit, closing or quiescing. */
     private void receiveNext() {
-        if (!receiving && !closing && !io.isClosed() && inFlight < Wire.MAX_REQUESTS) {
+        if (!receiving && !closing && !quiescing && !detached && !io.isClosed() && inFlight < Wire.MAX_REQUESTS) {
             receiving = true;
             scheduler.start(home, this::trip);
         }
@@ -130,6 +148,11 @@ final class ClientSession {
                 LOG.log(System.Logger.Level.INFO, "NBD client " + peer + ": invalid magic (got 0x"
                         + Integer.toHexString(header.getInt(0)) + ")");
             }
+        } catch (ChannelIo.IdleReadStopped quiesced) {
+            // Drained: no request had begun; the receiver ends and resume() starts the next one.
+            receiving = false;
+            kickDrain();
+            return;
         } catch (IOException e) {
             r = null;
         }
@@ -151,6 +174,9 @@ final class ClientSession {
             serve(r);
         } finally {
             inFlight--;
+            if (quiescing && inFlight == 0) {
+                kickDrain();
+            }
             if (closing && inFlight == 0) {
                 closeNow();
             }
@@ -229,6 +255,85 @@ final class ClientSession {
         });
     }
 
+    /** {@code nbd_drained_begin} for this client, from any thread: stops receiving, in the home thread. */
+    void quiesce() {
+        onHome(() -> {
+            quiescing = true;
+            io.stopIdleReads(true);
+            quiesceSeen = true;
+            kickDrain();
+        });
+    }
+
+    /**
+     * {@code nbd_drained_poll}'s test, from any thread, during a drained section: the quiesce not yet seen, or a
+     * receiver or a request still running. Once seen, both only go down (no receiver starts), so reading them one
+     * after the other is safe.
+     */
+    boolean busy() {
+        return !quiesceSeen || receiving || inFlight > 0;
+    }
+
+    /** {@code nbd_drained_end} for this client, from any thread: receives again, from the export's context. */
+    void resume() {
+        onHome(() -> {
+            quiescing = false;
+            quiesceSeen = false;
+            io.stopIdleReads(false);
+            if (negotiating || export == null) {
+                return;
+            }
+            if (closing) {
+                closeNow();
+            } else if (!detached) {
+                moveTo(export.context());
+            }
+        });
+    }
+
+    /** {@code blk_aio_detach}, in {@code old}'s thread: the socket stops being watched there. */
+    void detachFrom(AioContext old) {
+        if (home == old && !negotiating && !io.isClosed()) {
+            io.detach();
+            detached = true;
+        }
+    }
+
+    /** {@code blk_aio_attached}, in {@code ctx}'s thread: a socket detached from the old context is watched here. */
+    void attachTo(AioContext ctx) {
+        if (detached) {
+            detached = false;
+            home = ctx;
+            io.attach(ctx);
+            if (closing) {
+                closeNow();
+            }
+        }
+    }
+
+    /**
+     * {@code aio_wait_kick}: a drain polls the main loop until no client is {@link #busy}, and sleeps in between;
+     * whenever that may have changed in another context's thread, an empty bottom half wakes the main loop to look
+     * again (without it the drain sleeps for ever).
+     */
+    private void kickDrain() {
+        if (!scheduler.mainContext().isCurrent()) {
+            scheduler.mainContext().schedule(() -> { });
+        }
+    }
+
+    /** Runs {@code work} in the home thread, following the socket if it moves before the work runs. */
+    private void onHome(Runnable work) {
+        AioContext h = home;
+        h.schedule(() -> {
+            if (home != h) {
+                onHome(work);
+                return;
+            }
+            work.run();
+        });
+    }
+
     /** Closes the socket (home thread), then releases the session once nothing runs any more. */
     private void closeNow() {
         closing = true;
@@ -245,6 +350,10 @@ final class ClientSession {
             export.leave(this);
         }
         onRelease.accept(this);
+    }
+
+    AioContext home() {
+        return home;
     }
 
     String peer() {

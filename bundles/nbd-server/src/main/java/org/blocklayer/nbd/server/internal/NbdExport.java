@@ -6,21 +6,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.blocklayer.api.backend.BlockBackend;
+import org.blocklayer.api.backend.BlockDevOps;
 import org.blocklayer.api.coroutine.AioContext;
 import org.blocklayer.api.export.ExportInfo;
 
 /**
  * One exported node ({@code NBDExport}, nbd/server.c): its name and description as clients see them, the
  * BlockBackend every client's requests go through, the size and transmission flags fixed when it was added, and its
- * clients. Requests run in {@link #context()}, the node's AioContext, which the export's BlockBackend keeps the
- * node in until the export is deleted.
+ * clients. Requests run in {@link #context()}, the node's AioContext, and follow the node when it moves, as QEMU's
+ * {@code nbd_block_ops} and {@code blk_aio_attached}/{@code blk_aio_detach} do: while the node is drained the clients
+ * receive no new request, the drain waits for the ones they have, and their sockets move with the node.
  */
-final class NbdExport {
+final class NbdExport implements BlockDevOps {
     private final String name;
     private final String description;
     private final String node;
     private final BlockBackend blk;
-    private final AioContext context;
+    private volatile AioContext context;
+    /** Between drained_begin and drained_end: clients joining meanwhile wait in the main loop. */
+    private volatile boolean quiescing;
     private final long size;
     private final int flags;
     private final Set<ClientSession> clients = ConcurrentHashMap.newKeySet();
@@ -86,6 +90,48 @@ final class NbdExport {
 
     void countWritten(long bytes) {
         bytesWritten.addAndGet(bytes);
+    }
+
+    boolean quiescing() {
+        return quiescing;
+    }
+
+    /** {@code nbd_drained_begin}: no client receives a new request until {@link #drainedEnd}. */
+    @Override
+    public void drainedBegin() {
+        quiescing = true;
+        clients.forEach(ClientSession::quiesce);
+    }
+
+    /** {@code nbd_drained_poll}: a client still receiving or carrying out a request. */
+    @Override
+    public boolean drainedPoll() {
+        return clients.stream().anyMatch(ClientSession::busy);
+    }
+
+    /** {@code nbd_drained_end}: the clients receive again, from the node's context wherever it is now. */
+    @Override
+    public void drainedEnd() {
+        quiescing = false;
+        clients.forEach(ClientSession::resume);
+    }
+
+    /** {@code blk_aio_detach}: in the old context's thread, the clients' sockets leave it. */
+    @Override
+    public void detachAioContext(AioContext old) {
+        clients.forEach(c -> c.detachFrom(old));
+    }
+
+    /** {@code blk_aio_attached}: in the new context's thread, the sockets detached from the old one are watched here. */
+    @Override
+    public void attachedAioContext(AioContext ctx) {
+        context = ctx;
+        clients.forEach(c -> c.attachTo(ctx));
+    }
+
+    /** Where each client's socket is watched now (for tests: that the clients followed the node). */
+    java.util.List<AioContext> sessionHomes() {
+        return clients.stream().map(ClientSession::home).toList();
     }
 
     /** A client chose this export; false once it is deleted (the client is then refused). */

@@ -65,6 +65,11 @@ public final class NbdServerService implements BlockExports, ServerStarts {
         this.handshakeTimeout = handshakeTimeout;
     }
 
+    /** The exports, for tests in this package. */
+    ExportTable exportTable() {
+        return exports;
+    }
+
     @Override
     public NbdServerInfo startNbdServer(String address, int maxConnections) throws BlockException {
         ServerAddress where = ServerAddress.parse(address == null ? DEFAULT_ADDRESS : address);
@@ -148,9 +153,8 @@ public final class NbdServerService implements BlockExports, ServerStarts {
             Set<Permission> shared = EnumSet.of(Permission.CONSISTENT_READ, Permission.WRITE,
                     Permission.WRITE_UNCHANGED);
             BlockBackend blk = backends.attachAs("NBD export '" + name + "'", options.node(), taken, shared);
-            // The clients' sockets and request coroutines live in the node's context: the node stays there while
-            // exported (QEMU's fixed-iothread=on); moving it fails EBUSY naming this export.
-            blk.setAllowAioContextChange(false);
+            // blk_exp_add: the export stops its own requests while drained, and counts the ones it has.
+            blk.setDisableRequestQueuing(true);
             try {
                 long size = blk.getLength() & ~511L;
                 boolean multiConn = listener.maxConnections() != 1 && switch (options.multiConn()) {
@@ -160,6 +164,7 @@ public final class NbdServerService implements BlockExports, ServerStarts {
                 };
                 NbdExport export = new NbdExport(name, options.description(), options.node(), blk,
                         node.aioContext(), size, NbdExport.flags(options.writable(), multiConn));
+                blk.setDevOps(export);
                 exports.add(export);
                 return export.info();
             } catch (BlockException | RuntimeException e) {
