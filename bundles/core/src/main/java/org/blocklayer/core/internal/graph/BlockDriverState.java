@@ -15,6 +15,7 @@ import org.blocklayer.api.graph.BlockChild;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.blocklayer.api.lock.GraphLock;
 
@@ -185,6 +186,11 @@ public final class BlockDriverState implements DriverNode {
     @Override
     public void refreshTotalSectors(long hint) throws BlockException {
         NodeLength.refreshTotalSectors(this, hint);
+    }
+
+    @Override
+    public <T> T call(CoBody<T> body) throws BlockException {
+        return CoWrappers.mixedRdlock(wrapperContext(), graphLock(), body::run);
     }
 
     // ---- core's own ----
