@@ -44,6 +44,11 @@ final class Qcow2Fixture implements AutoCloseable {
         return graph.open(image.toString(), BlockOptions.parse(options), writable ? OpenFlags.RDWR : 0);
     }
 
+    /** The driver's state of a qcow2 node. */
+    Qcow2State qcow2State(String node) throws BlockException {
+        return ((org.blocklayer.api.driver.DriverNode) graph.node(node)).opaque(Qcow2State.class);
+    }
+
     BlockBackend backend(String node, boolean writable) throws BlockException {
         EnumSet<Permission> taken = writable ? EnumSet.of(Permission.CONSISTENT_READ, Permission.WRITE,
                 Permission.RESIZE) : EnumSet.of(Permission.CONSISTENT_READ);
