@@ -15,6 +15,7 @@ import org.blocklayer.api.driver.CreateRequest;
 import org.blocklayer.api.driver.Discard;
 import org.blocklayer.api.driver.DriverChild;
 import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.FormatInfo;
 import org.blocklayer.api.driver.FormatProbe;
 import org.blocklayer.api.driver.ImageCreation;
 import org.blocklayer.api.driver.RequestFlag;
@@ -38,7 +39,7 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + Qcow2Driver.NAME)
 public final class Qcow2Driver implements BlockDriver, BlockStatus, FormatProbe, Truncate, WriteZeroes, Discard,
-        ImageCreation, SupportsBacking {
+        ImageCreation, SupportsBacking, FormatInfo {
 
     static final String NAME = "qcow2";
     private final CoroutineScheduler scheduler;
@@ -174,6 +175,14 @@ public final class Qcow2Driver implements BlockDriver, BlockStatus, FormatProbe,
     @GraphRdlock
     public void coTruncate(DriverNode bs, long offset) throws BlockException {
         Qcow2Resize.grow(bs, writable(bs), offset);
+    }
+
+    /** {@code qcow2_get_specific_info}. */
+    @Override
+    @GlobalStateCode
+    public java.util.Map<String, String> formatSpecific(DriverNode bs) {
+        Qcow2State s = bs.opaque(Qcow2State.class);
+        return s == null ? java.util.Map.of() : Qcow2Info.of(s);
     }
 
     @Override

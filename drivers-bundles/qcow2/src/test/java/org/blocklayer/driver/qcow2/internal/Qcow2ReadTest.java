@@ -95,6 +95,9 @@ class Qcow2ReadTest {
         assertThat(node.backing()).isNotNull();
         assertThat(node.backing().node().driverName()).isEqualTo("qcow2");
         assertThat(node.backing().node().backing().node().driverName()).isEqualTo("raw");
+        assertThat(f.graph.info("top").backingChild()).isEqualTo(node.backing().node().nodeName());
+        assertThat(f.graph.info("top").formatSpecific()).containsEntry("backing-filename", mid.toString())
+                .containsEntry("backing-filename-format", "qcow2");
         BlockBackend blk = f.backend("top", false);
         assertThat(f.readAll(blk)).isEqualTo(f.qemuBytes(top));
         assertThat(QemuMap.of(blk.map(0, blk.getLength()))).isEqualTo(QemuMap.of(top));
@@ -134,6 +137,8 @@ class Qcow2ReadTest {
         assertThat(f.readAll(f.backend("s", false))).isEqualTo(f.qemuBytes(img));
         Qcow2State st = f.qcow2State("s");
         assertThat(st.snapshots).extracting(Snapshot::name).containsExactly("first");
+        assertThat(f.graph.info("s").formatSpecific()).containsEntry("compat", "1.1")
+                .hasEntrySatisfying("snapshot 1", v -> assertThat(v).startsWith("name=first vm-state-size=0"));
     }
 
     private static byte[] randomBytes(int n) {
