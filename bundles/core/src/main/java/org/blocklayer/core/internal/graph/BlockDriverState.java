@@ -190,7 +190,24 @@ public final class BlockDriverState implements DriverNode {
 
     @Override
     public <T> T call(CoBody<T> body) throws BlockException {
+        if (mainLoopWrites()) {
+            // The main loop is the graph's only writer, so holding the write lock it may read the graph as well
+            // (GRAPH_RDLOCK_GUARD_MAINLOOP): a driver's close under the write lock writes back what it cached.
+            return CoWrappers.mixed(graph.scheduler().mainLoop(), body::run);
+        }
         return CoWrappers.mixedRdlock(wrapperContext(), graphLock(), body::run);
+    }
+
+    private boolean mainLoopWrites() {
+        if (!graph.scheduler().inMainThread()) {
+            return false;
+        }
+        try {
+            graphLock.assertWritable();
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
     }
 
     // ---- core's own ----

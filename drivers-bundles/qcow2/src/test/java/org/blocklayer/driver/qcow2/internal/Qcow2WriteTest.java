@@ -146,4 +146,23 @@ class Qcow2WriteTest {
         List<String> map = QemuMap.of(p.qcow2().map(0, p.qcow2().getLength()));
         assertLikeQemu(top, raw, map);
     }
+
+    @Test
+    void aDriverSwapLosesNoAcknowledgedWrite_X2() throws Exception {
+        Path img = dir.resolve("swap.qcow2");
+        Path raw = dir.resolve("swap.raw");
+        Qcow2Fixture.run("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=4096", img.toString(), "4M").ok();
+        Qcow2Fixture.run("qemu-img", "create", "-f", "raw", raw.toString(), "4M").ok();
+        Pair p = pair(img, raw, "");
+        p.write(10_000, 50_000, 0x42);
+        f.graph.removeDriver(f.qcow2);
+        Qcow2Driver again = new Qcow2Driver(f.scheduler);
+        f.graph.addDriver(again, "org.blocklayer.driver.qcow2", "test2");
+        assertThat(f.graph.info("q").driver()).isEqualTo("qcow2");
+        p.write(3_000_000, 5000, 0x43);
+        p.qcow2().flush();
+        assertThat(f.readAll(p.qcow2())).isEqualTo(f.readAll(p.raw()));
+        List<String> map = QemuMap.of(p.qcow2().map(0, p.qcow2().getLength()));
+        assertLikeQemu(img, raw, map);
+    }
 }
