@@ -44,7 +44,6 @@ final class NodeRelease {
         }
         String driver = bs.driver() != null ? bs.driver().formatName() : bs.medium().goneDriver();
         String version = graph.driverRegistry().version(bs.driver());
-        flushQuietly(bs);
         try (GraphLock.Writer w = graph.wrlock()) {
             closeDriverQuietly(bs);
         }
@@ -67,25 +66,6 @@ final class NodeRelease {
         unref(child);
         if (child.users().refcnt() > 0) {
             relaxPermissions(child);
-        }
-    }
-
-    /**
-     * {@code bdrv_close} flushes before the driver closes: a format's cached metadata (qcow2's L2 tables and refcount
-     * blocks) reaches its file while the node can still do I/O. A failure is logged; the close goes on.
-     */
-    @GlobalStateCode
-    private void flushQuietly(BlockDriverState bs) {
-        if (bs.driver() == null || bs.isReadOnly()) {
-            return;
-        }
-        try {
-            ContextLocks.holding(bs.aioContext(), () -> {
-                NodeIo.flush(bs);
-                return null;
-            });
-        } catch (BlockException | RuntimeException e) {
-            graph.log().warn("node {}: flush before close failed: {}", bs.nodeName(), e.getMessage());
         }
     }
 

@@ -85,9 +85,9 @@ public final class Qcow2Driver implements BlockDriver, BlockStatus, FormatProbe,
     }
 
     /**
-     * {@code qcow2_close}: the caches written back. The core flushes a node before closing it ({@code bdrv_close})
-     * and before its driver leaves (X1); what requests cached after that flush, before the write lock drained them,
-     * is written here, so that a driver swap loses nothing acknowledged (X2).
+     * {@code qcow2_close} ({@code qcow2_inactivate}): the caches written back and the file flushed, from the main
+     * loop under the write lock the core closes a node with. The core also flushes a node before its driver leaves
+     * (X1); what requests cached after that flush is written here, so a driver swap loses nothing acknowledged (X2).
      */
     @Override
     @GlobalStateCode
