@@ -44,7 +44,7 @@ final class Qcow2Reader {
             switch (m.type()) {
                 case UNALLOCATED -> readBacking(bs, at, part);
                 case ZERO_PLAIN, ZERO_ALLOC -> zero(part);
-                case NORMAL -> s.file.coPreadv(m.host(), part, 0);
+                case NORMAL -> readFile(s, m.host(), part);
                 case COMPRESSED -> {
                     byte[] cluster = CompressedCluster.read(s.file, m.entry(), s.clusterBits(), s.node);
                     part.put(cluster, (int) (at & (s.clusterSize() - 1)), n);
@@ -53,6 +53,25 @@ final class Qcow2Reader {
             buf.position(buf.position() + n);
             at += n;
         }
+    }
+
+    /**
+     * A normal cluster's bytes; a cluster written only up to the data it holds may end past the file's end, and what
+     * lies there reads as zeroes, as QEMU's block layer pads a read past a file's end.
+     */
+    @CoroutineFn
+    @GraphRdlock
+    private static void readFile(Qcow2State s, long host, ByteBuffer part) throws BlockException {
+        long length = s.file.coGetLength();
+        if (host + part.remaining() <= length) {
+            s.file.coPreadv(host, part, 0);
+            return;
+        }
+        int readable = (int) Math.max(0, Math.min(part.remaining(), length - host));
+        if (readable > 0) {
+            s.file.coPreadv(host, part.slice(part.position(), readable), 0);
+        }
+        zero(part.slice(part.position() + readable, part.remaining() - readable));
     }
 
     /** An unallocated range: the backing file's bytes up to its end, zeroes after it or without one. */
