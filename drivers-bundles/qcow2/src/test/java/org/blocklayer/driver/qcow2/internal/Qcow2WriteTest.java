@@ -165,4 +165,30 @@ class Qcow2WriteTest {
         List<String> map = QemuMap.of(p.qcow2().map(0, p.qcow2().getLength()));
         assertLikeQemu(img, raw, map);
     }
+
+    @Test
+    void writesIntoAnImageWithASnapshotCopyItsSharedClustersAndTablesAndKeepTheSnapshot() throws Exception {
+        Path img = dir.resolve("snap.qcow2");
+        Path raw = dir.resolve("snap.raw");
+        Qcow2Fixture.run("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=4096", img.toString(), "4M").ok();
+        Qcow2Fixture.qemuIo(img, "qcow2", "write -P 0x31 0 2M", "write -c -P 0x32 2M 64k");
+        Qcow2Fixture.run("qemu-img", "snapshot", "-c", "before", img.toString()).ok();
+        Qcow2Fixture.run("qemu-img", "convert", "-O", "raw", img.toString(), raw.toString()).ok();
+        Path snapshotBytes = dir.resolve("before.raw");
+        Qcow2Fixture.run("qemu-img", "convert", "-O", "raw", "-l", "snapshot.name=before", img.toString(),
+                snapshotBytes.toString()).ok();
+        Pair p = pair(img, raw, "");
+        p.write(1000, 10_000, 0x41);
+        p.write((2L << 20) + 100, 5000, 0x42);
+        p.zeroes(1L << 20, 64 * 1024, true);
+        p.discard(1536 * 1024, 64 * 1024);
+        p.qcow2().flush();
+        assertThat(f.readAll(p.qcow2())).isEqualTo(f.readAll(p.raw()));
+        List<String> map = QemuMap.of(p.qcow2().map(0, p.qcow2().getLength()));
+        assertLikeQemu(img, raw, map);
+        Path after = dir.resolve("after.raw");
+        Qcow2Fixture.run("qemu-img", "convert", "-O", "raw", "-l", "snapshot.name=before", img.toString(),
+                after.toString()).ok();
+        assertThat(java.nio.file.Files.readAllBytes(after)).isEqualTo(java.nio.file.Files.readAllBytes(snapshotBytes));
+    }
 }
