@@ -182,7 +182,8 @@ public class KarafFeatureIT {
         System.out.println("probe: " + result);
         assertEquals("probe status: " + result.getProperty("error") + "\n" + diagnostics(), "ok",
                 result.getProperty("status"));
-        for (String bundle : List.of("api", "posix", "core", "shell", "driver.file", "driver.raw", "driver.hostdevice",
+        for (String bundle : List.of("api", "posix", "core", "shell", "driver.file", "driver.raw", "driver.qcow2",
+                "driver.hostdevice",
                 "driver.scsigeneric", "driver.nbd", "nbd.server", "health")) {
             String state = result.getProperty("bundle.org.blocklayer." + bundle);
             assertTrue("org.blocklayer." + bundle + " is active: " + state, state != null && state.startsWith("ACTIVE"));

@@ -23,7 +23,11 @@ public interface DriverChild extends BlockChild {
     @GraphRdlock
     void coPreadv(long offset, ByteBuffer buf, int flags) throws BlockException;
 
-    /** {@code bdrv_co_pwritev}: writes {@code buf.remaining()} bytes at {@code offset} of the child. */
+    /**
+     * {@code bdrv_co_pwritev}: writes {@code buf.remaining()} bytes at {@code offset} of the child. Through an edge
+     * that holds the RESIZE permission (a format's {@code file} opened read-write) the write may reach past the
+     * child's end, which grows it, as a format allocating clusters at the end of its file does.
+     */
     @CoroutineFn
     @GraphRdlock
     void coPwritev(long offset, ByteBuffer buf, int flags) throws BlockException;

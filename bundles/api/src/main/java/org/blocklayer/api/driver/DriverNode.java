@@ -62,4 +62,22 @@ public interface DriverNode extends BlockNode {
 
     /** {@code bdrv_refresh_total_sectors}: the mixed wrapper of {@link #coRefreshTotalSectors}. */
     void refreshTotalSectors(long hint) throws BlockException;
+
+    /** A driver's own coroutine code, run by {@link #call}. */
+    @FunctionalInterface
+    interface CoBody<T> {
+        @CoroutineFn
+        @GraphRdlock
+        T run() throws BlockException;
+    }
+
+    /**
+     * {@code co_wrapper_mixed_bdrv_rdlock} for a driver's own coroutine code: inside a coroutine, runs {@code body}
+     * at once; outside, runs it as a coroutine in this node's context holding the graph read lock and waits for it.
+     * How a format's {@code open} reads its metadata through its children, as {@code qcow2_open} runs
+     * {@code qcow2_do_open} in a coroutine.
+     *
+     * @since 2.0
+     */
+    <T> T call(CoBody<T> body) throws BlockException;
 }

@@ -17,11 +17,28 @@ package org.blocklayer.api.graph;
  * @param goneDriver    when the driver left (X1): its name, until one of that name takes the node back; else null
  * @param driverVersion the version of the bundle that registered the node's driver (a live upgrade changes it), or
  *                      null when the medium is gone or the driver came from no bundle
+ * @param backingChild  node name of the {@code backing} child, or null
+ * @param formatSpecific what the driver says of its image ({@code ImageInfoSpecific}: compat, snapshots...), in the
+ *                      driver's order; empty when it says nothing
  * @since 1.1
  */
 public record NodeInfo(String node, String driver, String filename, String fileChild, long totalSectors,
                        long length, String lengthError, boolean sg, boolean variableLength, boolean readOnly,
-                       String aioContext, String goneDriver, String driverVersion) {
+                       String aioContext, String goneDriver, String driverVersion, String backingChild,
+                       java.util.Map<String, String> formatSpecific) {
+
+    public NodeInfo {
+        formatSpecific = formatSpecific == null ? java.util.Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(formatSpecific));
+    }
+
+    /** A node without a backing child or format-specific information. */
+    public NodeInfo(String node, String driver, String filename, String fileChild, long totalSectors, long length,
+                    String lengthError, boolean sg, boolean variableLength, boolean readOnly, String aioContext,
+                    String goneDriver, String driverVersion) {
+        this(node, driver, filename, fileChild, totalSectors, length, lengthError, sg, variableLength, readOnly,
+                aioContext, goneDriver, driverVersion, null, null);
+    }
 
     /** A node whose driver's version is not known. */
     public NodeInfo(String node, String driver, String filename, String fileChild, long totalSectors, long length,

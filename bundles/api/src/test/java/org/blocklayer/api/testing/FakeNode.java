@@ -179,6 +179,7 @@ public final class FakeNode implements DriverNode {
     @Override public long nbSectors() throws BlockException { return coNbSectors(); }
     @Override public void coRefreshTotalSectors(long hint) throws BlockException { totalSectors = coNbSectors(); }
     @Override public void refreshTotalSectors(long hint) throws BlockException { coRefreshTotalSectors(hint); }
+    @Override public <T> T call(CoBody<T> body) throws BlockException { return body.run(); }
 
     /** The edge to the child: every request through it is recorded in the child's {@link #io()}. */
     private record Edge(String name, Set<ChildRole> roles, FakeNode parent, FakeNode node) implements DriverChild {

@@ -16,6 +16,7 @@ import org.apache.felix.service.command.annotations.GogoCommand;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.graph.BlockGraph;
 import org.blocklayer.api.graph.BlockNode;
+import org.blocklayer.api.graph.NodeInfo;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -89,7 +90,15 @@ public final class BlockCommands {
             return INFO.help();
         }
         String name = INFO.one("NODE", args);
-        return reported(() -> new NodeDetails(graph.info(name), backends.users(name)));
+        return reported(() -> {
+            NodeInfo info = graph.info(name);
+            List<NodeInfo> chain = new java.util.ArrayList<>();
+            for (NodeInfo n = info; n.backingChild() != null && chain.size() < 1000; ) {
+                n = graph.info(n.backingChild());
+                chain.add(n);
+            }
+            return new NodeDetails(info, chain, backends.users(name));
+        });
     }
 
     public Object backends(String... args) throws CommandException {

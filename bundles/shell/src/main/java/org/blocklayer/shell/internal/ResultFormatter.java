@@ -42,7 +42,7 @@ public final class ResultFormatter implements Converter {
                 default -> n.node();
             };
             case NodeDetails d -> switch (checked(level)) {
-                case INSPECT -> details(d.info()) + users(d.users());
+                case INSPECT -> details(d.info()) + chain(d.chain()) + formatSpecific(d.info()) + users(d.users());
                 case LINE -> Table.line(nodeRow(d.info()));
                 default -> d.info().node();
             };
@@ -208,6 +208,25 @@ public final class ResultFormatter implements Converter {
                 + "\nread-only: " + n.readOnly()
                 + "\naio-context: " + n.aioContext()
                 + "\ndriver-version: " + orNone(n.driverVersion());
+    }
+
+    /** The backing chain below the node, nearest first: {@code backing: mid (qcow2: /a/mid.qcow2) -> base (...)}. */
+    private static String chain(List<NodeInfo> chain) {
+        if (chain.isEmpty()) {
+            return "";
+        }
+        return "\nbacking: " + chain.stream().map(n -> n.node() + " (" + driver(n) + ": " + orNone(n.filename()) + ")")
+                .collect(Collectors.joining(" -> "));
+    }
+
+    /** The driver's own lines ({@code ImageInfoSpecific}), indented under "format-specific:". */
+    private static String formatSpecific(NodeInfo n) {
+        if (n.formatSpecific().isEmpty()) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder("\nformat-specific:");
+        n.formatSpecific().forEach((k, v) -> text.append("\n  ").append(k).append(": ").append(v));
+        return text.toString();
     }
 
     /** One "user:" line per user: who, as which child, what it takes and what it shares (QEMU's names). */

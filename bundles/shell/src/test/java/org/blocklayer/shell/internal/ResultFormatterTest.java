@@ -45,6 +45,19 @@ class ResultFormatterTest {
     }
 
     @Test
+    void infoShowsTheBackingChainAndWhatTheFormatSaysOfItsImage() {
+        var top = new NodeInfo("top", "qcow2", "/tmp/top.qcow2", "#block1", 2048, 1_048_576, null, false, false,
+                false, "main", null, "2.0.0", "mid", new java.util.LinkedHashMap<>(java.util.Map.of("compat", "1.1")));
+        var mid = new NodeInfo("mid", "qcow2", "/tmp/mid.qcow2", "#block2", 2048, 1_048_576, null, false, false,
+                true, "main", null, "2.0.0", "base", null);
+        var base = new NodeInfo("base", "raw", "/tmp/base.raw", "#block3", 2048, 1_048_576, null, false, true,
+                true, "main", null, "2.0.0");
+        String text = formatter.format(new NodeDetails(top, List.of(mid, base), List.of()), INSPECT, null).toString();
+        assertThat(text).contains("\nbacking: mid (qcow2: /tmp/mid.qcow2) -> base (raw: /tmp/base.raw)")
+                .endsWith("\nformat-specific:\n  compat: 1.1");
+    }
+
+    @Test
     void infoIsKeyValueLinesInFixedOrder() {
         assertThat(formatter.format(RAW, INSPECT, null)).hasToString("""
                 node: disk0

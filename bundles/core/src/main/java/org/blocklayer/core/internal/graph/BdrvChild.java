@@ -86,7 +86,11 @@ final class BdrvChild implements DriverChild, PermissionUser {
     @CoroutineFn
     @GraphRdlock
     public void coPwritev(long offset, ByteBuffer buf, int flags) throws BlockException {
-        NodeIo.coPwritev(child, offset, buf, flags);
+        if ((takenMask() & Permissions.RESIZE) != 0) {
+            NodeIo.coPwritevGrowing(child, offset, buf, flags);
+        } else {
+            NodeIo.coPwritev(child, offset, buf, flags);
+        }
     }
 
     @Override

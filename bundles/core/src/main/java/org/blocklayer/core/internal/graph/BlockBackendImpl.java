@@ -249,19 +249,24 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
         }));
     }
 
-    /** {@code qemu-img map}: block status extent by extent (at most 1 GiB each ask), merged as qemu-img merges. */
+    /**
+     * {@code qemu-img map}: block status extent by extent (at most 1 GiB each ask), down the backing chain where a
+     * node holds neither data nor zeroes, merged as qemu-img merges.
+     */
     @Override
     public List<MapEntry> map(long offset, long bytes) throws BlockException {
         return CoWrappers.mixed(enter(null), () -> coRequest(() -> {
             List<MapEntry> entries = new ArrayList<>();
             long end = offset + bytes;
             for (long at = offset; at < end; ) {
-                BlockStatus.Status st = NodeBlockStatus.coBlockStatus(root, true, at, Math.min(1L << 30, end - at));
+                NodeBlockStatus.Layered layered =
+                        NodeBlockStatus.coBlockStatusInChain(root, at, Math.min(1L << 30, end - at));
+                BlockStatus.Status st = layered.status();
                 if (st.bytes() == 0) {
                     break;
                 }
                 boolean hasOffset = st.has(BlockStatus.Status.OFFSET_VALID);
-                MapEntry e = new MapEntry(at, st.bytes(), 0, st.has(BlockStatus.Status.ALLOCATED),
+                MapEntry e = new MapEntry(at, st.bytes(), layered.depth(), st.has(BlockStatus.Status.ALLOCATED),
                         st.has(BlockStatus.Status.ZERO), st.has(BlockStatus.Status.DATA), hasOffset ? st.map() : -1,
                         hasOffset && st.file() != null ? st.file().filename() : null);
                 if (!entries.isEmpty() && entries.getLast().continuedBy(e)) {

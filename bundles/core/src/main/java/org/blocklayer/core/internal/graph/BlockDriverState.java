@@ -15,6 +15,7 @@ import org.blocklayer.api.graph.BlockChild;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.blocklayer.api.lock.GraphLock;
 
@@ -185,6 +186,28 @@ public final class BlockDriverState implements DriverNode {
     @Override
     public void refreshTotalSectors(long hint) throws BlockException {
         NodeLength.refreshTotalSectors(this, hint);
+    }
+
+    @Override
+    public <T> T call(CoBody<T> body) throws BlockException {
+        if (mainLoopWrites()) {
+            // The main loop is the graph's only writer, so holding the write lock it may read the graph as well
+            // (GRAPH_RDLOCK_GUARD_MAINLOOP): a driver's close under the write lock writes back what it cached.
+            return CoWrappers.mixed(graph.scheduler().mainLoop(), body::run);
+        }
+        return CoWrappers.mixedRdlock(wrapperContext(), graphLock(), body::run);
+    }
+
+    private boolean mainLoopWrites() {
+        if (!graph.scheduler().inMainThread()) {
+            return false;
+        }
+        try {
+            graphLock.assertWritable();
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
     }
 
     // ---- core's own ----

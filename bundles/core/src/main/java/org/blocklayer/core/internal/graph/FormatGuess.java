@@ -19,7 +19,7 @@ import org.blocklayer.api.graph.BlockOptions;
  * in QEMU.
  *
  * <p>It keeps issue 9's warning, QEMU's for an image probing guessed raw, for the case where it matters while
- * blocklayer has no qcow2 driver: an image whose first bytes are a qcow2 header is read as raw, header and all.
+ * no qcow2 driver is deployed: an image whose first bytes are a qcow2 header is read as raw, header and all.
  */
 final class FormatGuess {
     /** {@code QCOW_MAGIC}: "QFI\xfb", the first four bytes of every qcow and qcow2 image. */
@@ -108,7 +108,7 @@ final class FormatGuess {
             return null;
         }
         return "Image format was not specified for '" + name + "' and probing guessed raw: it starts with a"
-                + " qcow2 header, but blocklayer has no qcow2 driver yet, so it is read as raw, header and all."
+                + " qcow2 header, but no qcow2 driver is deployed, so it is read as raw, header and all."
                 + " Specify the 'raw' format explicitly (driver=raw) to remove this warning.";
     }
 }

@@ -5,6 +5,7 @@ import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.BlockStatus.Status;
+import org.blocklayer.api.driver.SupportsBacking;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 
@@ -55,8 +56,38 @@ final class NodeBlockStatus {
         int flags = answer.flags();
         if ((flags & (Status.DATA | Status.ZERO)) != 0) {
             flags |= Status.ALLOCATED;
+        } else if (d instanceof SupportsBacking) {
+            BdrvChild cow = bs.backing();
+            if (cow == null || (wantZero && offset >= NodeLength.coGetLength(cow.node()))) {
+                flags |= Status.ZERO;
+            }
         }
         return new Status(flags, answer.bytes(), answer.map(), answer.file());
+    }
+
+    /**
+     * {@code qemu-img map}'s walk ({@code get_block_status}): the status of {@code bs}, or, where it holds neither
+     * data nor zeroes, of its backing file, and so on down the chain; {@code depth} counts the steps taken.
+     */
+    @CoroutineFn
+    @GraphRdlock
+    static Layered coBlockStatusInChain(BlockDriverState bs, long offset, long bytes) throws BlockException {
+        int depth = 0;
+        BlockDriverState node = bs;
+        long n = bytes;
+        while (true) {
+            Status st = coBlockStatus(node, true, offset, n);
+            if (st.bytes() == 0 || st.has(Status.DATA) || st.has(Status.ZERO) || node.backing() == null) {
+                return new Layered(st, depth);
+            }
+            n = st.bytes();
+            node = node.backing().node();
+            depth++;
+        }
+    }
+
+    /** A status and how many backing files down it was found. */
+    record Layered(Status status, int depth) {
     }
 
     /** The child a RAW answer sends core on to: only a child of the node can be asked. */

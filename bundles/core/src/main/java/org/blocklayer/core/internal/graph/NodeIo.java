@@ -49,6 +49,37 @@ final class NodeIo {
         }
     }
 
+    /**
+     * {@code bdrv_co_pwritev} through an edge that holds RESIZE: as in QEMU, such a parent (a format growing its
+     * file) may write past the node's end, which then ends where the write ended
+     * ({@code bdrv_co_write_req_finish}).
+     */
+    @CoroutineFn
+    @GraphRdlock
+    static void coPwritevGrowing(BlockDriverState bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+        assert Rules.coroutineReader(bs.graphLock(), "bdrv_co_pwritev");
+        bs.drainState().incInFlight();
+        try {
+            BlockDriver d = bs.driver();
+            if (d == null) {
+                throw bs.noMedium();
+            }
+            if (offset < 0) {
+                throw bs.error(Errno.EIO, "Cannot write " + buf.remaining() + " bytes at offset " + offset
+                        + ": negative");
+            }
+            requireWritable(bs, Errno.EPERM, "Block node is read-only");
+            long end = offset + buf.remaining();
+            bs.padding().write(d, offset, buf, flags);
+            long endSectors = (end + BlockNode.SECTOR_SIZE - 1) / BlockNode.SECTOR_SIZE;
+            if (endSectors > bs.totalSectors()) {
+                bs.setTotalSectors(endSectors);
+            }
+        } finally {
+            bs.drainState().decInFlight();
+        }
+    }
+
     /** {@code bdrv_co_flush}: nothing to do with {@code cache.no-flush=on}. */
     @CoroutineFn
     @GraphRdlock

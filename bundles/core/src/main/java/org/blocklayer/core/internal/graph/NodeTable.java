@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.blocklayer.api.annotation.GlobalStateCode;
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.FormatInfo;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
@@ -139,9 +140,19 @@ final class NodeTable {
         }
         BlockDriver d = bs.driver();
         BdrvChild file = bs.file();
+        BdrvChild backing = bs.backing();
+        java.util.Map<String, String> specific = java.util.Map.of();
+        if (d instanceof FormatInfo fi) {
+            try {
+                specific = fi.formatSpecific(bs);
+            } catch (RuntimeException e) {
+                graph.log().warn("driver {} failed to describe node {}", d.formatName(), bs.nodeName(), e);
+            }
+        }
         return new NodeInfo(bs.nodeName(), d == null ? null : d.formatName(), bs.filename(),
                 file == null ? null : file.node().nodeName(), bs.totalSectors(), length, lengthError, bs.isSg(),
                 d != null && d.hasVariableLength(), bs.isReadOnly(), bs.aioContext().name(),
-                bs.medium().goneDriver(), d == null ? null : graph.driverRegistry().version(d));
+                bs.medium().goneDriver(), d == null ? null : graph.driverRegistry().version(d),
+                backing == null ? null : backing.node().nodeName(), specific);
     }
 }

@@ -71,7 +71,7 @@ class GraphLoggingTest {
 
         assertThat(recording.records).filteredOn(r -> r.startsWith("WARN")).containsExactly("WARN Image format was"
                 + " not specified for '" + qcow2 + "' and probing guessed raw: it starts with a qcow2 header, but"
-                + " blocklayer has no qcow2 driver yet, so it is read as raw, header and all. Specify the 'raw' format"
+                + " no qcow2 driver is deployed, so it is read as raw, header and all. Specify the 'raw' format"
                 + " explicitly (driver=raw) to remove this warning.");
         assertThat(graph.getLength("vm")).isEqualTo(512);
     }
