@@ -28,8 +28,14 @@ class HealthIT {
         Files.write(image, new byte[65537]);
         try (LauncherProcess launcher = LauncherProcess.start(deploy)) {
             assertThat(launcher.call("block:open driver=file,filename=" + image + " -n f", BOOT)).containsExactly("f");
-            assertThat(row(launcher.call("hc:exec -n 'blocklayer node f'", BOOT), "blocklayer node f"))
-                    .contains(" OK ").contains("driver file, length 66048");
+            // The node's check is registered on the OPENED event, delivered asynchronously: ask until it is there.
+            long registered = System.nanoTime() + BOOT.toNanos();
+            List<String> ok;
+            do {
+                ok = launcher.call("hc:exec -n 'blocklayer node f'", BOOT);
+            } while (ok.stream().noneMatch(line -> line.startsWith("blocklayer node f "))
+                    && System.nanoTime() < registered);
+            assertThat(row(ok, "blocklayer node f")).contains(" OK ").contains("driver file, length 66048");
 
             Files.delete(deploy.resolve(LauncherProcess.driverJar("file").getFileName()));
             long until = System.nanoTime() + BOOT.toNanos();
