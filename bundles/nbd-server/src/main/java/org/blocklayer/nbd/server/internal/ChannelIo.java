@@ -26,8 +26,11 @@ final class ChannelIo {
 
     private final SocketChannel channel;
     private final CoroutineScheduler scheduler;
-    /** Bytes read from the socket and not yet consumed: header and small payloads come from here. */
-    private final ByteBuffer in = ByteBuffer.allocate(READ_AHEAD).flip();
+    /**
+     * Bytes read from the socket and not yet consumed: header and small payloads come from here. Direct, as the
+     * socket reads into it (a heap buffer would be read through a temporary direct one and copied).
+     */
+    private final ByteBuffer in = ByteBuffer.allocateDirect(READ_AHEAD).flip();
     private AioContext home;
     private FdWatch watch;
     private Wakeup readWaiter;

@@ -29,6 +29,9 @@ final class ClientSession {
     private final long handshakeTimeoutNanos;
     private final String peer;
     private final Consumer<ClientSession> onRelease;
+    private final RequestBuffers buffers = new RequestBuffers();
+    /** The request header being received: one receiver at a time, and {@link NbdRequest#parse} copies it out. */
+    private final ByteBuffer header = ByteBuffer.allocate(Wire.REQUEST_SIZE);
     /** The context that owns the socket now: main during the handshake, the export's after. */
     private volatile AioContext home;
 
@@ -100,7 +103,7 @@ final class ClientSession {
         export = chosen.export();
         structured = chosen.structured();
         replies = new Replies(io, scheduler.newMutex(), structured);
-        commands = new Commands(export, replies, chosen.baseAllocation());
+        commands = new Commands(export, replies, chosen.baseAllocation(), buffers);
         if (export.quiescing()) {
             // The node is drained, maybe moving: wait here in the main loop; drainedEnd moves the socket.
             quiescing = true;
@@ -140,7 +143,7 @@ final class ClientSession {
     /** {@code nbd_trip}: receive one request, let the next receiver start, carry it out, answer. */
     @CoroutineFn
     private void trip() {
-        ByteBuffer header = ByteBuffer.allocate(Wire.REQUEST_SIZE);
+        header.clear();
         NbdRequest r;
         try {
             r = io.readFully(header, true) ? NbdRequest.parse(header) : null;
@@ -205,10 +208,11 @@ final class ClientSession {
             payloadRead = command != Wire.Command.WRITE;
         } else {
             if (command == Wire.Command.WRITE) {
-                data = ByteBuffer.allocate((int) r.length());
+                data = buffers.take((int) r.length());
                 try {
                     io.readFully(data, false);
                 } catch (IOException e) {
+                    buffers.give(data);
                     receiving = false;
                     closeNow();
                     return;
@@ -229,6 +233,8 @@ final class ClientSession {
         } catch (IOException e) {
             closeNow();
             return;
+        } finally {
+            buffers.give(data);
         }
         if (!payloadRead) {
             // The payload is still in the socket: nothing after it can be read as a request.

@@ -23,12 +23,14 @@ final class Commands {
     private final BlockBackend blk;
     private final Replies replies;
     private final boolean baseAllocation;
+    private final RequestBuffers buffers;
 
-    Commands(NbdExport export, Replies replies, boolean baseAllocation) {
+    Commands(NbdExport export, Replies replies, boolean baseAllocation, RequestBuffers buffers) {
         this.export = export;
         this.blk = export.blk();
         this.replies = replies;
         this.baseAllocation = baseAllocation;
+        this.buffers = buffers;
     }
 
     /** {@code data} is the payload of a WRITE, already read. */
@@ -71,7 +73,12 @@ final class Commands {
                 }
                 case CACHE -> {
                     // A prefetch: the data is read into the node's caches and dropped here.
-                    blk.pread(r.from(), ByteBuffer.allocate((int) r.length()));
+                    ByteBuffer scratch = buffers.take((int) r.length());
+                    try {
+                        blk.pread(r.from(), scratch);
+                    } finally {
+                        buffers.give(scratch);
+                    }
                     replies.generic(r.handle(), 0, null);
                 }
                 case BLOCK_STATUS -> blockStatus(r);
@@ -106,16 +113,20 @@ final class Commands {
             sparseRead(r);
             return;
         }
-        ByteBuffer data = ByteBuffer.allocate(length);
-        blk.pread(r.from(), data);
-        export.countRead(length);
-        data.flip();
-        if (!replies.structured()) {
-            replies.simple(r.handle(), 0, data);
-        } else if (length > 0) {
-            replies.data(r.handle(), r.from(), data, true);
-        } else {
-            replies.done(r.handle());
+        ByteBuffer data = buffers.take(length);
+        try {
+            blk.pread(r.from(), data);
+            export.countRead(length);
+            data.flip();
+            if (!replies.structured()) {
+                replies.simple(r.handle(), 0, data);
+            } else if (length > 0) {
+                replies.data(r.handle(), r.from(), data, true);
+            } else {
+                replies.done(r.handle());
+            }
+        } finally {
+            buffers.give(data);
         }
     }
 
@@ -130,23 +141,32 @@ final class Commands {
             return;
         }
         long end = r.from() + r.length();
-        for (MapEntry e : map) {
-            boolean last = e.start() + e.length() >= end;
-            if (e.zero()) {
-                replies.hole(r.handle(), e.start(), (int) e.length(), last);
+        // One buffer for the request; each data extent is read into its own part of it.
+        ByteBuffer buffer = null;
+        try {
+            for (MapEntry e : map) {
+                boolean last = e.start() + e.length() >= end;
+                if (e.zero()) {
+                    replies.hole(r.handle(), e.start(), (int) e.length(), last);
+                    export.countRead(e.length());
+                    continue;
+                }
+                if (buffer == null) {
+                    buffer = buffers.take((int) r.length());
+                }
+                ByteBuffer data = buffer.slice((int) (e.start() - r.from()), (int) e.length());
+                try {
+                    blk.pread(e.start(), data);
+                } catch (BlockException failed) {
+                    replies.error(r.handle(), NbdErrors.of(failed.errno()), "reading from file failed: "
+                            + failed.getMessage());
+                    return;
+                }
                 export.countRead(e.length());
-                continue;
+                replies.data(r.handle(), e.start(), data.flip(), last);
             }
-            ByteBuffer data = ByteBuffer.allocate((int) e.length());
-            try {
-                blk.pread(e.start(), data);
-            } catch (BlockException failed) {
-                replies.error(r.handle(), NbdErrors.of(failed.errno()), "reading from file failed: "
-                        + failed.getMessage());
-                return;
-            }
-            export.countRead(e.length());
-            replies.data(r.handle(), e.start(), data.flip(), last);
+        } finally {
+            buffers.give(buffer);
         }
     }
 

@@ -9,7 +9,8 @@ import org.blocklayer.posix.PosixException;
 
 /**
  * QEMU's {@code find_allocation} and {@code raw_co_block_status} (block/file-posix.c): where a regular file holds
- * data and where holes, from lseek(SEEK_DATA) and lseek(SEEK_HOLE). Blocking: runs on a worker thread.
+ * data and where holes, from lseek(SEEK_DATA) and lseek(SEEK_HOLE). Runs on the event loop, as in QEMU: the file
+ * system answers from its extent tree.
  */
 final class Allocation {
 

@@ -197,8 +197,9 @@ public final class FileDriver
 
     /**
      * {@code raw_co_block_status}: without {@code wantZero} all of the range is DATA|OFFSET_VALID; with it, data and
-     * holes from lseek(SEEK_DATA/SEEK_HOLE) ({@link Allocation#status}), on a worker thread where QEMU calls lseek
-     * on its event loop. Never fails: what lseek cannot tell is data.
+     * holes from lseek(SEEK_DATA/SEEK_HOLE) ({@link Allocation#status}), on the node's event loop as QEMU calls
+     * them: two lseeks cost microseconds, a worker round trip tens of them, and an NBD export asks for the status
+     * before every read (itests/bench/RESULTS.md, suite export). Never fails: what lseek cannot tell is data.
      */
     @Override
     @CoroutineFn
@@ -208,13 +209,7 @@ public final class FileDriver
         if (!wantZero) {
             return new Status(Status.DATA | Status.OFFSET_VALID, bytes, offset, bs);
         }
-        try {
-            return bs.aioContext().threadPool()
-                    .run(() -> Allocation.status(bs, state.fd(), offset, bytes, state.alignment()));
-        } catch (IOException e) {
-            throw IO.error(bs, ProtocolIo.what("Could not get the block status of", state.filename(), offset, bytes),
-                    e);
-        }
+        return Allocation.status(bs, state.fd(), offset, bytes, state.alignment());
     }
 
     private static FileState state(DriverNode bs) throws BlockException {

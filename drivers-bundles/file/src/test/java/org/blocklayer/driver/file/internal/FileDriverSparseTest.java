@@ -251,7 +251,7 @@ class FileDriverSparseTest {
                 .as("never more than asked").isEqualTo(new Status(Status.DATA | Status.OFFSET_VALID, 100, MIB + 1024, bs));
         assertThat(driver.coBlockStatus(bs, true, MIB + 4 * KIB, MIB))
                 .isEqualTo(new Status(Status.ZERO | Status.OFFSET_VALID, MIB, MIB + 4 * KIB, bs));
-        assertThat(bs.poolCalls()).isEqualTo(4);
+        assertThat(bs.poolCalls()).as("lseek on the event loop, as QEMU's raw_co_block_status").isZero();
     }
 
     @Test
