@@ -61,10 +61,14 @@ final class ExportDeclarations {
 
     /**
      * The server (re)started: every declaration is tried, also those whose export went with a server stopped by
-     * hand.
+     * hand. One already exported on this server stays so: a node event's retry may have exported it between the
+     * server's start and this call, and forgetting it would leave its export behind when its configuration goes.
      */
     synchronized void serverStarted() {
-        exported.clear();
+        exported.entrySet().removeIf(e -> {
+            ExportDeclaration d = declared.get(e.getKey());
+            return d == null || !exists(d.name());
+        });
         retry();
     }
 

@@ -65,6 +65,32 @@ class ExportDeclarationsTest {
         f.graph.close("disk0");
     }
 
+    /**
+     * A node event's retry exports the declaration between the server's start and the start callback (the
+     * interleaving NbdExportIT met): the callback must not forget that export, or deleting the configuration would
+     * leave it behind. Breaks if: serverStarted() clears every "exported" mark.
+     */
+    @Test
+    void anExportMadeJustBeforeTheStartCallbackStillGoesWithItsDeclaration() throws Exception {
+        f.open(f.image("a.img", 1 << 20), "disk0", false);
+        f.server.stopNbdServer();
+        ExportDeclarations raced = new ExportDeclarations(f.server);
+        raced.updated(PID, Map.of("node", "disk0"));
+        // The event thread's retry first, then the start callback: the order the race produced.
+        try (AutoCloseable ignored = f.server.onStart(() -> {
+            raced.retry();
+            raced.serverStarted();
+        })) {
+            f.server.startNbdServer("unix:" + f.socket, 0);
+        }
+        assertThat(f.server.exports()).extracting(ExportInfo::name).containsExactly("e0");
+        assertThat(raced.waiting()).isEmpty();
+
+        raced.deleted(PID);
+
+        assertThat(f.server.exports()).isEmpty();
+    }
+
     @Test
     void withoutAServerItWaitsAndExportsOnceOneStarts() throws Exception {
         f.open(f.image("a.img", 1 << 20), "disk0", false);
