@@ -192,6 +192,10 @@ class BackendTest {
         assertThat(core.graph.nodes()).extracting(org.blocklayer.api.graph.NodeInfo::node).containsExactly("rw");
     }
 
+    /**
+     * Breaks if: NodeTable.assignName stops looking up backend ids, or Backends.checkName stops looking up node
+     * names (either direction of QEMU's shared namespace of node names and device ids).
+     */
     @Test
     @DisplayName("B20: node names and backend names share one namespace")
     void nodeNamesAndBackendNamesDoNotClash() throws Exception {
