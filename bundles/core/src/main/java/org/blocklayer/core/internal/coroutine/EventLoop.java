@@ -177,7 +177,7 @@ public final class EventLoop implements AioContext {
     }
 
     /** {@code aio_notify_accept}: takes the pending {@link #kick()}, if any; true when there was one. */
-    boolean notifyAccept() {
+    public boolean notifyAccept() {
         return notified.getAndSet(false);
     }
 
