@@ -60,6 +60,8 @@ import org.blocklayer.driver.raw.internal.RawDriver;
 public final class Stress {
     private static final long HANG_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int MAX_FAILURES = 20;
+    /** Each operation must run at least this often per second of the run, per unit of its weight. */
+    private static final int MIN_PER_SECOND = 1;
     /** Threads the JVM (or the JDK's virtual-thread scheduler) may start on its own; never a leak of ours. */
     private static final Pattern JVM_THREADS = Pattern.compile("Attach Listener|Common-Cleaner|process reaper.*"
             + "|ForkJoinPool.*|VirtualThread-.*|Read-Poller|Write-Poller|JFR.*|Notification Thread"
@@ -98,6 +100,10 @@ public final class Stress {
     private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     private volatile boolean stopping;
+    /** True while the run's writer holds the graph write lock: readers check it while they hold the read lock. */
+    private volatile boolean writerHolds;
+    /** The process's descriptors before core started: none may be left over at the end (jars aside). */
+    private final StressFds fdsBefore;
     private final long started = System.nanoTime();
 
     private final CoMutex mutex = new CoMutex();
@@ -110,6 +116,7 @@ public final class Stress {
 
     private Stress(double minutes, int threads, int slotCount, long seed, boolean serialMain, Set<Op> skip)
             throws Exception {
+        this.fdsBefore = StressFds.census(Path.of("/nonexistent"));
         this.minutes = minutes;
         this.threads = threads;
         this.serialMain = serialMain ? new ReentrantLock(true) : null;
@@ -168,6 +175,7 @@ public final class Stress {
         String why = run.run(before);
         System.out.println("counts " + run.counts());
         System.out.println("figure stress.ops " + run.total() + " ops");
+        System.out.println("figure stress.skipped " + run.skipped.sum() + " picks");
         System.out.println("figure stress.minutes " + run.elapsedMinutes() + " min");
         System.out.println(why == null ? "stress: OK" : "stress: FAILED " + why);
         System.out.flush();
@@ -203,6 +211,7 @@ public final class Stress {
         }
         report();
         finish(threadsBefore);
+        checkCounts();
         watchdog.stop();
         if (failures.isEmpty()) {
             return null;
@@ -245,34 +254,41 @@ public final class Stress {
                 return true;
             }
             case OPEN_CLOSE -> {
-                StressSlot slot = slots[random.nextInt(slots.length)];
-                if (!slot.use.writeLock().tryLock()) {
-                    return false;
-                }
-                try {
-                    if (slot.isOpen()) {
-                        close(slot);
-                    } else {
-                        open(slot, random);
+                // The first slot no other thread uses, from a random one on: a pick is skipped only when all are.
+                int first = random.nextInt(slots.length);
+                for (int i = 0; i < slots.length; i++) {
+                    StressSlot slot = slots[(first + i) % slots.length];
+                    if (slot.use.writeLock().tryLock()) {
+                        try {
+                            if (slot.isOpen()) {
+                                close(slot);
+                            } else {
+                                open(slot, random);
+                            }
+                        } finally {
+                            slot.use.writeLock().unlock();
+                        }
+                        return true;
                     }
-                } finally {
-                    slot.use.writeLock().unlock();
                 }
-                return true;
+                return false;
             }
             default -> {
-                StressSlot slot = slots[random.nextInt(slots.length)];
-                if (!slot.use.readLock().tryLock()) {
-                    return false;
-                }
-                try {
-                    if (!slot.isOpen()) {
-                        return false;
+                // The first open slot from a random one on: a pick is skipped only when no node is open.
+                int first = random.nextInt(slots.length);
+                for (int i = 0; i < slots.length; i++) {
+                    StressSlot slot = slots[(first + i) % slots.length];
+                    if (slot.use.readLock().tryLock()) {
+                        try {
+                            if (slot.isOpen()) {
+                                return onNode(op, slot, random);
+                            }
+                        } finally {
+                            slot.use.readLock().unlock();
+                        }
                     }
-                    return onNode(op, slot, random);
-                } finally {
-                    slot.use.readLock().unlock();
                 }
+                return false;
             }
         }
     }
@@ -295,7 +311,10 @@ public final class Stress {
             case LENGTH_IOTHREAD -> {
                 long[] lengths = inCoroutine(randomIothread(random), () -> {
                     try (GraphLock.Reader r = lock.coRdlock()) {
-                        return new long[] {node.coGetLength(), node.getLength(), node.file().node().coGetLength()};
+                        noWriterHolds("before the reads");
+                        long[] l = {node.coGetLength(), node.getLength(), node.file().node().coGetLength()};
+                        noWriterHolds("after the reads");
+                        return l;
                     }
                 });
                 checkLength(slot, lengths[0], "coGetLength in an iothread coroutine");
@@ -455,6 +474,7 @@ public final class Stress {
         long pause = random.nextInt(500_000);
         global(() -> scheduler.callInMainLoop(() -> {
             try (GraphLock.Writer w = lock.wrlock()) {
+                writerHolds = true;
                 long readers = lock.readerCount();
                 for (int i = 0; readers != 0 && i < 1000; i++) {
                     LockSupport.parkNanos(10_000);
@@ -465,9 +485,20 @@ public final class Stress {
                             + lock.hasWriter());
                 }
                 LockSupport.parkNanos(pause);
+                writerHolds = false;
             }
             return null;
         }));
+    }
+
+    /**
+     * Called by a reader holding the graph read lock: no writer may hold the write lock at the same time. Checked
+     * by the readers themselves, while they hold the lock, so an exclusion bug however short shows when it happens.
+     */
+    private void noWriterHolds(String when) {
+        if (writerHolds) {
+            fail("a reader holds the graph read lock while a writer holds the write lock (" + when + ")");
+        }
     }
 
     /** A coroutine in a random context increments a counter under the shared CoMutex, yielding in between. */
@@ -689,6 +720,12 @@ public final class Stress {
         if (!leaked.isEmpty()) {
             fail("threads still alive after the scheduler closed: " + leaked);
         }
+        StressFds fdsAfter = StressFds.census(dir);
+        System.err.println("stress: file descriptors before the run " + fdsBefore + ", after " + fdsAfter);
+        Map<String, String> grown = fdsAfter.grownSince(fdsBefore);
+        if (!grown.isEmpty()) {
+            fail("file descriptors left open after the scheduler closed (kind: before -> after): " + grown);
+        }
         try (var files = Files.list(dir)) {
             List<Path> rest = files.toList();
             if (!rest.isEmpty()) {
@@ -702,6 +739,25 @@ public final class Stress {
         System.err.println("stress: coroutines created by the run " + coroutinesCreated.sum() + ", terminated "
                 + coroutinesTerminated.sum() + " (the co-wrappers' own coroutines are not counted: core does not"
                 + " expose a count)");
+    }
+
+    /**
+     * Every operation of the menu counts: each ran at least {@value #MIN_PER_SECOND} times per second of the run
+     * asked for and per unit of its weight, and at most one pick in a hundred found no node to work on.
+     */
+    private void checkCounts() {
+        for (Op op : menu.stream().distinct().toList()) {
+            long minimum = (long) (minutes * 60 * MIN_PER_SECOND * op.weight);
+            long n = done.get(op).sum();
+            if (n < minimum) {
+                fail("operation " + op.name().toLowerCase() + " ran " + n + " times, fewer than the " + minimum
+                        + " a " + minutes + "-minute run must reach");
+            }
+        }
+        long picks = total() + skipped.sum();
+        if (skipped.sum() * 100 > picks) {
+            fail(skipped.sum() + " of " + picks + " picks found no node to work on (more than 1%)");
+        }
     }
 
     /** How long the run has been going, in minutes with two decimals: less than asked when it stopped early. */
