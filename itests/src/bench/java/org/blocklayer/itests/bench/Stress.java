@@ -145,6 +145,8 @@ public final class Stress {
     }
 
     public static void main(String[] args) throws Exception {
+        // Before core's Coroutine class loads: count every coroutine of the process, the co-wrappers' too.
+        System.setProperty(Coroutine.COUNT_PROPERTY, "true");
         double minutes = 10;
         int threads = 4;
         int slots = 8;
@@ -690,6 +692,10 @@ public final class Stress {
         if (readers != 0 || lock.hasWriter()) {
             fail("graph lock when idle: reader count " + readers + ", hasWriter " + lock.hasWriter());
         }
+        if (Coroutine.created() != Coroutine.ended() || Coroutine.created() < coroutinesCreated.sum()) {
+            fail("coroutines of the whole process (co-wrappers', drains' and the run's own): created "
+                    + Coroutine.created() + ", ended " + Coroutine.ended());
+        }
         if (coroutinesCreated.sum() != coroutinesTerminated.sum() || !coroutinesNotTerminated.isEmpty()) {
             fail("coroutines created " + coroutinesCreated.sum() + ", seen terminated " + coroutinesTerminated.sum()
                     + coroutinesNotTerminated.stream().limit(3).toList());
@@ -737,8 +743,8 @@ public final class Stress {
         }
         Files.deleteIfExists(dir);
         System.err.println("stress: coroutines created by the run " + coroutinesCreated.sum() + ", terminated "
-                + coroutinesTerminated.sum() + " (the co-wrappers' own coroutines are not counted: core does not"
-                + " expose a count)");
+                + coroutinesTerminated.sum() + "; by the whole process (co-wrappers' and drains' too) "
+                + Coroutine.created() + ", ended " + Coroutine.ended());
     }
 
     /**
