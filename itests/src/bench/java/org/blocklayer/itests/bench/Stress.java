@@ -71,7 +71,7 @@ public final class Stress {
     enum Op {
         OPEN_CLOSE(3), LENGTH_FOREIGN(3), LENGTH_GRAPH(2), LENGTH_MAIN(2), LENGTH_HOME(2), LENGTH_IOTHREAD(3),
         READ_FOREIGN(3), WRITE_FOREIGN(3), READ_MAIN(1), WRITE_MAIN(1), READ_IOTHREAD(3), WRITE_IOTHREAD(3),
-        FLUSH(1), WRLOCK(2), MOVE(3), COMUTEX(2), COROUTINES(1);
+        FLUSH(1), WRLOCK(2), MOVE(3), COMUTEX(2), COROUTINES(1), RESIZE(1), SHARED_CHILD(2);
 
         final int weight;
 
@@ -92,6 +92,7 @@ public final class Stress {
     private final GraphRwLock lock;
     private final Graph graph;
     private final ContextMover mover;
+    private final StressReshape reshape;
     private final List<EventLoop> iothreads = new ArrayList<>();
     private final List<Op> menu = new ArrayList<>();
 
@@ -132,6 +133,7 @@ public final class Stress {
         graph.addDriver(new FileDriver(), "file", "0");
         graph.addDriver(new RawDriver(), "raw", "0");
         mover = ContextMover.of(graph, scheduler);
+        reshape = new StressReshape(graph, this::global, this::fail);
         iothreads.add(mover.createIothread("stress-io1"));
         iothreads.add(mover.createIothread("stress-io2"));
         for (Op op : Op.values()) {
@@ -275,6 +277,24 @@ public final class Stress {
                 }
                 return false;
             }
+            case RESIZE -> {
+                // The first open slot no other thread uses, from a random one on.
+                int first = random.nextInt(slots.length);
+                for (int i = 0; i < slots.length; i++) {
+                    StressSlot slot = slots[(first + i) % slots.length];
+                    if (slot.use.writeLock().tryLock()) {
+                        try {
+                            if (slot.isOpen()) {
+                                reshape.resize(slot, random);
+                                return true;
+                            }
+                        } finally {
+                            slot.use.writeLock().unlock();
+                        }
+                    }
+                }
+                return false;
+            }
             default -> {
                 // The first open slot from a random one on: a pick is skipped only when no node is open.
                 int first = random.nextInt(slots.length);
@@ -328,6 +348,7 @@ public final class Stress {
             case READ_FOREIGN, READ_MAIN, READ_IOTHREAD, WRITE_FOREIGN, WRITE_MAIN, WRITE_IOTHREAD ->
                     io(op, slot, random);
             case FLUSH -> slot.backend.flush();
+            case SHARED_CHILD -> reshape.sharedChild(slot, random);
             case MOVE -> {
                 EventLoop target = random.nextInt(3) == 0 ? scheduler.mainLoop() : randomIothread(random);
                 global(() -> scheduler.callInMainLoop(() -> {
