@@ -8,7 +8,11 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
@@ -23,17 +27,24 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.SynchronousBundleListener;
 
 /**
  * The file driver deployed into, and removed from, a running framework (X1): core picks it up as a whiteboard
  * service, and when it leaves, the nodes that used it lose their medium while nothing else restarts.
+ * Breaks if: another bundle's component binds the file driver statically, e.g. RawDriver gets
+ * {@code @Reference(cardinality = OPTIONAL, policyOption = GREEDY, target = "(block.driver=file)") BlockDriver file;}
+ * (its component, and so its service, is then re-created whenever the file driver comes or goes).
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class DriverHotDeployIT extends TestSupport {
 
     private static final long DEPLOY_TIMEOUT_MS = 5_000;
+    private static final String FILE_DRIVER_BUNDLE = "org.blocklayer.driver.file";
 
     @Override
     protected boolean deployFileDriverAtStart() {
@@ -47,6 +58,17 @@ public class DriverHotDeployIT extends TestSupport {
         ServiceReference<BlockGraph> graphRef = bundleContext.getServiceReference(BlockGraph.class);
         Object graphServiceId = graphRef.getProperty("service.id");
         BlockGraph graphService = bundleContext.getService(graphRef);
+        // Every other bundle as it is before the deploy. One that were restarted, updated, refreshed or whose
+        // components were re-created would show as a bundle event, a changed state or stamp, or its services
+        // registered anew (new service ids).
+        Map<String, String> others = otherBundles();
+        List<String> otherEvents = new CopyOnWriteArrayList<>();
+        SynchronousBundleListener listener = event -> {
+            if (!FILE_DRIVER_BUNDLE.equals(event.getBundle().getSymbolicName())) {
+                otherEvents.add(event.getBundle().getSymbolicName() + " " + eventName(event.getType()));
+            }
+        };
+        bundleContext.addBundleListener(listener);
         try {
             // 1. Without the file driver a plain path cannot be opened: raw needs a "file" child (X4).
             assertFalse(driverNames().contains("file"));
@@ -83,7 +105,9 @@ public class DriverHotDeployIT extends TestSupport {
             assertEquals("the raw node itself keeps its driver", "raw", graph.info("hot").driver());
             assertEquals("its file child has no medium", null, graph.info(graph.info("hot").fileChild()).driver());
 
-            // 5. Nothing else was restarted: same core bundle, still active, same graph service.
+            // 5. Nothing else was restarted: no other bundle changed, same core bundle, same graph service.
+            assertEquals("bundle events of other bundles", List.of(), otherEvents);
+            assertEquals("the other bundles: state, last modified, registered services", others, otherBundles());
             assertSame(core, bundle("org.blocklayer.core"));
             assertEquals(Bundle.ACTIVE, core.getState());
             assertEquals(Bundle.ACTIVE, bundle("org.blocklayer.api").getState());
@@ -99,8 +123,45 @@ public class DriverHotDeployIT extends TestSupport {
             graph.close("hot");
             assertEquals(List.of(), graph.nodes());
         } finally {
+            bundleContext.removeBundleListener(listener);
             bundleContext.ungetService(graphRef);
         }
+    }
+
+    /**
+     * Each bundle but the file driver: symbolic name and version, state, last-modified stamp (not the system
+     * bundle's) and the ids of the services it registered, sorted.
+     */
+    private Map<String, String> otherBundles() {
+        Map<String, String> all = new TreeMap<>();
+        for (Bundle b : bundleContext.getBundles()) {
+            if (FILE_DRIVER_BUNDLE.equals(b.getSymbolicName())) {
+                continue;
+            }
+            ServiceReference<?>[] registered = b.getRegisteredServices();
+            List<Long> ids = registered == null ? List.of() : Arrays.stream(registered)
+                    .map(r -> (Long) r.getProperty(Constants.SERVICE_ID)).sorted().toList();
+            // Equinox stamps its system bundle whenever another bundle is installed or uninstalled.
+            String modified = b.getBundleId() == 0 ? "" : ", modified " + b.getLastModified();
+            all.put(b.getBundleId() + " " + b.getSymbolicName() + " " + b.getVersion(),
+                    "state " + b.getState() + modified + ", services " + ids);
+        }
+        return all;
+    }
+
+    private static String eventName(int type) {
+        return switch (type) {
+            case BundleEvent.INSTALLED -> "INSTALLED";
+            case BundleEvent.RESOLVED -> "RESOLVED";
+            case BundleEvent.STARTING -> "STARTING";
+            case BundleEvent.STARTED -> "STARTED";
+            case BundleEvent.STOPPING -> "STOPPING";
+            case BundleEvent.STOPPED -> "STOPPED";
+            case BundleEvent.UPDATED -> "UPDATED";
+            case BundleEvent.UNRESOLVED -> "UNRESOLVED";
+            case BundleEvent.UNINSTALLED -> "UNINSTALLED";
+            default -> "event " + type;
+        };
     }
 
     private List<String> driverNames() {

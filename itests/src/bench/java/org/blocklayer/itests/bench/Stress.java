@@ -60,6 +60,8 @@ import org.blocklayer.driver.raw.internal.RawDriver;
 public final class Stress {
     private static final long HANG_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int MAX_FAILURES = 20;
+    /** Each operation must run at least this often per second of the run, per unit of its weight. */
+    private static final int MIN_PER_SECOND = 1;
     /** Threads the JVM (or the JDK's virtual-thread scheduler) may start on its own; never a leak of ours. */
     private static final Pattern JVM_THREADS = Pattern.compile("Attach Listener|Common-Cleaner|process reaper.*"
             + "|ForkJoinPool.*|VirtualThread-.*|Read-Poller|Write-Poller|JFR.*|Notification Thread"
@@ -69,7 +71,7 @@ public final class Stress {
     enum Op {
         OPEN_CLOSE(3), LENGTH_FOREIGN(3), LENGTH_GRAPH(2), LENGTH_MAIN(2), LENGTH_HOME(2), LENGTH_IOTHREAD(3),
         READ_FOREIGN(3), WRITE_FOREIGN(3), READ_MAIN(1), WRITE_MAIN(1), READ_IOTHREAD(3), WRITE_IOTHREAD(3),
-        FLUSH(1), WRLOCK(2), MOVE(3), COMUTEX(2), COROUTINES(1);
+        FLUSH(1), WRLOCK(2), MOVE(3), COMUTEX(2), COROUTINES(1), RESIZE(1), SHARED_CHILD(2);
 
         final int weight;
 
@@ -90,6 +92,7 @@ public final class Stress {
     private final GraphRwLock lock;
     private final Graph graph;
     private final ContextMover mover;
+    private final StressReshape reshape;
     private final List<EventLoop> iothreads = new ArrayList<>();
     private final List<Op> menu = new ArrayList<>();
 
@@ -98,6 +101,10 @@ public final class Stress {
     private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     private volatile boolean stopping;
+    /** True while the run's writer holds the graph write lock: readers check it while they hold the read lock. */
+    private volatile boolean writerHolds;
+    /** The process's descriptors before core started: none may be left over at the end (jars aside). */
+    private final StressFds fdsBefore;
     private final long started = System.nanoTime();
 
     private final CoMutex mutex = new CoMutex();
@@ -110,6 +117,7 @@ public final class Stress {
 
     private Stress(double minutes, int threads, int slotCount, long seed, boolean serialMain, Set<Op> skip)
             throws Exception {
+        this.fdsBefore = StressFds.census(Path.of("/nonexistent"));
         this.minutes = minutes;
         this.threads = threads;
         this.serialMain = serialMain ? new ReentrantLock(true) : null;
@@ -125,6 +133,7 @@ public final class Stress {
         graph.addDriver(new FileDriver(), "file", "0");
         graph.addDriver(new RawDriver(), "raw", "0");
         mover = ContextMover.of(graph, scheduler);
+        reshape = new StressReshape(graph, this::global, this::fail);
         iothreads.add(mover.createIothread("stress-io1"));
         iothreads.add(mover.createIothread("stress-io2"));
         for (Op op : Op.values()) {
@@ -138,6 +147,8 @@ public final class Stress {
     }
 
     public static void main(String[] args) throws Exception {
+        // Before core's Coroutine class loads: count every coroutine of the process, the co-wrappers' too.
+        System.setProperty(Coroutine.COUNT_PROPERTY, "true");
         double minutes = 10;
         int threads = 4;
         int slots = 8;
@@ -168,6 +179,7 @@ public final class Stress {
         String why = run.run(before);
         System.out.println("counts " + run.counts());
         System.out.println("figure stress.ops " + run.total() + " ops");
+        System.out.println("figure stress.skipped " + run.skipped.sum() + " picks");
         System.out.println("figure stress.minutes " + run.elapsedMinutes() + " min");
         System.out.println(why == null ? "stress: OK" : "stress: FAILED " + why);
         System.out.flush();
@@ -203,6 +215,7 @@ public final class Stress {
         }
         report();
         finish(threadsBefore);
+        checkCounts();
         watchdog.stop();
         if (failures.isEmpty()) {
             return null;
@@ -245,34 +258,59 @@ public final class Stress {
                 return true;
             }
             case OPEN_CLOSE -> {
-                StressSlot slot = slots[random.nextInt(slots.length)];
-                if (!slot.use.writeLock().tryLock()) {
-                    return false;
-                }
-                try {
-                    if (slot.isOpen()) {
-                        close(slot);
-                    } else {
-                        open(slot, random);
+                // The first slot no other thread uses, from a random one on: a pick is skipped only when all are.
+                int first = random.nextInt(slots.length);
+                for (int i = 0; i < slots.length; i++) {
+                    StressSlot slot = slots[(first + i) % slots.length];
+                    if (slot.use.writeLock().tryLock()) {
+                        try {
+                            if (slot.isOpen()) {
+                                close(slot);
+                            } else {
+                                open(slot, random);
+                            }
+                        } finally {
+                            slot.use.writeLock().unlock();
+                        }
+                        return true;
                     }
-                } finally {
-                    slot.use.writeLock().unlock();
                 }
-                return true;
+                return false;
+            }
+            case RESIZE -> {
+                // The first open slot no other thread uses, from a random one on.
+                int first = random.nextInt(slots.length);
+                for (int i = 0; i < slots.length; i++) {
+                    StressSlot slot = slots[(first + i) % slots.length];
+                    if (slot.use.writeLock().tryLock()) {
+                        try {
+                            if (slot.isOpen()) {
+                                reshape.resize(slot, random);
+                                return true;
+                            }
+                        } finally {
+                            slot.use.writeLock().unlock();
+                        }
+                    }
+                }
+                return false;
             }
             default -> {
-                StressSlot slot = slots[random.nextInt(slots.length)];
-                if (!slot.use.readLock().tryLock()) {
-                    return false;
-                }
-                try {
-                    if (!slot.isOpen()) {
-                        return false;
+                // The first open slot from a random one on: a pick is skipped only when no node is open.
+                int first = random.nextInt(slots.length);
+                for (int i = 0; i < slots.length; i++) {
+                    StressSlot slot = slots[(first + i) % slots.length];
+                    if (slot.use.readLock().tryLock()) {
+                        try {
+                            if (slot.isOpen()) {
+                                return onNode(op, slot, random);
+                            }
+                        } finally {
+                            slot.use.readLock().unlock();
+                        }
                     }
-                    return onNode(op, slot, random);
-                } finally {
-                    slot.use.readLock().unlock();
                 }
+                return false;
             }
         }
     }
@@ -295,7 +333,10 @@ public final class Stress {
             case LENGTH_IOTHREAD -> {
                 long[] lengths = inCoroutine(randomIothread(random), () -> {
                     try (GraphLock.Reader r = lock.coRdlock()) {
-                        return new long[] {node.coGetLength(), node.getLength(), node.file().node().coGetLength()};
+                        noWriterHolds("before the reads");
+                        long[] l = {node.coGetLength(), node.getLength(), node.file().node().coGetLength()};
+                        noWriterHolds("after the reads");
+                        return l;
                     }
                 });
                 checkLength(slot, lengths[0], "coGetLength in an iothread coroutine");
@@ -307,6 +348,7 @@ public final class Stress {
             case READ_FOREIGN, READ_MAIN, READ_IOTHREAD, WRITE_FOREIGN, WRITE_MAIN, WRITE_IOTHREAD ->
                     io(op, slot, random);
             case FLUSH -> slot.backend.flush();
+            case SHARED_CHILD -> reshape.sharedChild(slot, random);
             case MOVE -> {
                 EventLoop target = random.nextInt(3) == 0 ? scheduler.mainLoop() : randomIothread(random);
                 global(() -> scheduler.callInMainLoop(() -> {
@@ -455,6 +497,7 @@ public final class Stress {
         long pause = random.nextInt(500_000);
         global(() -> scheduler.callInMainLoop(() -> {
             try (GraphLock.Writer w = lock.wrlock()) {
+                writerHolds = true;
                 long readers = lock.readerCount();
                 for (int i = 0; readers != 0 && i < 1000; i++) {
                     LockSupport.parkNanos(10_000);
@@ -465,9 +508,20 @@ public final class Stress {
                             + lock.hasWriter());
                 }
                 LockSupport.parkNanos(pause);
+                writerHolds = false;
             }
             return null;
         }));
+    }
+
+    /**
+     * Called by a reader holding the graph read lock: no writer may hold the write lock at the same time. Checked
+     * by the readers themselves, while they hold the lock, so an exclusion bug however short shows when it happens.
+     */
+    private void noWriterHolds(String when) {
+        if (writerHolds) {
+            fail("a reader holds the graph read lock while a writer holds the write lock (" + when + ")");
+        }
     }
 
     /** A coroutine in a random context increments a counter under the shared CoMutex, yielding in between. */
@@ -659,6 +713,10 @@ public final class Stress {
         if (readers != 0 || lock.hasWriter()) {
             fail("graph lock when idle: reader count " + readers + ", hasWriter " + lock.hasWriter());
         }
+        if (Coroutine.created() != Coroutine.ended() || Coroutine.created() < coroutinesCreated.sum()) {
+            fail("coroutines of the whole process (co-wrappers', drains' and the run's own): created "
+                    + Coroutine.created() + ", ended " + Coroutine.ended());
+        }
         if (coroutinesCreated.sum() != coroutinesTerminated.sum() || !coroutinesNotTerminated.isEmpty()) {
             fail("coroutines created " + coroutinesCreated.sum() + ", seen terminated " + coroutinesTerminated.sum()
                     + coroutinesNotTerminated.stream().limit(3).toList());
@@ -689,6 +747,12 @@ public final class Stress {
         if (!leaked.isEmpty()) {
             fail("threads still alive after the scheduler closed: " + leaked);
         }
+        StressFds fdsAfter = StressFds.census(dir);
+        System.err.println("stress: file descriptors before the run " + fdsBefore + ", after " + fdsAfter);
+        Map<String, String> grown = fdsAfter.grownSince(fdsBefore);
+        if (!grown.isEmpty()) {
+            fail("file descriptors left open after the scheduler closed (kind: before -> after): " + grown);
+        }
         try (var files = Files.list(dir)) {
             List<Path> rest = files.toList();
             if (!rest.isEmpty()) {
@@ -700,8 +764,27 @@ public final class Stress {
         }
         Files.deleteIfExists(dir);
         System.err.println("stress: coroutines created by the run " + coroutinesCreated.sum() + ", terminated "
-                + coroutinesTerminated.sum() + " (the co-wrappers' own coroutines are not counted: core does not"
-                + " expose a count)");
+                + coroutinesTerminated.sum() + "; by the whole process (co-wrappers' and drains' too) "
+                + Coroutine.created() + ", ended " + Coroutine.ended());
+    }
+
+    /**
+     * Every operation of the menu counts: each ran at least {@value #MIN_PER_SECOND} times per second of the run
+     * asked for and per unit of its weight, and at most one pick in a hundred found no node to work on.
+     */
+    private void checkCounts() {
+        for (Op op : menu.stream().distinct().toList()) {
+            long minimum = (long) (minutes * 60 * MIN_PER_SECOND * op.weight);
+            long n = done.get(op).sum();
+            if (n < minimum) {
+                fail("operation " + op.name().toLowerCase() + " ran " + n + " times, fewer than the " + minimum
+                        + " a " + minutes + "-minute run must reach");
+            }
+        }
+        long picks = total() + skipped.sum();
+        if (skipped.sum() * 100 > picks) {
+            fail(skipped.sum() + " of " + picks + " picks found no node to work on (more than 1%)");
+        }
     }
 
     /** How long the run has been going, in minutes with two decimals: less than asked when it stopped early. */

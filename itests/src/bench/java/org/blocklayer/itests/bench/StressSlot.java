@@ -122,6 +122,30 @@ final class StressSlot {
         return new long[] {from, bytes};
     }
 
+    /** Whether raw was opened with {@code size}: such a node cannot be resized ("fixed-size raw disks"). */
+    boolean fixedSize() {
+        return size != null;
+    }
+
+    /**
+     * After a resize of the raw node to {@code newLength} bytes: the file is now {@code offset + newLength} bytes,
+     * both nodes round up to whole sectors, and the shadow keeps what the file still holds and reads zeros past its
+     * end (grown bytes, and the tail of the last sector). Caller holds {@link #use}'s write lock.
+     */
+    void resized(long newLength) {
+        long fileSize = offset + newLength;
+        fileLength = roundUp(fileSize);
+        length = fileLength - offset;
+        shadow = Arrays.copyOf(Arrays.copyOf(shadow, (int) Math.min(shadow.length, newLength)), (int) length);
+        chunks = new ReentrantLock[(int) ((length + CHUNK - 1) / CHUNK)];
+        Arrays.setAll(chunks, i -> new ReentrantLock());
+    }
+
+    /** The name for the {@code n}th extra parent of this slot's file node. */
+    String sharerName(long n) {
+        return name + "x" + n;
+    }
+
     /** After a write: the shadow takes the bytes. Caller holds the chunk lock. */
     void wrote(long at, byte[] data) {
         System.arraycopy(data, 0, shadow, (int) at, data.length);

@@ -1,6 +1,7 @@
 package org.blocklayer.core.internal.coroutine;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.blocklayer.api.annotation.CoroutineFn;
 
@@ -12,6 +13,16 @@ import org.blocklayer.api.annotation.CoroutineFn;
 public final class Coroutine {
     private static final CoroutineBackend BACKEND = CoroutineBackend.select();
     private static final ThreadLocal<Coroutine> CURRENT = new ThreadLocal<>();
+    /** System property that turns on {@link #created()} and {@link #ended()}. */
+    public static final String COUNT_PROPERTY = "blocklayer.coroutine.count";
+    /**
+     * Whether every coroutine of the process is counted as it is created and as it ends ({@link #created()},
+     * {@link #ended()}): off unless {@value #COUNT_PROPERTY} is true when the class loads (the stress run sets it),
+     * so the JIT drops the counting from everyone else's path.
+     */
+    private static final boolean COUNTING = Boolean.getBoolean(COUNT_PROPERTY);
+    private static final LongAdder CREATED = new LongAdder();
+    private static final LongAdder ENDED = new LongAdder();
 
     private final CoroutineBackend.Stack stack;
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -33,8 +44,15 @@ public final class Coroutine {
                 }
             } catch (Throwable t) {
                 escaped = t;
+            } finally {
+                if (COUNTING) {
+                    ENDED.increment();
+                }
             }
         });
+        if (COUNTING) {
+            CREATED.increment();
+        }
     }
 
     /** {@code qemu_coroutine_create}: a coroutine that will run {@code body} when first entered. */
@@ -50,6 +68,16 @@ public final class Coroutine {
     /** {@code qemu_in_coroutine}. */
     public static boolean inCoroutine() {
         return CURRENT.get() != null;
+    }
+
+    /** Coroutines created in this process, co-wrappers' and drains' too; 0 unless {@value #COUNT_PROPERTY} is on. */
+    public static long created() {
+        return CREATED.sum();
+    }
+
+    /** Coroutines of this process whose body has ended; 0 unless {@value #COUNT_PROPERTY} is on. */
+    public static long ended() {
+        return ENDED.sum();
     }
 
     /** The backend in use, for logs and benchmarks. */

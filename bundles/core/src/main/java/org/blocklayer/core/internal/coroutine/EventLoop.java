@@ -160,7 +160,7 @@ public final class EventLoop implements AioContext {
         try {
             boolean progress = runTimersAndBottomHalves() | fds.poll(0);
             while (blocking && !progress && !stopping) {
-                if (notified.getAndSet(false)) {
+                if (notifyAccept()) {
                     // A kick is progress even with nothing queued: the waiter re-checks its condition.
                     progress = true;
                 } else {
@@ -174,6 +174,11 @@ public final class EventLoop implements AioContext {
         } finally {
             busySince = 0;
         }
+    }
+
+    /** {@code aio_notify_accept}: takes the pending {@link #kick()}, if any; true when there was one. */
+    public boolean notifyAccept() {
+        return notified.getAndSet(false);
     }
 
     private boolean runTimersAndBottomHalves() {

@@ -11,6 +11,7 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.Permission;
 import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.core.internal.coroutine.EventLoops;
 
 /**
  * The BlockBackends of the graph ({@code blk_new}, {@code blk_insert_bs}, {@code blk_set_perm}, {@code blk_unref},
@@ -25,6 +26,11 @@ final class Backends {
 
     Backends(Graph graph) {
         this.graph = graph;
+    }
+
+    /** The event loops the backends' requests run in. */
+    EventLoops scheduler() {
+        return graph.scheduler();
     }
 
     /** {@code device}: how an anonymous backend's user is named in messages ({@code blk_attach_dev}), or null. */

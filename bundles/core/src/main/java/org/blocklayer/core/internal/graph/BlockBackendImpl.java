@@ -299,7 +299,7 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
             throw new BlockException(Errno.EPERM, userDescription() + " has no '" + needed.qemuName()
                     + "' permission on node '" + root.nodeName() + "'");
         }
-        return root.aioContext();
+        return WrapperContext.of(this, owner.scheduler());
     }
 
     /** {@code blk_co_do_preadv} and friends: in flight, held back while drained, then under the read lock. */

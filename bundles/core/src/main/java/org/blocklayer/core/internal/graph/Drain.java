@@ -147,27 +147,57 @@ final class Drain {
         scheduler.aioWait().waitWhile(ctx, pending);
     }
 
-    /** {@code bdrv_co_yield_to_drain}: the drain runs in a bottom half of bs's context; we resume after it. */
+    /**
+     * {@code bdrv_co_yield_to_drain}: the drain runs in a bottom half of bs's context, under that context's lock
+     * ({@code bdrv_co_drain_bh_cb}), while the coroutine yields; it resumes only once the drain is done. A lock of
+     * bs's context that the coroutine's thread holds is dropped across the yield, or that bottom half could never
+     * take it; in the coroutine's own context the yield itself lets go of what the entry took. bs counts one more
+     * request in flight until the bottom half runs, so a concurrent drain of bs waits for this one to begin.
+     */
     @CoroutineFn
     private void coYieldToDrain(BlockDriverState bs, boolean begin) {
         Coroutine self = Coroutine.current();
         EventLoop ctx = bs.aioContext();
-        RuntimeException[] failure = new RuntimeException[1];
+        CoDrainData data = new CoDrainData();
+        bs.drainState().incInFlight();
+        int dropped = ctx != self.context() ? ctx.lockHoldCount() : 0;
+        for (int i = 0; i < dropped; i++) {
+            ctx.release();
+        }
         ctx.schedule(() -> {
+            ctx.acquire();
             try {
+                bs.drainState().decInFlight();
                 if (begin) {
                     drainedBegin(bs);
                 } else {
                     drainedEnd(bs);
                 }
             } catch (RuntimeException e) {
-                failure[0] = e;
+                data.failure = e;
+            } finally {
+                ctx.release();
             }
+            data.done = true;
             self.context().wake(self);
         });
         Coroutine.yield_();
-        if (failure[0] != null) {
-            throw failure[0];
+        for (int i = 0; i < dropped; i++) {
+            ctx.acquire();
         }
+        if (!data.done) {
+            // QEMU asserts: something other than the drain's bottom half entered the coroutine.
+            throw new IllegalStateException("bdrv_co_yield_to_drain: the coroutine was resumed before its drain was"
+                    + " done");
+        }
+        if (data.failure != null) {
+            throw data.failure;
+        }
+    }
+
+    /** What the coroutine and its drain's bottom half share ({@code BdrvCoDrainData}). */
+    private static final class CoDrainData {
+        volatile boolean done;
+        volatile RuntimeException failure;
     }
 }

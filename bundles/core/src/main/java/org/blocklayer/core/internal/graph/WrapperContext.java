@@ -5,7 +5,8 @@ import org.blocklayer.core.internal.coroutine.EventLoops;
 
 /**
  * Which context a generated wrapper runs its coroutine in, chosen from its first argument as block-gen.c does
- * (B25): a node's own context, a child edge's child node's context, otherwise the main loop.
+ * (B25): a node's own context, a child edge's child node's context, a BlockBackend's context
+ * ({@code blk_get_aio_context}: its root node's), otherwise the main loop.
  */
 final class WrapperContext {
     private WrapperContext() {
@@ -17,6 +18,9 @@ final class WrapperContext {
         }
         if (first instanceof BdrvChild child) {
             return child.node().aioContext();
+        }
+        if (first instanceof BlockBackendImpl blk) {
+            return blk.root().aioContext();
         }
         return scheduler.mainLoop();
     }

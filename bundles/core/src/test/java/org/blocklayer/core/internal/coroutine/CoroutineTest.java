@@ -64,6 +64,12 @@ class CoroutineTest {
         assertThat(trace).containsExactly("outer1", "inner1", "outer2:true", "inner2", "outer3");
     }
 
+    /**
+     * B40's aborts, and the rule that stands in for its pool: a coroutine runs once (a JDK continuation cannot be
+     * restarted), so a terminated one is never entered again and nothing is recycled (README, "Coroutines are not
+     * pooled"; the measurement is in itests/bench/RESULTS.md, "B40").
+     * Breaks if: Coroutine.enterIn no longer refuses a terminated coroutine (its {@code stack.isDone()} check dropped).
+     */
     @Test
     @DisplayName("B40: entering arunning or scheduled coroutine or yielding outside one aborts")
     void enteringARunningOrScheduledCoroutineOrYieldingOutsideOneAborts_B40() {

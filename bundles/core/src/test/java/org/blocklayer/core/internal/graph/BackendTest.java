@@ -192,6 +192,10 @@ class BackendTest {
         assertThat(core.graph.nodes()).extracting(org.blocklayer.api.graph.NodeInfo::node).containsExactly("rw");
     }
 
+    /**
+     * Breaks if: NodeTable.assignName stops looking up backend ids, or Backends.checkName stops looking up node
+     * names (either direction of QEMU's shared namespace of node names and device ids).
+     */
     @Test
     @DisplayName("B20: node names and backend names share one namespace")
     void nodeNamesAndBackendNamesDoNotClash() throws Exception {
@@ -206,6 +210,42 @@ class BackendTest {
                 .hasMessage("node-name=disk is conflicting with a device id");
         assertThatThrownBy(() -> core.graph.attach("n", "1bad", READ, Permission.ALL))
                 .hasMessage("Invalid device name '1bad'");
+    }
+
+    /**
+     * blk_getlength without a medium: a backend that let go of its node (QEMU's blk with no bs), and a backend
+     * whose node lost its driver (blk_is_available false), its node in an iothread; both ENOMEDIUM, never a length.
+     * Breaks if: BlockBackendImpl.enter no longer calls requireOpen(), or NodeLength.coNbSectors answers the cached
+     * length of a node without driver ({@code return bs.totalSectors();} instead of {@code throw bs.noMedium();}).
+     */
+    @Test
+    @DisplayName("B19: a backend's length without a medium, or with its medium gone, is ENOMEDIUM")
+    void aBackendsLengthWithoutAMediumOrWithItsMediumGoneIsEnomedium_B19() throws Exception {
+        TestDriver drv = core.driver("test");
+        drv.length = 4096;
+        core.open("driver=test,node-name=n");
+        BlockBackend released = core.graph.attach("n", "disk", READ, Permission.ALL);
+        assertThat(released.getLength()).isEqualTo(4096);
+        released.close();
+        assertThatThrownBy(released::getLength).isInstanceOfSatisfying(BlockException.class, e -> {
+            assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM);
+            assertThat(e.getMessage()).isEqualTo("block device 'disk' is closed");
+        });
+
+        TestDriver gone = core.driver("gone");
+        gone.length = 8192;
+        core.graph.addIothread("io0");
+        core.graph.open(null, BlockOptions.parse("driver=gone,node-name=g"), OpenFlags.RDWR, "io0");
+        BlockBackend unavailable = core.graph.attach("g", "", READ, Permission.ALL);
+        assertThat(unavailable.getLength()).isEqualTo(8192);
+        core.graph.setDetachTimeoutNanos(0);
+        core.graph.removeDriver(gone);
+        assertThatThrownBy(unavailable::getLength).isInstanceOfSatisfying(BlockException.class, e -> {
+            assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM);
+            assertThat(e.getMessage()).isEqualTo("node 'g': driver 'gone' gone: No medium found");
+        });
+        assertThat(gone.getLengthCalls).hasValue(1);
+        unavailable.close();
     }
 
     @Test

@@ -46,6 +46,45 @@ class CapabilitiesTest {
         assertThat(bs.getLength()).isEqualTo(4096);
     }
 
+    /**
+     * B14 where only the hint can set the length: a driver that resizes but has no getlength, so the refresh after
+     * the resize keeps {@code offset >> 9} sectors (10000 bytes are 19 whole sectors, 9728 bytes), as
+     * {@code bdrv_co_truncate} passes it, and the size reported is those sectors.
+     * Breaks if: NodeIo.coTruncate refreshes with the hint rounded up ({@code Math.ceilDiv(offset, 512)}) instead of
+     * {@code offset >> 9}.
+     */
+    @Test
+    @DisplayName("B14: after a resize a driver without getlength keeps the new size in whole sectors, rounded down")
+    void afterAResizeADriverWithoutGetLengthKeepsTheNewSizeInWholeSectorsRoundedDown_B14() throws Exception {
+        ResizableDriver drv = new ResizableDriver();
+        drv.totalSectorsAtOpen = 8;
+        core.graph.addDriver(drv, "test.bundle", "1.0.0");
+        BlockDriverState bs = core.open("driver=resizable,node-name=a");
+        assertThat(drv).isInstanceOf(Truncate.class).isNotInstanceOf(GetLength.class);
+
+        assertThat(core.graph.resize("a", 10_000)).isEqualTo(19 * 512);
+        assertThat(drv.truncatedTo).isEqualTo(10_000);
+        assertThat(bs.totalSectors()).isEqualTo(19);
+        assertThat(bs.getLength()).isEqualTo(9728);
+
+        assertThat(core.graph.resize("a", 511)).as("less than a sector leaves none").isZero();
+        assertThat(bs.totalSectors()).isZero();
+    }
+
+    /** Resizes (records the size asked for) but cannot say its length: QEMU's NULL {@code bdrv_co_getlength}. */
+    static final class ResizableDriver extends TestDriver implements Truncate {
+        volatile long truncatedTo = -1;
+
+        ResizableDriver() {
+            super("resizable");
+        }
+
+        @Override
+        public void coTruncate(DriverNode bs, long offset) {
+            truncatedTo = offset;
+        }
+    }
+
     @Test
     @DisplayName("B3: without the GetLength capability the length is what the driver's open set, never asked")
     void withoutGetLengthTheLengthIsWhatOpenSet_B3() throws Exception {

@@ -3,20 +3,30 @@ package org.blocklayer.core.internal.graph;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
+import java.util.EnumSet;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.Coroutine;
+import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
-/** Drained sections (B13, B38, B39) and in-flight counting. */
+/** Drained sections (B13, B38, B39) and in-flight counting. Bounded: a drain that never ends fails. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DrainTest {
     private final CoreFixture core = new CoreFixture();
     private final DrainCountingDriver drv = new DrainCountingDriver();
@@ -31,19 +41,43 @@ class DrainTest {
     }
 
     /**
-     * Counts drain callbacks; a read waits on a worker until a drain has begun (at most 10 s), so a drain always has
-     * something to wait for, however late it starts.
+     * Counts drain callbacks, per node too. A read says when it started ({@link #readStarted}), then waits on a
+     * worker until a drain has begun on the node named by {@link #readsWaitFor} (any node when null), at most
+     * 10 s: a drain always finds it in flight, however late it starts, and a drain that never begins on that node
+     * shows as a read that ended without it.
      */
     static final class DrainCountingDriver extends TestDriverBase {
         final AtomicInteger begins = new AtomicInteger();
         final AtomicInteger ends = new AtomicInteger();
         final AtomicInteger readsDone = new AtomicInteger();
-        final CountDownLatch drainBegun = new CountDownLatch(1);
+        final CountDownLatch readStarted = new CountDownLatch(1);
+        final Map<String, CountDownLatch> drainBegunOn = new ConcurrentHashMap<>();
+        final AtomicBoolean readEndedWithoutItsDrain = new AtomicBoolean();
+        volatile String readsWaitFor;
+
+        /** Forgets the drains so far (opening a child edge drains every node, under the write lock). */
+        void forgetDrains() {
+            drainBegunOn.clear();
+            begins.set(0);
+            ends.set(0);
+        }
+
+        CountDownLatch drainBegunOn(String node) {
+            return drainBegunOn.computeIfAbsent(node, n -> new CountDownLatch(1));
+        }
+
+        /** A node over {@code file=NODE} gets it as its filtered child; one without the option has none. */
+        @Override
+        public void open(DriverNode bs, BlockOptions options, int flags) throws BlockException {
+            super.open(bs, options, flags);
+            bs.openChild(options, "file", EnumSet.of(ChildRole.FILTERED, ChildRole.PRIMARY), true);
+        }
 
         @Override
         public void drainBegin(DriverNode bs) {
             begins.incrementAndGet();
-            drainBegun.countDown();
+            drainBegunOn(bs.nodeName()).countDown();
+            drainBegunOn("").countDown();
         }
 
         @Override
@@ -53,10 +87,15 @@ class DrainTest {
 
         @Override
         public void coPreadv(DriverNode bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+            readStarted.countDown();
+            String gate = readsWaitFor;
+            CountDownLatch drained = drainBegunOn(gate == null ? "" : gate);
             try {
                 bs.aioContext().threadPool().run(() -> {
                     try {
-                        drainBegun.await(10, TimeUnit.SECONDS);
+                        if (!drained.await(10, TimeUnit.SECONDS)) {
+                            readEndedWithoutItsDrain.set(true);
+                        }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -69,9 +108,8 @@ class DrainTest {
         }
     }
 
-    @Test
-    void drainWaitsForRequestsInFlight() throws Exception {
-        BlockDriverState bs = core.open("driver=counting,node-name=a");
+    /** A read of {@code bs} from a thread of its own, returned once the driver has it: it is in flight. */
+    private CompletableFuture<Void> readInFlight(BlockDriverState bs) throws InterruptedException {
         CompletableFuture<Void> read = CompletableFuture.runAsync(() -> {
             try {
                 NodeIo.pread(bs, 0, ByteBuffer.allocate(512), 0);
@@ -79,17 +117,30 @@ class DrainTest {
                 throw new IllegalStateException(e);
             }
         });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (bs.drainState().inFlight() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+        assertThat(drv.readStarted.await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(bs.drainState().inFlight()).isEqualTo(1);
+        return read;
+    }
+
+    /**
+     * drained_begin returns only once the request it found in flight is done.
+     * Breaks if: Drain.drainedBegin skips its poll ({@code poll(bs.aioContext(), ...)} removed).
+     */
+    @Test
+    @DisplayName("B38: drained begin waits for the request in flight and returns when it is done")
+    void drainedBeginWaitsForTheRequestInFlightAndReturnsWhenItIsDone_B38() throws Exception {
+        BlockDriverState bs = core.open("driver=counting,node-name=a");
+        CompletableFuture<Void> read = readInFlight(bs);
         core.graph.drain("a");
         assertThat(drv.readsDone).hasValue(1);
         assertThat(bs.drainState().inFlight()).isZero();
         read.get(5, TimeUnit.SECONDS);
     }
 
+    /**
+     * Nested sections: the driver hears drainBegin only on 0→1 and drainEnd only on 1→0.
+     * Breaks if: Drain.quiesceOne calls drainBegin on every begin ({@code >= 1} instead of {@code == 1}).
+     */
     @Test
     @DisplayName("B39: nested sections call the driver only on the outermost transitions")
     void nestedSectionsCallTheDriverOnlyOnTheOutermostTransitions_B39() throws Exception {
@@ -107,20 +158,97 @@ class DrainTest {
         assertThat(seen).containsExactly(1, 0, 1, 0);
     }
 
+    /**
+     * Polling happens once, at the top level, after every node above was quiesced: a node with two parents, p1
+     * with a read in flight that ends only once p2 heard drainBegin. A drain that polled on its way up (after p1,
+     * before p2) would wait for that read before ever reaching p2.
+     * Breaks if: Drain.quiesce recurses into a parent with {@code drainedBegin(parentEdge.parent())}, which polls,
+     * instead of {@code quiesce(parentEdge.parent())}.
+     */
+    @Test
+    @DisplayName("B39: a drain polls once at the top level, after every parent is quiesced")
+    void aDrainPollsOnceAtTheTopLevelAfterEveryParentIsQuiesced_B39() throws Exception {
+        BlockDriverState bottom = core.open("driver=counting,node-name=b");
+        BlockDriverState p1 = core.open("driver=counting,node-name=p1,file=b");
+        core.open("driver=counting,node-name=p2,file=b");
+        assertThat(bottom.edges().parents()).extracting(e -> e.parent().nodeName()).containsExactly("p1", "p2");
+        drv.forgetDrains();
+        drv.readsWaitFor = "p2";
+        CompletableFuture<Void> read = readInFlight(p1);
+
+        core.graph.drain("b");
+
+        assertThat(drv.readEndedWithoutItsDrain).as("p2 was quiesced before anything waited for p1's read").isFalse();
+        assertThat(drv.readsDone).hasValue(1);
+        assertThat(drv.begins).hasValue(3);
+        read.get(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * From a coroutine of bs's own context: the drain runs in a bottom half while the coroutine yields, and the
+     * coroutine resumes only when the request in flight is done.
+     * Breaks if: Drain.coYieldToDrain wakes the coroutine before the bottom half drained (the wake moved ahead of
+     * {@code drainedBegin(bs)}).
+     */
     @Test
     @DisplayName("B38: drain from acoroutine runs in abottom half and resumes after it")
     void drainFromACoroutineRunsInABottomHalfAndResumesAfterIt_B38() throws Exception {
         BlockDriverState bs = core.open("driver=counting,node-name=a");
         Drain drain = core.graph.drainer();
+        CompletableFuture<Void> read = readInFlight(bs);
         int[] seen = core.inCoroutine(() -> {
             Coroutine self = Coroutine.current();
             drain.drainedBegin(bs);
-            int quiesced = bs.drainState().quiesceCounter();
-            boolean sameCoroutine = Coroutine.current() == self;
+            int[] atResume = {bs.drainState().quiesceCounter(), Coroutine.current() == self ? 1 : 0,
+                    drv.readsDone.get(), bs.drainState().inFlight()};
             drain.drainedEnd(bs);
-            return new int[] {quiesced, sameCoroutine ? 1 : 0, bs.drainState().quiesceCounter(), drv.begins.get()};
+            return new int[] {atResume[0], atResume[1], atResume[2], atResume[3], bs.drainState().quiesceCounter(),
+                    drv.begins.get()};
         });
-        assertThat(seen).containsExactly(1, 1, 0, 1);
+        assertThat(seen).containsExactly(1, 1, 1, 0, 0, 1);
+        read.get(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A coroutine of the main loop that holds the lock of bs's iothread drains bs: it drops that lock while it
+     * waits, so the bottom half in the iothread can take it (bdrv_co_drain_bh_cb), and has it back when it resumes,
+     * after the request in flight in the iothread is done.
+     * Breaks if: Drain.coYieldToDrain keeps the lock ({@code dropped} read as 0): the bottom half then blocks on it
+     * and the drain never ends.
+     */
+    @Test
+    @DisplayName("B38: drain from acoroutine drops the lock of the nodes other context while it waits")
+    void drainFromACoroutineDropsTheLockOfTheNodesOtherContextWhileItWaits_B38() throws Exception {
+        core.graph.addIothread("io0");
+        BlockDriverState bs = (BlockDriverState) core.graph.open(null,
+                org.blocklayer.api.graph.BlockOptions.parse("driver=counting,node-name=a"),
+                org.blocklayer.api.graph.OpenFlags.RDWR, "io0");
+        EventLoop io = bs.aioContext();
+        Drain drain = core.graph.drainer();
+        CompletableFuture<Void> read = readInFlight(bs);
+        CompletableFuture<int[]> seen = CompletableFuture.supplyAsync(() -> {
+            try {
+                return core.inMain(() -> {
+                    io.acquire();
+                    try {
+                        return CoWrappers.wrapper(core.scheduler.mainLoop(), () -> {
+                            drain.drainedBegin(bs);
+                            int[] atResume = {drv.readsDone.get(), bs.drainState().inFlight(), io.lockHoldCount(),
+                                    bs.drainState().quiesceCounter()};
+                            drain.drainedEnd(bs);
+                            return new int[] {atResume[0], atResume[1], atResume[2], atResume[3],
+                                    io.lockHoldCount(), bs.drainState().quiesceCounter()};
+                        });
+                    } finally {
+                        io.release();
+                    }
+                });
+            } catch (BlockException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(seen.get(10, TimeUnit.SECONDS)).containsExactly(1, 0, 1, 1, 1, 0);
+        read.get(5, TimeUnit.SECONDS);
     }
 
     @Test

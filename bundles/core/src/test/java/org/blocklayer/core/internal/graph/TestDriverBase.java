@@ -12,7 +12,7 @@ abstract class TestDriverBase implements BlockDriver {
     }
 
     @Override
-    public void open(DriverNode bs, BlockOptions options, int flags) {
+    public void open(DriverNode bs, BlockOptions options, int flags) throws org.blocklayer.api.error.BlockException {
         bs.setTotalSectors(2048);
     }
 }

@@ -3,10 +3,15 @@ package org.blocklayer.core.internal.graph;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
+import java.util.EnumSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.Coroutine;
 import org.blocklayer.core.internal.coroutine.EventLoop;
@@ -23,18 +28,40 @@ class WrapperTest {
         core.close();
     }
 
+    /**
+     * Inside a coroutine of the main loop, a mixed wrapper whose first argument lives in an iothread still runs its
+     * body at once, in the caller: same coroutine, same thread and context, and without polling, so a bottom half
+     * queued just before it has not run when the body starts.
+     * Breaks if: CoWrappers.mixed polls the caller's loop before running inline
+     * ({@code Coroutine.current().context().poll(false)} ahead of {@code body.call()}), or hands the body to ctx.
+     */
     @Test
-    @DisplayName("B22: mixed inside acoroutine runs inline in the same coroutine")
+    @DisplayName("B22: mixed inside acoroutine runs inline in the same coroutine, without poll or context switch")
     void mixedInsideACoroutineRunsInlineInTheSameCoroutine_B22() throws Exception {
+        EventLoop io = core.scheduler.createIoThread("io");
+        EventLoop main = core.scheduler.mainLoop();
         AtomicReference<Coroutine> inner = new AtomicReference<>();
+        AtomicReference<Thread> innerThread = new AtomicReference<>();
+        AtomicReference<EventLoop> innerLoop = new AtomicReference<>();
+        AtomicBoolean bottomHalfRanFirst = new AtomicBoolean();
+        AtomicBoolean bottomHalfRan = new AtomicBoolean();
+        Thread[] outerThread = new Thread[1];
         Coroutine outer = core.inCoroutine(() -> {
-            CoWrappers.mixed(core.scheduler.mainLoop(), () -> {
+            outerThread[0] = Thread.currentThread();
+            main.schedule(() -> bottomHalfRan.set(true));
+            CoWrappers.mixed(io, () -> {
                 inner.set(Coroutine.current());
+                innerThread.set(Thread.currentThread());
+                innerLoop.set(EventLoop.currentOrNull());
+                bottomHalfRanFirst.set(bottomHalfRan.get());
                 return null;
             });
             return Coroutine.current();
         });
         assertThat(inner.get()).isNotNull().isSameAs(outer);
+        assertThat(innerThread.get()).isSameAs(outerThread[0]);
+        assertThat(innerLoop.get()).as("no context switch").isSameAs(main);
+        assertThat(bottomHalfRanFirst).as("no poll before the body").isFalse();
     }
 
     @Test
@@ -76,21 +103,42 @@ class WrapperTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("co_wrapper called in a coroutine");
     }
 
+    /**
+     * With the nodes in an iothread, so that no choice is right by accident: a node and a child edge choose the
+     * iothread, a BlockBackend on the child node too (its requests reach the driver there), anything else the main
+     * loop. (A child edge's parent always shares its child's context, so "child node's" and "parent's" cannot differ.)
+     * Breaks if: WrapperContext.of returns the main loop for a BlockBackendImpl (or for every argument).
+     */
     @Test
     @DisplayName("B25: context is chosen by the first argument")
     void contextIsChosenByTheFirstArgument_B25() throws Exception {
-        EventLoop io = core.scheduler.createIoThread("io1");
+        core.graph.addIothread("io1");
         TestDriver proto = core.driver("proto");
+        proto.length = 4096;
+        proto.variableLength = true;
         TestDriver fmt = core.driver("fmt");
         fmt.openChildFile = true;
-        BlockDriverState top = core.open("driver=fmt,node-name=top,file.driver=proto");
+        BlockDriverState top = (BlockDriverState) core.graph.open(null, org.blocklayer.api.graph.BlockOptions.parse(
+                "driver=fmt,node-name=top,file.driver=proto,file.node-name=bottom"),
+                org.blocklayer.api.graph.OpenFlags.RDWR, "io1");
+        EventLoop io = top.aioContext();
+        assertThat(io.name()).isEqualTo("io1");
         BdrvChild file = top.file();
+        BlockBackend blk = core.graph.attach("bottom", "disk", EnumSet.of(Permission.CONSISTENT_READ),
+                Permission.ALL);
 
-        assertThat(WrapperContext.of(top, core.scheduler)).isSameAs(top.aioContext());
-        assertThat(WrapperContext.of(file, core.scheduler)).isSameAs(file.node().aioContext());
+        assertThat(WrapperContext.of(top, core.scheduler)).isSameAs(io);
+        assertThat(WrapperContext.of(file, core.scheduler)).isSameAs(io);
+        assertThat(WrapperContext.of(blk, core.scheduler)).isSameAs(io);
         assertThat(WrapperContext.of("anything else", core.scheduler)).isSameAs(core.scheduler.mainLoop());
         assertThat(WrapperContext.of(null, core.scheduler)).isSameAs(core.scheduler.mainLoop());
-        assertThat(io).isNotSameAs(core.scheduler.mainLoop());
+
+        proto.lastGetLengthContext = null;
+        blk.pread(0, ByteBuffer.allocate(512));
+        assertThat(blk.getLength()).isEqualTo(4096);
+        assertThat(proto.lastReadContext).as("the backend's read ran in its node's iothread").isSameAs(io);
+        assertThat(proto.lastGetLengthContext).isSameAs(io);
+        blk.close();
     }
 
     @Test

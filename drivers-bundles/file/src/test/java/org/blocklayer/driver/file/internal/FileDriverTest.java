@@ -26,6 +26,7 @@ import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.api.testing.FakeNode;
 import org.blocklayer.api.testing.Needs;
 import org.blocklayer.posix.testing.LoopDevice;
+import org.blocklayer.posix.testing.OpenFds;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -365,8 +366,29 @@ class FileDriverTest {
                 .hasMessageStartingWith("node 'n0', driver 'file': Could not get the length of '" + path + "'");
     }
 
+    /**
+     * Close gives back the one descriptor open took, once: a second close leaves alone a descriptor opened since on
+     * the same file (it may have the same number), and a node never opened has nothing to give back.
+     * Breaks if: FileDriver.close no longer closes its state ({@code ProtocolIo.close} without
+     * {@code close.accept(state)}).
+     */
     @Test
-    void closeOfNodeNeverOpenedDoesNothing() {
-        driver.close(new FakeNode("never"));
+    void closeGivesBackTheDescriptorOnceAndANodeNeverOpenedHasNoneToGive() throws Exception {
+        Path path = image(512, (byte) 7);
+        open(path, OpenFlags.RDWR);
+        assertThat(OpenFds.openOn(path.toString())).as("the file and its image locks").isPositive();
+
+        driver.close(bs);
+        assertThat(OpenFds.openOn(path.toString())).isZero();
+        try (RandomAccessFile other = new RandomAccessFile(path.toFile(), "r")) {
+            driver.close(bs);
+            assertThat(OpenFds.openOn(path.toString())).isEqualTo(1);
+            assertThat(other.read()).isEqualTo(7);
+        }
+
+        FakeNode never = new FakeNode("never");
+        driver.close(never);
+        assertThat(never.opaque(Object.class)).isNull();
+        assertThat(OpenFds.openOn(path.toString())).isZero();
     }
 }

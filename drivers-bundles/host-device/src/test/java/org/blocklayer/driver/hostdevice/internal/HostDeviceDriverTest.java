@@ -346,8 +346,29 @@ class HostDeviceDriverTest {
         assertThat(OpenFds.count()).isLessThanOrEqualTo(before);
     }
 
+    /**
+     * Close gives back the one descriptor open took, once: a second close leaves alone a descriptor opened since on
+     * the same device (it may have the same number), and a node never opened has nothing to give back.
+     * Breaks if: HostDeviceDriver.close no longer closes its state ({@code ProtocolIo.close} without
+     * {@code close.accept(state)}).
+     */
     @Test
-    void closeOfNodeNeverOpenedDoesNothing() {
-        driver.close(new FakeNode("never"));
+    void closeGivesBackTheDescriptorOnceAndANodeNeverOpenedHasNoneToGive() throws Exception {
+        String dev = device(SIZE, false);
+        open(dev, OpenFlags.RDWR);
+        assertThat(OpenFds.openOn(dev)).as("the file and its image locks").isPositive();
+
+        driver.close(fake);
+        assertThat(OpenFds.openOn(dev)).isZero();
+        try (RandomAccessFile other = new RandomAccessFile(dev, "r")) {
+            driver.close(fake);
+            assertThat(OpenFds.openOn(dev)).isEqualTo(1);
+            assertThat((byte) other.read()).isEqualTo(pattern(1)[0]);
+        }
+
+        FakeNode never = new FakeNode("never");
+        driver.close(never);
+        assertThat(never.opaque(Object.class)).isNull();
+        assertThat(OpenFds.openOn(dev)).isZero();
     }
 }

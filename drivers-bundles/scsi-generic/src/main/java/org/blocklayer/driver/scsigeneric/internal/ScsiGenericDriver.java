@@ -30,6 +30,17 @@ public final class ScsiGenericDriver implements BlockDriver, GetLength {
 
     private static final ProtocolIo IO = new ProtocolIo(NAME, "device");
 
+    /** How open asks a device whether it is sg: the kernel, unless a test answers instead. */
+    private final SgIoctls ioctls;
+
+    public ScsiGenericDriver() {
+        this(SgIoctls.LINUX);
+    }
+
+    ScsiGenericDriver(SgIoctls ioctls) {
+        this.ioctls = ioctls;
+    }
+
     @Override
     public String formatName() {
         return NAME;
@@ -54,11 +65,11 @@ public final class ScsiGenericDriver implements BlockDriver, GetLength {
         }
         Long size = options.takeSize("size");
         long hint = size == null ? 0 : size;
-        attach(bs, SgOpener.open(filename, (flags & OpenFlags.RDWR) != 0), hint);
+        attach(bs, SgOpener.open(filename, (flags & OpenFlags.RDWR) != 0, ioctls), hint);
     }
 
     /** What open leaves on the node once the device proved to be sg: state, {@code sg = true}, the length hint. */
-    static void attach(DriverNode bs, SgState state, long sizeHint) {
+    private static void attach(DriverNode bs, SgState state, long sizeHint) {
         bs.setOpaque(state);
         bs.setSg(true);
         bs.setTotalSectors(Math.ceilDiv(sizeHint, BlockNode.SECTOR_SIZE));

@@ -7,7 +7,6 @@ import org.blocklayer.posix.Posix;
 import org.blocklayer.posix.PosixException;
 import org.blocklayer.posix.ProtocolOpen;
 import org.blocklayer.posix.ScsiId;
-import org.blocklayer.posix.SgIo;
 
 /** Opens a SCSI generic device and makes sure it is one, as QEMU's {@code hdev_is_sg} decides. */
 final class SgOpener {
@@ -15,13 +14,17 @@ final class SgOpener {
     private SgOpener() {
     }
 
-    static SgState open(String filename, boolean writable) throws BlockException {
+    /**
+     * Opens {@code filename} and keeps it when it is an sg device: a character device (stat, before and after the
+     * open) on which {@code ioctls} answer SG_GET_VERSION_NUM and then SG_GET_SCSI_ID.
+     */
+    static SgState open(String filename, boolean writable, SgIoctls ioctls) throws BlockException {
         // O_NONBLOCK: opening some character devices (a tty waiting for carrier) would block the main loop.
         // SG_IO itself waits for its command whatever the flag says.
         int flags = (writable ? Posix.O_RDWR : Posix.O_RDONLY) | Posix.O_NONBLOCK;
         return ProtocolOpen.device(filename, flags, SgOpener::requireCharDevice, fd -> {
-            int version = ask(filename, "SG_GET_VERSION_NUM", () -> SgIo.versionNum(fd));
-            ScsiId id = ask(filename, "SG_GET_SCSI_ID", () -> SgIo.scsiId(fd));
+            int version = ask(filename, "SG_GET_VERSION_NUM", () -> ioctls.versionNum(fd));
+            ScsiId id = ask(filename, "SG_GET_SCSI_ID", () -> ioctls.scsiId(fd));
             return new SgState(filename, fd, version, id);
         });
     }

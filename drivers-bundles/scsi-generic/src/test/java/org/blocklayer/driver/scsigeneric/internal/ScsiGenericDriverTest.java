@@ -7,6 +7,8 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.error.BlockException;
@@ -14,7 +16,9 @@ import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.api.testing.FakeNode;
+import org.blocklayer.posix.Fd;
 import org.blocklayer.posix.Posix;
+import org.blocklayer.posix.PosixException;
 import org.blocklayer.posix.ScsiId;
 import org.blocklayer.posix.testing.LoopDevice;
 import org.blocklayer.posix.testing.OpenFds;
@@ -23,8 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Detection and its errors on real devices that are not sg: a loop device made by the test, character devices,
- * a regular file, a directory. (Machines without a SCSI subsystem have no /dev/sg* to succeed on.)
+ * Detection (hdev_is_sg) and its errors: on real devices that are not sg (a loop device made by the test, character
+ * devices, a regular file, a directory), and on /dev/null behind an ioctl layer that answers as an sg device does,
+ * for the positive side on machines without a SCSI subsystem (RealSgDeviceTest takes a real one where there is).
  */
 class ScsiGenericDriverTest {
 
@@ -152,24 +157,96 @@ class ScsiGenericDriverTest {
                 .satisfies(e -> errno(e, Errno.EBADF));
     }
 
+    /** An ioctl layer that answers as an sg device does (or fails where told to), recording what it was asked. */
+    static final class AnswersAsSg implements SgIoctls {
+        final List<String> asked = new ArrayList<>();
+        int version = 30536;
+        ScsiId id = new ScsiId(2, 0, 1, 0, 5);
+        PosixException versionFailure;
+        PosixException idFailure;
+
+        @Override
+        public int versionNum(Fd fd) throws PosixException {
+            asked.add("SG_GET_VERSION_NUM " + fd.path());
+            if (versionFailure != null) {
+                throw versionFailure;
+            }
+            return version;
+        }
+
+        @Override
+        public ScsiId scsiId(Fd fd) throws PosixException {
+            asked.add("SG_GET_SCSI_ID " + fd.path());
+            if (idFailure != null) {
+                throw idFailure;
+            }
+            return id;
+        }
+    }
+
+    /**
+     * hdev_is_sg's positive side: a character device on which both ioctls succeed is sg; the node is marked so and
+     * its length is the size hint in whole sectors (B2: never asked of the device).
+     * Breaks if: ScsiGenericDriver.attach no longer marks the node ({@code bs.setSg(false)}).
+     */
     @Test
-    void anSgNodeIsMarkedSgWithTheSizeHintRoundedUpToSectors_B2_B18() throws Exception {
-        SgState state = new SgState("/dev/null", Posix.open("/dev/null", Posix.O_RDONLY), 30536,
-                new ScsiId(0, 0, 0, 0, 0));
+    void aCharacterDeviceAnsweringBothSgIoctlsOpensAsSgWithTheSizeHintRoundedUp_B2_B18() throws Exception {
+        AnswersAsSg sg = new AnswersAsSg();
+        ScsiGenericDriver detecting = new ScsiGenericDriver(sg);
+        long before = OpenFds.openOn("/dev/null");
 
-        ScsiGenericDriver.attach(fake, state, 1000);
+        detecting.open(fake, new BlockOptions().put("filename", "/dev/null").put("size", "1000"), OpenFlags.RDWR);
+        try {
+            assertThat(fake.isSg()).isTrue();
+            assertThat(fake.totalSectors()).isEqualTo(2);
+            SgState state = fake.opaque(SgState.class);
+            assertThat(state.sgVersion()).isEqualTo(30536);
+            assertThat(state.scsiId()).isEqualTo(new ScsiId(2, 0, 1, 0, 5));
+            assertThat(sg.asked).containsExactly("SG_GET_VERSION_NUM /dev/null", "SG_GET_SCSI_ID /dev/null");
+            assertThat(OpenFds.openOn("/dev/null")).isEqualTo(before + 1);
+        } finally {
+            detecting.close(fake);
+        }
 
-        assertThat(fake.isSg()).isTrue();
-        assertThat(fake.totalSectors()).isEqualTo(2);
-        ScsiGenericDriver.attach(fake, state, 0);
-        assertThat(fake.totalSectors()).isZero();
+        FakeNode empty = new FakeNode("sg1");
+        detecting.open(empty, new BlockOptions().put("filename", "/dev/null"), 0);
+        assertThat(empty.isSg()).isTrue();
+        assertThat(empty.totalSectors()).isZero();
+        detecting.close(empty);
+    }
+
+    /**
+     * hdev_is_sg needs both ioctls: a device that gives its sg version but no SCSI id is not sg, and neither ioctl
+     * is asked of anything but a character device.
+     * Breaks if: SgOpener stops asking SG_GET_SCSI_ID once SG_GET_VERSION_NUM answered ({@code ScsiId id = null;}).
+     */
+    @Test
+    void aDeviceAnsweringTheVersionButNotTheScsiIdIsNotSg_B18() throws Exception {
+        AnswersAsSg sg = new AnswersAsSg();
+        sg.idFailure = new PosixException(Errno.EINVAL.value(), "SG_GET_SCSI_ID: Invalid argument");
+        ScsiGenericDriver detecting = new ScsiGenericDriver(sg);
+        long before = OpenFds.openOn("/dev/null");
+
+        assertThatThrownBy(() -> detecting.open(fake, new BlockOptions().put("filename", "/dev/null"), 0))
+                .satisfies(e -> errno(e, Errno.EINVAL))
+                .hasMessage("'/dev/null' is not a SCSI generic device (SG_GET_SCSI_ID: Invalid argument)");
+        assertThat(sg.asked).containsExactly("SG_GET_VERSION_NUM /dev/null", "SG_GET_SCSI_ID /dev/null");
+        nothingWasSetOnTheNode();
+        assertThat(OpenFds.openOn("/dev/null")).isEqualTo(before);
+
+        sg.asked.clear();
+        sg.idFailure = null;
+        Path file = Files.write(dir.resolve("b.img"), new byte[512]);
+        assertThatThrownBy(() -> detecting.open(fake, new BlockOptions().put("filename", file.toString()), 0))
+                .satisfies(e -> errno(e, Errno.EINVAL));
+        assertThat(sg.asked).as("no ioctl on a regular file").isEmpty();
+        nothingWasSetOnTheNode();
     }
 
     @Test
     void lengthGoesThroughSgIoOnAWorkerThread() throws Exception {
         // /dev/null standing in for an sg device: the kernel refuses SG_IO there, which proves the command was sent.
-        ScsiGenericDriver.attach(fake, new SgState("/dev/null", Posix.open("/dev/null", Posix.O_RDONLY), 30536,
-                new ScsiId(0, 0, 0, 0, 0)), 0);
+        new ScsiGenericDriver(new AnswersAsSg()).open(fake, new BlockOptions().put("filename", "/dev/null"), 0);
 
         assertThatThrownBy(() -> driver.coGetLength(fake))
                 .satisfies(e -> errno(e, Errno.ENOTTY))
@@ -182,8 +259,30 @@ class ScsiGenericDriverTest {
                         + " takes SCSI commands, not reads");
     }
 
+    /**
+     * Close gives back the one descriptor open took, once: a second close leaves alone a descriptor opened since on
+     * the same device (it may have the same number), and a node never opened has nothing to give back.
+     * Breaks if: ScsiGenericDriver.close no longer closes its state ({@code ProtocolIo.close} without
+     * {@code close.accept(state)}).
+     */
     @Test
-    void closeOfNodeNeverOpenedDoesNothing() {
-        driver.close(new FakeNode("never"));
+    void closeGivesBackTheDescriptorOnceAndANodeNeverOpenedHasNoneToGive() throws Exception {
+        ScsiGenericDriver detecting = new ScsiGenericDriver(new AnswersAsSg());
+        long before = OpenFds.openOn("/dev/null");
+        detecting.open(fake, new BlockOptions().put("filename", "/dev/null"), 0);
+        assertThat(OpenFds.openOn("/dev/null")).isEqualTo(before + 1);
+
+        detecting.close(fake);
+        assertThat(OpenFds.openOn("/dev/null")).isEqualTo(before);
+        try (Fd other = Posix.open("/dev/null", Posix.O_RDONLY)) {
+            detecting.close(fake);
+            assertThat(other.isOpen()).isTrue();
+            assertThat(OpenFds.openOn("/dev/null")).isEqualTo(before + 1);
+        }
+
+        FakeNode never = new FakeNode("never");
+        detecting.close(never);
+        assertThat(never.opaque(Object.class)).isNull();
+        assertThat(OpenFds.openOn("/dev/null")).isEqualTo(before);
     }
 }
