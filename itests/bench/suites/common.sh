@@ -25,19 +25,13 @@ need_pkgs() {
   $sudo apt-get install -y -q "${missing[@]}" >&2 || { $sudo apt-get update -q >&2 && $sudo apt-get install -y -q "${missing[@]}" >&2; }
 }
 
-# Builds each module whose jar is older than its sources (or missing), then the bench profile of itests.
+# Builds the given modules and the bench profile of itests in one reactor (package: nothing is installed into
+# ~/.m2, which other checkouts of the project share, so the bench sees this tree's jars and no other's).
 build_modules() {
-  local m jar
-  for m in "$@"; do
-    jar=$(ls "$m"/target/*.jar 2>/dev/null | grep -v -e sources -e javadoc | head -1 || true)
-    if [ -z "$jar" ] || [ -n "$(find "$m/src" "$m/pom.xml" -newer "$jar" -type f 2>/dev/null | head -1)" ]; then
-      echo "suite: building $m" >&2
-      ./mvnw -q -B -Dmaven.test.skip=true install -f "$m/pom.xml"
-    fi
-  done
-  echo "suite: building the bench profile of itests (and what it needs that is not installed yet)" >&2
-  ./mvnw -q -B -Dmaven.test.skip=true install -pl itests -am
-  ./mvnw -q -B -Dmaven.test.skip=true -Pbench -pl itests package
+  local modules
+  modules=$(IFS=,; echo "itests,$*")
+  echo "suite: building $modules and what they need (reactor, nothing installed)" >&2
+  ./mvnw -q -B -Dmaven.test.skip=true -Pbench -pl "$modules" -am package
   classpath="itests/target/classes:$(cat itests/target/bench.classpath)"
 }
 
