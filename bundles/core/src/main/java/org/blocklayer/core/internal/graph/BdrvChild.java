@@ -86,11 +86,7 @@ final class BdrvChild implements DriverChild, PermissionUser {
     @CoroutineFn
     @GraphRdlock
     public void coPwritev(long offset, ByteBuffer buf, int flags) throws BlockException {
-        if ((takenMask() & Permissions.RESIZE) != 0) {
-            NodeIo.coPwritevGrowing(child, offset, buf, flags);
-        } else {
-            NodeIo.coPwritev(child, offset, buf, flags);
-        }
+        NodeIo.coPwritev(child, offset, buf, flags, (takenMask() & Permissions.RESIZE) != 0);
     }
 
     @Override

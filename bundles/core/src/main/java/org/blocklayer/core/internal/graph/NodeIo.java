@@ -38,41 +38,28 @@ final class NodeIo {
     @CoroutineFn
     @GraphRdlock
     static void coPwritev(BlockDriverState bs, long offset, ByteBuffer buf, int flags) throws BlockException {
-        assert Rules.coroutineReader(bs.graphLock(), "bdrv_co_pwritev");
-        bs.drainState().incInFlight();
-        try {
-            BlockDriver d = checkRange(bs, offset, buf.remaining(), "write");
-            requireWritable(bs, Errno.EPERM, "Block node is read-only");
-            bs.padding().write(d, offset, buf, flags);
-        } finally {
-            bs.drainState().decInFlight();
-        }
+        coPwritev(bs, offset, buf, flags, false);
     }
 
     /**
-     * {@code bdrv_co_pwritev} through an edge that holds RESIZE: as in QEMU, such a parent (a format growing its
-     * file) may write past the node's end, which then ends where the write ended
+     * {@code bdrv_co_pwritev}. With {@code mayGrow} (the edge holds RESIZE), as in QEMU, the parent (a format growing
+     * its file) may write past the node's end, which then ends where the write ended
      * ({@code bdrv_co_write_req_finish}).
      */
     @CoroutineFn
     @GraphRdlock
-    static void coPwritevGrowing(BlockDriverState bs, long offset, ByteBuffer buf, int flags) throws BlockException {
+    static void coPwritev(BlockDriverState bs, long offset, ByteBuffer buf, int flags, boolean mayGrow)
+            throws BlockException {
         assert Rules.coroutineReader(bs.graphLock(), "bdrv_co_pwritev");
         bs.drainState().incInFlight();
         try {
-            BlockDriver d = bs.driver();
-            if (d == null) {
-                throw bs.noMedium();
-            }
-            if (offset < 0) {
-                throw bs.error(Errno.EIO, "Cannot write " + buf.remaining() + " bytes at offset " + offset
-                        + ": negative");
-            }
-            requireWritable(bs, Errno.EPERM, "Block node is read-only");
             long end = offset + buf.remaining();
+            BlockDriver d = mayGrow ? checkRequest(bs, offset, buf.remaining(), "write")
+                    : checkRange(bs, offset, buf.remaining(), "write");
+            requireWritable(bs, Errno.EPERM, "Block node is read-only");
             bs.padding().write(d, offset, buf, flags);
             long endSectors = (end + BlockNode.SECTOR_SIZE - 1) / BlockNode.SECTOR_SIZE;
-            if (endSectors > bs.totalSectors()) {
+            if (mayGrow && endSectors > bs.totalSectors()) {
                 bs.setTotalSectors(endSectors);
             }
         } finally {
@@ -181,17 +168,24 @@ final class NodeIo {
     @CoroutineFn
     @GraphRdlock
     static BlockDriver checkRange(BlockDriverState bs, long offset, long bytes, String what) throws BlockException {
+        BlockDriver d = checkRequest(bs, offset, bytes, what);
+        long length = NodeLength.coGetLength(bs);
+        if (offset > length || length - offset < bytes) {
+            throw bs.error(Errno.EIO, "Cannot " + what + " " + bytes + " bytes at offset " + offset
+                    + ": the node ends at " + length);
+        }
+        return d;
+    }
+
+    /** {@code bdrv_check_request}'s part without the node's end: a driver, and no negative offset or length. */
+    private static BlockDriver checkRequest(BlockDriverState bs, long offset, long bytes, String what)
+            throws BlockException {
         BlockDriver d = bs.driver();
         if (d == null) {
             throw bs.noMedium();
         }
         if (offset < 0 || bytes < 0) {
             throw bs.error(Errno.EIO, "Cannot " + what + " " + bytes + " bytes at offset " + offset + ": negative");
-        }
-        long length = NodeLength.coGetLength(bs);
-        if (offset > length || length - offset < bytes) {
-            throw bs.error(Errno.EIO, "Cannot " + what + " " + bytes + " bytes at offset " + offset
-                    + ": the node ends at " + length);
         }
         return d;
     }
