@@ -32,11 +32,19 @@ final class AioContexts {
         return orphanedReaders;
     }
 
-    EventLoop createIoThread(String name, Scheduler scheduler) {
+    /** The context of that name (the main loop is "main"), or null. */
+    EventLoop named(String name) {
         for (EventLoop ctx : all) {
             if (ctx.name().equals(name)) {
-                throw new IllegalArgumentException("an AioContext named '" + name + "' exists already");
+                return ctx;
             }
+        }
+        return null;
+    }
+
+    EventLoop createIoThread(String name, Scheduler scheduler) {
+        if (named(name) != null) {
+            throw new IllegalArgumentException("an AioContext named '" + name + "' exists already");
         }
         EventLoop ctx = new EventLoop(name, scheduler);
         ctx.start(true);

@@ -213,8 +213,11 @@ public final class Scheduler implements CoroutineScheduler, EventLoops {
         if (ctx instanceof EventLoop loop) {
             return loop;
         }
-        return contexts.all().stream().filter(l -> l.name().equals(ctx.name())).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no event loop named '" + ctx.name() + "'"));
+        EventLoop loop = contexts.named(ctx.name());
+        if (loop == null) {
+            throw new IllegalArgumentException("no event loop named '" + ctx.name() + "'");
+        }
+        return loop;
     }
 
     /** {@code qemu_get_current_aio_context} where there must be one: fails on a thread no event loop owns. */
