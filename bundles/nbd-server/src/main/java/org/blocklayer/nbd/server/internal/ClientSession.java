@@ -247,13 +247,7 @@ final class ClientSession {
      * socket closes at once.
      */
     void shutdown(boolean graceful) {
-        AioContext h = home;
-        h.schedule(() -> {
-            if (home != h) {
-                // The socket moved meanwhile: follow it.
-                shutdown(graceful);
-                return;
-            }
+        onHome(() -> {
             closing = true;
             if (!graceful || inFlight == 0 || negotiating) {
                 closeNow();
