@@ -32,6 +32,26 @@ public interface ProtocolFile {
     /** {@code handle_aiocb_flush}: the data written so far to stable storage (fdatasync). */
     void flush() throws IOException;
 
+    /**
+     * The node's backend: with one that {@link AioMode#isIoUring() uses io_uring}, {@link ProtocolIo} sends reads,
+     * writes and flushes of {@link #io()} to the context's ring instead of calling {@link #read}, {@link #write} and
+     * {@link #flush} on a worker thread. Null (the default): always the worker pool.
+     *
+     * @since 2.1
+     */
+    default AioMode aioMode() {
+        return null;
+    }
+
+    /**
+     * The descriptor and alignment {@link #read} and {@link #write} use, for the io_uring path; null without one.
+     *
+     * @since 2.1
+     */
+    default AlignedIo io() {
+        return null;
+    }
+
     /** The node's image locks ({@code s->use_lock}), or null when it takes none ({@code locking=off}). */
     default NodeLocks locks() {
         return null;

@@ -13,7 +13,7 @@ import org.blocklayer.api.graph.BlockNode;
 /**
  * The request paths that QEMU's block/file-posix.c gives every POSIX protocol driver: {@code raw_co_getlength},
  * {@code raw_co_preadv}, {@code raw_co_pwritev} and {@code raw_co_flush_to_disk} over an open {@link ProtocolFile},
- * with their checks, the hop to the node's worker pool, and their errors: each names the node and the driver, its
+ * with their checks, the hop to the node's worker pool or its context's io_uring ring, and their errors: each names the node and the driver, its
  * detail of the form {@code <action> '<filename>': <reason>}. A driver keeps one, made with its name, and calls it
  * from its own callbacks once it has found its state.
  */
@@ -93,6 +93,11 @@ public final class ProtocolIo {
         String action = "Could not read from";
         checkOffset(action, bs, file, offset);
         try {
+            LuringState ring = ring(bs, file, offset, buf.remaining());
+            if (ring != null) {
+                Luring.read(ring, file.io(), offset, buf);
+                return;
+            }
             bs.aioContext().threadPool().run(() -> {
                 file.read(offset, buf);
                 return null;
@@ -111,7 +116,9 @@ public final class ProtocolIo {
         int wanted = buf.remaining();
         long written;
         try {
-            written = bs.aioContext().threadPool().run(() -> file.write(offset, buf));
+            LuringState ring = ring(bs, file, offset, wanted);
+            written = ring != null ? Luring.write(ring, file.io(), offset, buf)
+                    : bs.aioContext().threadPool().run(() -> file.write(offset, buf));
         } catch (IOException e) {
             throw error(bs, what(action, file.filename()), e);
         }
@@ -125,6 +132,11 @@ public final class ProtocolIo {
     @CoroutineFn
     public void flush(BlockNode bs, ProtocolFile file) throws BlockException {
         try {
+            LuringState ring = ring(bs, file, 0, 0);
+            if (ring != null) {
+                Luring.flush(ring, file.io().fd());
+                return;
+            }
             bs.aioContext().threadPool().run(() -> {
                 file.flush();
                 return null;
@@ -184,6 +196,16 @@ public final class ProtocolIo {
             throw error(bs, Errno.EBADF, what(action, file.filename()) + ": " + Errno.EBADF.description()
                     + " (the " + kind + " was opened read-only)");
         }
+    }
+
+    /** The ring this request goes to ({@code raw_co_prw}'s {@code s->use_linux_io_uring} branch), or null. */
+    private LuringState ring(BlockNode bs, ProtocolFile file, long offset, int length) {
+        AioMode mode = file.aioMode();
+        AlignedIo io = file.io();
+        if (mode == null || io == null || !Luring.fits(io, offset, length)) {
+            return null;
+        }
+        return mode.ring(bs, driver);
     }
 
     private void checkOffset(String action, BlockNode bs, ProtocolFile file, long offset) throws BlockException {

@@ -12,14 +12,16 @@ import org.blocklayer.api.graph.OpenFlags;
  * @param filename the path as the user gave it
  * @param writable open O_RDWR ({@link OpenFlags#RDWR}), else O_RDONLY
  * @param direct   open O_DIRECT ({@code cache.direct=on}, or {@link OpenFlags#NOCACHE})
+ * @param aio      {@code threads}, {@code io_uring}, or null when not given (io_uring where the kernel allows it):
+ *                 {@link AioMode#open} decides
  */
-public record ProtocolOptions(String filename, boolean writable, boolean direct) {
+public record ProtocolOptions(String filename, boolean writable, boolean direct, String aio) {
 
     /**
      * Takes {@code filename} (required), {@code aio} and {@code cache.direct} out of {@code options}; what is left
-     * is the caller's to refuse. {@code aio}: absent or {@code threads} (the worker pool) passes; {@code native} and
-     * {@code io_uring} are EINVAL in QEMU's words for a backend it knows but was built without; anything else is
-     * EINVAL naming the value. {@code cache.direct}: QEMU's block.c turns it into BDRV_O_NOCACHE before the driver
+     * is the caller's to refuse. {@code aio}: absent, {@code threads} or {@code io_uring} pass; {@code native}
+     * (Linux AIO, not built) is EINVAL in QEMU's words for a backend it knows but was built without; anything else
+     * is EINVAL naming the value. {@code cache.direct}: QEMU's block.c turns it into BDRV_O_NOCACHE before the driver
      * runs; one that reaches the driver all the same is the node's own word and wins over the flag, as it would
      * over an inherited one.
      *
@@ -30,10 +32,10 @@ public record ProtocolOptions(String filename, boolean writable, boolean direct)
         if (filename == null) {
             throw new BlockException(Errno.EINVAL, "The '" + driver + "' block driver requires a file name");
         }
-        takeAio(options);
+        String aio = takeAio(options);
         Boolean cacheDirect = options.takeBool("cache.direct");
         boolean direct = cacheDirect != null ? cacheDirect : (flags & OpenFlags.NOCACHE) != 0;
-        return new ProtocolOptions(filename, (flags & OpenFlags.RDWR) != 0, direct);
+        return new ProtocolOptions(filename, (flags & OpenFlags.RDWR) != 0, direct, aio);
     }
 
     /** {@code BDRV_O_UNMAP}: {@link OpenFlags#UNMAP}, set when the core parses {@code discard} into the open flags. */
@@ -52,12 +54,12 @@ public record ProtocolOptions(String filename, boolean writable, boolean direct)
     }
 
     /** {@code BlockdevAioOptions}, as raw_open_common's {@code qapi_enum_parse} checks it. */
-    private static void takeAio(BlockOptions options) throws BlockException {
+    private static String takeAio(BlockOptions options) throws BlockException {
         String aio = options.takeString("aio");
-        if (aio == null || aio.equals("threads")) {
-            return;
+        if (aio == null || aio.equals("threads") || aio.equals("io_uring")) {
+            return aio;
         }
-        if (aio.equals("native") || aio.equals("io_uring")) {
+        if (aio.equals("native")) {
             throw new BlockException(Errno.EINVAL,
                     "aio=" + aio + " was specified, but is not supported in this build.");
         }

@@ -24,7 +24,7 @@ class ProtocolOptionsTest {
         BlockOptions options = withFile().put("aio", "threads").put("cache.direct", "on").put("locking", "off");
 
         assertThat(ProtocolOptions.take("file", options, OpenFlags.RDWR))
-                .isEqualTo(new ProtocolOptions("/x", true, true));
+                .isEqualTo(new ProtocolOptions("/x", true, true, "threads"));
         assertThat(options.keys()).containsExactly("locking");
     }
 
@@ -45,12 +45,17 @@ class ProtocolOptionsTest {
     }
 
     @Test
-    void aioNativeAndIoUringAreKnownButNotBuiltInQemusWords() {
-        for (String aio : new String[] {"native", "io_uring"}) {
-            assertThatThrownBy(() -> ProtocolOptions.take("file", withFile().put("aio", aio), 0))
-                    .satisfies(ProtocolOptionsTest::einval)
-                    .hasMessage("aio=" + aio + " was specified, but is not supported in this build.");
-        }
+    void aioNativeIsKnownButNotBuiltInQemusWords() {
+        assertThatThrownBy(() -> ProtocolOptions.take("file", withFile().put("aio", "native"), 0))
+                .satisfies(ProtocolOptionsTest::einval)
+                .hasMessage("aio=native was specified, but is not supported in this build.");
+    }
+
+    @Test
+    void aioIoUringAndThreadsPassAndNoAioLeavesTheChoiceToAioMode() throws Exception {
+        assertThat(ProtocolOptions.take("file", withFile().put("aio", "io_uring"), 0).aio()).isEqualTo("io_uring");
+        assertThat(ProtocolOptions.take("file", withFile().put("aio", "threads"), 0).aio()).isEqualTo("threads");
+        assertThat(ProtocolOptions.take("file", withFile(), 0).aio()).isNull();
     }
 
     @Test

@@ -32,4 +32,28 @@ public interface AioContext {
 
     /** {@code timer_new_ns} + {@code timer_mod}: runs {@code callback} here once {@code delayNanos} have passed. */
     Timer after(long delayNanos, Runnable callback);
+
+    /**
+     * Polls {@code handler} in every iteration of this loop until {@link #removePollHandler} or the context ends
+     * (then {@link PollHandler#contextEnded()}). Home thread only.
+     *
+     * @throws UnsupportedOperationException where the context runs no loop of its own (a test double)
+     * @since 1.2
+     */
+    void addPollHandler(PollHandler handler);
+
+    /**
+     * Stops polling {@code handler}; home thread only.
+     *
+     * @since 1.2
+     */
+    void removePollHandler(PollHandler handler);
+
+    /**
+     * The scheduler that runs this context's coroutines, for code that waits in a coroutine on something it
+     * completes itself ({@code qemu_coroutine_self} and {@code qemu_coroutine_yield} around an io_uring request).
+     *
+     * @since 1.2
+     */
+    CoroutineScheduler scheduler();
 }

@@ -1,4 +1,4 @@
 /** Event loops (AioContext), the worker pool, and coroutine-side waiting. */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.blocklayer.api.coroutine;

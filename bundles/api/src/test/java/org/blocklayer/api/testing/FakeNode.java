@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Set;
 
 import org.blocklayer.api.coroutine.AioContext;
+import org.blocklayer.api.coroutine.CoroutineScheduler;
+import org.blocklayer.api.coroutine.PollHandler;
 import org.blocklayer.api.coroutine.BlockingCall;
 import org.blocklayer.api.coroutine.FdWatch;
 import org.blocklayer.api.coroutine.ThreadPool;
@@ -76,6 +78,20 @@ public final class FakeNode implements DriverNode {
         @Override
         public Timer after(long delayNanos, Runnable callback) {
             throw new UnsupportedOperationException("FakeNode's context has no timers");
+        }
+
+        @Override
+        public void addPollHandler(PollHandler handler) {
+            throw new UnsupportedOperationException("FakeNode's context runs no event loop to poll a handler in");
+        }
+
+        @Override
+        public void removePollHandler(PollHandler handler) {
+        }
+
+        @Override
+        public CoroutineScheduler scheduler() {
+            throw new UnsupportedOperationException("FakeNode's context has no scheduler");
         }
     };
 

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.blocklayer.api.coroutine.AioContext;
 import org.blocklayer.api.coroutine.FdWatch;
+import org.blocklayer.api.coroutine.PollHandler;
 import org.blocklayer.api.coroutine.ThreadPool;
 import org.blocklayer.api.coroutine.Timer;
 
@@ -31,6 +32,7 @@ public final class EventLoop implements AioContext {
     private final BottomHalves topLevel = new BottomHalves();
     private final TimerList timers = new TimerList(System::nanoTime);
     private final FdHandlers fds;
+    private final PollHandlers pollHandlers = new PollHandlers();
     private final AioContextLock lock = new AioContextLock();
     private final AtomicBoolean notified = new AtomicBoolean();
     private final ReaderCount graphReaders = new ReaderCount();
@@ -60,6 +62,7 @@ public final class EventLoop implements AioContext {
         return Strand.current() == home;
     }
 
+    @Override
     public Scheduler scheduler() {
         return scheduler;
     }
@@ -129,9 +132,7 @@ public final class EventLoop implements AioContext {
     /** {@code aio_set_fd_handler}; home thread only, and the channel must be non-blocking. */
     @Override
     public FdWatch watch(SelectableChannel channel, Runnable onReadable, Runnable onWritable) {
-        if (!isCurrent()) {
-            throw new IllegalStateException("aio_set_fd_handler on " + this + " from " + Thread.currentThread());
-        }
+        requireHome("aio_set_fd_handler");
         return fds.add(channel, onReadable, onWritable);
     }
 
@@ -143,6 +144,25 @@ public final class EventLoop implements AioContext {
         return t;
     }
 
+    /** Polled in every iteration ({@code aio_set_fd_handler}'s {@code io_poll}); home thread only. */
+    @Override
+    public void addPollHandler(PollHandler handler) {
+        requireHome("addPollHandler");
+        pollHandlers.add(handler);
+    }
+
+    @Override
+    public void removePollHandler(PollHandler handler) {
+        requireHome("removePollHandler");
+        pollHandlers.remove(handler);
+    }
+
+    private void requireHome(String what) {
+        if (!isCurrent()) {
+            throw new IllegalStateException(what + " on " + this + " from " + Thread.currentThread());
+        }
+    }
+
     /** {@code aio_notify}: wakes the home thread if it sleeps in a blocking poll. */
     public void kick() {
         if (notified.compareAndSet(false, true) && Strand.current() != home) {
@@ -151,24 +171,25 @@ public final class EventLoop implements AioContext {
     }
 
     /**
-     * {@code aio_poll}: runs the expired timers, the bottom halves and the ready fd handlers; when {@code blocking}
-     * and none was, sleeps until one is due or the context is kicked. Returns whether any work was done. Home
-     * thread only.
+     * {@code aio_poll}: runs the expired timers, the bottom halves, the ready fd handlers and the poll handlers;
+     * when {@code blocking} and none did anything, sleeps until one is due or the context is kicked. Returns whether
+     * any work was done. Home thread only.
      */
     public boolean poll(boolean blocking) {
         busySince = System.nanoTime();
         try {
-            boolean progress = runTimersAndBottomHalves() | fds.poll(0);
+            boolean progress = runTimersAndBottomHalves() | fds.poll(0) | pollHandlers.poll();
             while (blocking && !progress && !stopping) {
                 if (notifyAccept()) {
                     // A kick is progress even with nothing queued: the waiter re-checks its condition.
                     progress = true;
-                } else {
+                } else if (pollHandlers.prepareSleep()) {
                     busySince = 0;
                     progress = fds.poll(timers.deadlineNanos(MAX_SLEEP_NANOS));
                     busySince = System.nanoTime();
+                    pollHandlers.wokeUp();
                 }
-                progress |= runTimersAndBottomHalves();
+                progress |= runTimersAndBottomHalves() | pollHandlers.poll();
             }
             return progress;
         } finally {
@@ -243,6 +264,7 @@ public final class EventLoop implements AioContext {
     void finish() {
         runTimersAndBottomHalves();
         topLevel.poll();
+        pollHandlers.contextEnded(scheduler, this);
         try {
             fds.close();
         } catch (IOException e) {

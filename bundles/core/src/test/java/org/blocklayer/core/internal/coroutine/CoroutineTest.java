@@ -181,6 +181,21 @@ class CoroutineTest {
             public Timer after(long delayNanos, Runnable callback) {
                 return loop.after(delayNanos, callback);
             }
+
+            @Override
+            public void addPollHandler(org.blocklayer.api.coroutine.PollHandler handler) {
+                loop.addPollHandler(handler);
+            }
+
+            @Override
+            public void removePollHandler(org.blocklayer.api.coroutine.PollHandler handler) {
+                loop.removePollHandler(handler);
+            }
+
+            @Override
+            public org.blocklayer.api.coroutine.CoroutineScheduler scheduler() {
+                return loop.scheduler();
+            }
         };
     }
 }

@@ -3,6 +3,7 @@ package org.blocklayer.driver.file.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.blocklayer.api.annotation.CoroutineFn;
@@ -12,6 +13,7 @@ import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.CreateRequest;
 import org.blocklayer.api.driver.Discard;
+import org.blocklayer.api.driver.FormatInfo;
 import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.driver.ImageCreation;
@@ -22,6 +24,7 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.CreateOption;
+import org.blocklayer.posix.AioMode;
 import org.blocklayer.posix.ImageLocking;
 import org.blocklayer.posix.NodeLocks;
 import org.blocklayer.posix.Posix;
@@ -33,7 +36,8 @@ import org.osgi.service.component.annotations.Component;
 /** Protocol driver {@code file} for regular files: QEMU's {@code bdrv_file} (block/file-posix.c). */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + FileDriver.NAME)
 public final class FileDriver
-        implements BlockDriver, GetLength, Truncate, ImageLocking, WriteZeroes, Discard, BlockStatus, ImageCreation {
+        implements BlockDriver, GetLength, Truncate, ImageLocking, WriteZeroes, Discard, BlockStatus, ImageCreation,
+        FormatInfo {
 
     static final String NAME = "file";
 
@@ -50,7 +54,8 @@ public final class FileDriver
     }
 
     /**
-     * {@code raw_open} → {@code raw_open_common}. Options: {@code filename} (required), {@code aio=threads},
+     * {@code raw_open} → {@code raw_open_common}. Options: {@code filename} (required),
+     * {@code aio=threads|io_uring} (default: io_uring where the kernel allows it, see {@link AioMode}),
      * {@code cache.direct=on|off} (O_DIRECT; also taken from the NOCACHE open flag), {@code locking},
      * {@code discard=ignore|off|unmap|on} (whether discard requests punch holes).
      */
@@ -61,7 +66,8 @@ public final class FileDriver
         boolean unmap = ProtocolOptions.takeUnmap(options, flags);
         FileState state = FileOpener.open(protocol, unmap);
         try {
-            bs.setOpaque(state.withLocks(NodeLocks.open(protocol.filename(), options)));
+            state = state.withLocks(NodeLocks.open(protocol.filename(), options));
+            bs.setOpaque(state.withAio(AioMode.open(protocol.aio(), bs, NAME)));
         } catch (BlockException | RuntimeException e) {
             state.close();
             throw e;
@@ -108,6 +114,14 @@ public final class FileDriver
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /** {@code raw_get_specific_info}'s place: the node's I/O backend, as {@link AioMode#describe()} says it. */
+    @Override
+    @GlobalStateCode
+    public Map<String, String> formatSpecific(DriverNode bs) {
+        FileState s = bs.opaque(FileState.class);
+        return s == null || s.aioMode() == null ? Map.of() : Map.of("aio", s.aioMode().describe());
     }
 
     /** {@code raw_close}. */

@@ -29,7 +29,7 @@ final class FileOpener {
         requireRegularFile(filename);
         AlignedIo io = options.direct() ? openDirect(filename, writable)
                 : new AlignedIo(openPlain(filename, writable), 1);
-        return new FileState(filename, io.fd(), io, options.direct(), writable, unmap, null);
+        return new FileState(filename, io.fd(), io, options.direct(), writable, unmap, null, null);
     }
 
     /** open(2) without O_DIRECT. */

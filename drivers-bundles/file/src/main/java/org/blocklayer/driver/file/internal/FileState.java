@@ -3,6 +3,7 @@ package org.blocklayer.driver.file.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
+import org.blocklayer.posix.AioMode;
 import org.blocklayer.posix.AlignedIo;
 import org.blocklayer.posix.Fd;
 import org.blocklayer.posix.NodeLocks;
@@ -24,13 +25,19 @@ import org.blocklayer.posix.ProtocolFile;
  * @param writable whether the file was opened read-write ({@code O_RDWR})
  * @param unmap    {@code discard=unmap}: discard requests punch holes ({@code BDRV_O_UNMAP})
  * @param locks    the node's image locks ({@code locking=auto|on}), or null with {@code locking=off}
+ * @param aioMode  {@code aio=threads|io_uring} as chosen at open ({@code s->use_linux_io_uring}); null: threads
  */
 record FileState(String filename, Fd fd, AlignedIo io, boolean direct, boolean writable, boolean unmap,
-        NodeLocks locks) implements ProtocolFile {
+        NodeLocks locks, AioMode aioMode) implements ProtocolFile {
 
     /** The same state, with its image locks. */
     FileState withLocks(NodeLocks nodeLocks) {
-        return new FileState(filename, fd, io, direct, writable, unmap, nodeLocks);
+        return new FileState(filename, fd, io, direct, writable, unmap, nodeLocks, aioMode);
+    }
+
+    /** The same state, with its I/O backend. */
+    FileState withAio(AioMode mode) {
+        return new FileState(filename, fd, io, direct, writable, unmap, locks, mode);
     }
 
     /** {@code bs->bl.request_alignment}: the O_DIRECT alignment, else 1. */

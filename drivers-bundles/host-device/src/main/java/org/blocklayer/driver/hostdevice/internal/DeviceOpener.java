@@ -31,7 +31,7 @@ final class DeviceOpener {
                 checkWritable(fd);
             }
             return new DeviceState(filename, new AlignedIo(fd, direct ? AlignedIo.probeAlignment(fd) : 1), writable,
-                    direct, unmap, null);
+                    direct, unmap, null, null);
         });
     }
 

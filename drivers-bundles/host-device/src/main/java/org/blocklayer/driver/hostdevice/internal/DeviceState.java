@@ -2,6 +2,7 @@ package org.blocklayer.driver.hostdevice.internal;
 
 import java.nio.ByteBuffer;
 
+import org.blocklayer.posix.AioMode;
 import org.blocklayer.posix.AlignedIo;
 import org.blocklayer.posix.Fd;
 import org.blocklayer.posix.NodeLocks;
@@ -20,13 +21,19 @@ import org.blocklayer.posix.ProtocolFile;
  * @param direct   opened O_DIRECT ({@code cache.direct=on})
  * @param unmap    {@code discard=unmap}: discard requests go to the device as BLKDISCARD ({@code BDRV_O_UNMAP})
  * @param locks    the node's image locks ({@code locking=auto|on}), or null with {@code locking=off}
+ * @param aioMode  {@code aio=threads|io_uring} as chosen at open ({@code s->use_linux_io_uring}); null: threads
  */
-record DeviceState(String filename, AlignedIo io, boolean writable, boolean direct, boolean unmap, NodeLocks locks)
-        implements ProtocolFile {
+record DeviceState(String filename, AlignedIo io, boolean writable, boolean direct, boolean unmap, NodeLocks locks,
+        AioMode aioMode) implements ProtocolFile {
 
     /** The same state, with its image locks. */
     DeviceState withLocks(NodeLocks nodeLocks) {
-        return new DeviceState(filename, io, writable, direct, unmap, nodeLocks);
+        return new DeviceState(filename, io, writable, direct, unmap, nodeLocks, aioMode);
+    }
+
+    /** The same state, with its I/O backend. */
+    DeviceState withAio(AioMode mode) {
+        return new DeviceState(filename, io, writable, direct, unmap, locks, mode);
     }
 
     /** The open device. */

@@ -2,6 +2,7 @@ package org.blocklayer.driver.hostdevice.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Map;
 import java.util.Set;
 
 import org.blocklayer.api.annotation.CoroutineFn;
@@ -10,6 +11,7 @@ import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.driver.BlockStatus;
 import org.blocklayer.api.driver.Discard;
+import org.blocklayer.api.driver.FormatInfo;
 import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.driver.RequestFlag;
@@ -18,6 +20,7 @@ import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.posix.AioMode;
 import org.blocklayer.posix.ImageLocking;
 import org.blocklayer.posix.NodeLocks;
 import org.blocklayer.posix.Posix;
@@ -34,7 +37,8 @@ import org.osgi.service.component.annotations.Component;
  */
 @Component(service = BlockDriver.class, property = BlockDriver.FORMAT_PROPERTY + "=" + HostDeviceDriver.NAME)
 public final class HostDeviceDriver
-        implements BlockDriver, GetLength, Truncate, ImageLocking, WriteZeroes, Discard, BlockStatus {
+        implements BlockDriver, GetLength, Truncate, ImageLocking, WriteZeroes, Discard, BlockStatus,
+        FormatInfo {
 
     static final String NAME = "host_device";
 
@@ -62,7 +66,8 @@ public final class HostDeviceDriver
     }
 
     /**
-     * {@code hdev_open}. Options: {@code filename} (required), {@code aio=threads}, {@code cache.direct=on|off}
+     * {@code hdev_open}. Options: {@code filename} (required), {@code aio=threads|io_uring} (default: io_uring
+     * where the kernel allows it, see {@link AioMode}), {@code cache.direct=on|off}
      * (O_DIRECT; also taken from the NOCACHE open flag), {@code locking}, {@code discard=ignore|off|unmap|on}
      * (whether discard requests reach the device). Read-only nodes open O_RDONLY; a read-write open of a
      * read-only device fails with EACCES.
@@ -74,7 +79,8 @@ public final class HostDeviceDriver
         boolean unmap = ProtocolOptions.takeUnmap(options, flags);
         DeviceState state = DeviceOpener.open(protocol, unmap);
         try {
-            bs.setOpaque(state.withLocks(NodeLocks.open(protocol.filename(), options)));
+            state = state.withLocks(NodeLocks.open(protocol.filename(), options));
+            bs.setOpaque(state.withAio(AioMode.open(protocol.aio(), bs, NAME)));
         } catch (BlockException | RuntimeException e) {
             state.close();
             throw e;
@@ -84,6 +90,14 @@ public final class HostDeviceDriver
     @Override
     public Class<DeviceState> stateType() {
         return DeviceState.class;
+    }
+
+    /** {@code raw_get_specific_info}'s place: the node's I/O backend, as {@link AioMode#describe()} says it. */
+    @Override
+    @GlobalStateCode
+    public Map<String, String> formatSpecific(DriverNode bs) {
+        DeviceState s = bs.opaque(DeviceState.class);
+        return s == null || s.aioMode() == null ? Map.of() : Map.of("aio", s.aioMode().describe());
     }
 
     /** {@code raw_close}. */
