@@ -38,7 +38,9 @@ final class Luring {
         try (Arena arena = bounceArena(io, buf)) {
             MemorySegment data = arena == null ? MemorySegment.ofBuffer(buf) : arena.allocate(n, align(io));
             long done = transfer(ring, io.fd(), UringAbi.OP_READ, data, offset, io.alignment());
-            data.asSlice(done).fill((byte) 0);
+            if (done < n) {
+                data.asSlice(done).fill((byte) 0);
+            }
             if (arena != null) {
                 MemorySegment.copy(data, 0, MemorySegment.ofBuffer(buf), 0, n);
             }

@@ -21,7 +21,12 @@ public final class Ring {
 
     private final int fd;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment capture = arena.allocate(Libc.CAPTURE_LAYOUT);
+    /**
+     * errno's place for this ring's calls: memory of {@link #arena}, seen through a view without a session, since a
+     * shared session's acquire and release around every downcall cost more than the submission's own bookkeeping.
+     * Only used before {@link #close()} frees it.
+     */
+    private final MemorySegment capture = unscoped(arena.allocate(Libc.CAPTURE_LAYOUT));
     private final MemorySegment ring;
     private final long ringSize;
     private final MemorySegment sqes;
@@ -106,6 +111,10 @@ public final class Ring {
             }
             return r;
         }
+    }
+
+    private static MemorySegment unscoped(MemorySegment m) {
+        return MemorySegment.ofAddress(m.address()).reinterpret(m.byteSize());
     }
 
     private static MemorySegment map(Syscall call, int fd, long size, long offset) throws PosixException {
