@@ -18,8 +18,9 @@ import org.blocklayer.driver.qcow2.internal.Qcow2Driver;
 import org.blocklayer.driver.raw.internal.RawDriver;
 
 /**
- * Usage: Qcow2Load FILE BS QD seq|rand read|write WARMUP SECONDS; prints "iops N" and "l2cache BYTES". A qcow2 image
- * over file, no OSGi; QD coroutines in the main loop's context, as {@link ReadLoad}, reading or writing.
+ * Usage: Qcow2Load FILE BS QD seq|rand read|write WARMUP SECONDS [AIO]; prints "iops N" and "l2cache BYTES". A qcow2
+ * image over file ({@code file.aio=AIO} when given, else the default), no OSGi; QD coroutines in the main loop's
+ * context, as {@link ReadLoad}, reading or writing.
  */
 public final class Qcow2Load {
     public static void main(String[] a) throws Exception {
@@ -29,7 +30,11 @@ public final class Qcow2Load {
         g.addDriver(new RawDriver(), "raw", "0");
         g.addDriver(new Qcow2Driver(s), "qcow2", "0");
         boolean write = a[4].equals("write");
-        g.open(a[0], new BlockOptions().put("node-name", "load"), write ? OpenFlags.RDWR : 0);
+        BlockOptions options = new BlockOptions().put("node-name", "load");
+        if (a.length > 7) {
+            options.put("file.aio", a[7]);
+        }
+        g.open(a[0], options, write ? OpenFlags.RDWR : 0);
         Set<Permission> taken = write ? EnumSet.of(Permission.CONSISTENT_READ, Permission.WRITE)
                 : EnumSet.of(Permission.CONSISTENT_READ);
         BlockBackend blk = g.attach("load", "", taken, EnumSet.allOf(Permission.class));

@@ -73,7 +73,8 @@ public final class Qcow2Driver implements BlockDriver, BlockStatus, FormatProbe,
                 EnumSet.of(ChildRole.DATA, ChildRole.METADATA, ChildRole.PRIMARY), false);
         boolean rw = (flags & OpenFlags.RDWR) != 0;
         Qcow2State s = bs.call(() -> {
-            Qcow2State st = Qcow2Open.open(bs.nodeName(), file, rw, l2CacheSize, scheduler.newMutex());
+            Qcow2State st = Qcow2Open.open(bs.nodeName(), file, rw, l2CacheSize, scheduler.newMutex(),
+                    scheduler.newQueue());
             if (rw) {
                 DirtyRepair.prepareForWriting(st);
             }

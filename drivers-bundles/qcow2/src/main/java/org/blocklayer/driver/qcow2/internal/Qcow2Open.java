@@ -6,6 +6,7 @@ import java.util.List;
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.annotation.GraphRdlock;
 import org.blocklayer.api.coroutine.CoMutex;
+import org.blocklayer.api.coroutine.CoQueue;
 import org.blocklayer.api.driver.DriverChild;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
@@ -29,7 +30,8 @@ final class Qcow2Open {
      */
     @CoroutineFn
     @GraphRdlock
-    static Qcow2State open(String node, DriverChild file, boolean readWrite, Long l2CacheSize, CoMutex lock)
+    static Qcow2State open(String node, DriverChild file, boolean readWrite, Long l2CacheSize, CoMutex lock,
+            CoQueue allocWaiters)
             throws BlockException {
         long fileLength = file.coGetLength();
         ByteBuffer head = read(file, 0, (int) Math.min(Qcow2Header.V3_LENGTH, fileLength), fileLength);
@@ -61,7 +63,7 @@ final class Qcow2Open {
             map.writable(allocator, blocks);
         }
         return new Qcow2State(node, file, h, ext, backingFile, List.copyOf(snapshots), map, l2Cache, refcounts,
-                allocator, lock);
+                allocator, lock, allocWaiters);
     }
 
     /** {@code read_cache_sizes}: L2 tables for the whole image by default, at most 32 MiB of them. */

@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.coroutine.CoMutex;
+import org.blocklayer.api.coroutine.CoQueue;
 import org.blocklayer.api.driver.DriverChild;
 
 /**
@@ -24,10 +25,12 @@ final class Qcow2State {
     /** Null for a read-only image. */
     final ClusterAllocator allocator;
     private final CoMutex lock;
+    /** Allocating writes whose data is on its way, not yet linked ({@code s->cluster_allocs}). */
+    final ClusterAllocs clusterAllocs;
 
     Qcow2State(String node, DriverChild file, Qcow2Header header, HeaderExtensions extensions, String backingFile,
                List<Snapshot> snapshots, ClusterMap map, Qcow2Cache l2Cache, RefcountTable refcounts,
-               ClusterAllocator allocator, CoMutex lock) {
+               ClusterAllocator allocator, CoMutex lock, CoQueue allocWaiters) {
         this.node = node;
         this.file = file;
         this.header = header;
@@ -39,6 +42,7 @@ final class Qcow2State {
         this.refcounts = refcounts;
         this.allocator = allocator;
         this.lock = lock;
+        this.clusterAllocs = new ClusterAllocs(allocWaiters);
     }
 
     int clusterBits() {

@@ -9,6 +9,9 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import org.blocklayer.api.backend.BlockBackend;
@@ -145,6 +148,55 @@ class Qcow2WriteTest {
         assertThat(f.readAll(p.qcow2())).isEqualTo(f.readAll(p.raw()));
         List<String> map = QemuMap.of(p.qcow2().map(0, p.qcow2().getLength()));
         assertLikeQemu(top, raw, map);
+    }
+
+    /**
+     * Allocating writes move their data outside the image lock; sixteen at once into the same unallocated clusters of
+     * an overlay (each copying the rest of its cluster from the backing file) must all survive: a second write to a
+     * cluster waits for the first one's link ({@code handle_dependencies}) instead of copying the old contents over it.
+     */
+    @Test
+    void concurrentAllocatingWritesIntoOneClusterKeepEveryWrite() throws Exception {
+        Path base = dir.resolve("cbase.qcow2");
+        Path top = dir.resolve("ctop.qcow2");
+        Path raw = dir.resolve("ctop.raw");
+        Qcow2Fixture.run("qemu-img", "create", "-f", "qcow2", base.toString(), "1M").ok();
+        Qcow2Fixture.qemuIo(base, "qcow2", "write -P 0x5a 0 1M");
+        Qcow2Fixture.run("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=65536", "-b", base.toString(), "-F",
+                "qcow2", top.toString(), "1M").ok();
+        Qcow2Fixture.run("qemu-img", "convert", "-O", "raw", top.toString(), raw.toString()).ok();
+        Pair p = pair(top, raw, "");
+        int writers = 16;
+        CountDownLatch done = new CountDownLatch(writers);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        f.scheduler.callInMainLoop(() -> {
+            for (int i = 0; i < writers; i++) {
+                // Two per cluster of the first eight, 4 KiB apart, and one straddling two clusters.
+                long offset = i == writers - 1 ? 65536 * 8 - 2048 : (i / 2) * 65536L + (i % 2) * 8192 + 512;
+                int value = 0x10 + i;
+                f.scheduler.start(f.scheduler.mainContext(), () -> {
+                    try {
+                        byte[] b = new byte[4096];
+                        Arrays.fill(b, (byte) value);
+                        p.qcow2().pwrite(offset, ByteBuffer.wrap(b));
+                        p.raw().pwrite(offset, ByteBuffer.wrap(b));
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    } finally {
+                        done.countDown();
+                    }
+                });
+            }
+            return null;
+        });
+        assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(failure.get()).isNull();
+        f.close();
+        f = new Qcow2Fixture(dir);
+        Qcow2Fixture.Result check = Qcow2Fixture.run("qemu-img", "check", "--output=json", top.toString());
+        assertThat(check.status()).as(check.out()).isZero();
+        assertThat(check.out()).doesNotContain("\"leaks\"").doesNotContain("\"corruptions\"");
+        Qcow2Fixture.run("qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw.toString(), top.toString()).ok();
     }
 
     @Test
