@@ -48,9 +48,9 @@ final class ClusterAllocator {
         for (long i = start; i < start + n; i++) {
             refcounts.set(i, 1);
         }
-        if (start == freeClusterIndex) {
-            freeClusterIndex = start + n;
-        }
+        // As alloc_clusters_noref moves free_cluster_index over every cluster it looked at: a run too short for this
+        // request is skipped until a free lowers the index again, instead of being scanned by every later request.
+        freeClusterIndex = start + n;
         return start << clusterBits;
     }
 
