@@ -45,6 +45,16 @@ public interface BlockDriver {
     }
 
     /**
+     * {@code filtered_child_is_backing}: for a filter, its filtered (PRIMARY) child is the node's backing child, not
+     * its file, as for QEMU's commit and mirror top filters (B21).
+     *
+     * @since 2.0
+     */
+    default boolean filteredChildIsBacking() {
+        return false;
+    }
+
+    /**
      * {@code bdrv_probe_device}: how sure this protocol driver is that a plain filename (no "proto:" prefix) is
      * its kind of device, 0 (not at all) to 100; the highest score wins, and the {@code file} driver takes the rest.
      * QEMU's host_device answers 100 for a block device.

@@ -1,8 +1,10 @@
 package org.blocklayer.core.internal.graph;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.blocklayer.api.driver.BlockDriver;
 import org.blocklayer.api.graph.ChildRole;
 
 /**
@@ -31,14 +33,27 @@ final class NodeEdges {
         return backing;
     }
 
-    /** {@code bdrv_replace_child_noperm} adding an edge: recorded on both ends, named by its role. */
+    /**
+     * {@code bdrv_replace_child_noperm} adding an edge ({@code bdrv_child_cb_attach}): recorded on both ends, named by
+     * its role. A filter's PRIMARY child is its file, or its backing child when the driver says
+     * {@code filtered_child_is_backing}; otherwise COW names the backing child and PRIMARY the file.
+     */
     static void attach(BdrvChild edge) {
         NodeEdges parent = edge.parent().edges();
         parent.children.add(edge);
         edge.node().edges().parents.add(edge);
-        if (edge.roles().contains(ChildRole.COW)) {
+        Set<ChildRole> roles = edge.roles();
+        BlockDriver drv = edge.parent().driver();
+        boolean filter = (drv != null && drv.isFilter()) || roles.contains(ChildRole.FILTERED);
+        if (filter && roles.contains(ChildRole.PRIMARY)) {
+            if (drv != null && drv.filteredChildIsBacking()) {
+                parent.backing = edge;
+            } else {
+                parent.file = edge;
+            }
+        } else if (roles.contains(ChildRole.COW)) {
             parent.backing = edge;
-        } else if (edge.roles().contains(ChildRole.PRIMARY)) {
+        } else if (roles.contains(ChildRole.PRIMARY)) {
             parent.file = edge;
         }
     }

@@ -3,6 +3,7 @@ package org.blocklayer.core.internal.graph;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,6 +29,12 @@ class TestDriver implements BlockDriver {
     volatile boolean variableLength;
     volatile boolean sg;
     volatile boolean openChildFile;
+    /** Opens a child {@code backing} with the COW role, after the file. */
+    volatile boolean openChildCow;
+    /** Roles of the {@code file} child; FILTERED and PRIMARY unless set. */
+    volatile Set<ChildRole> fileRoles = EnumSet.of(ChildRole.FILTERED, ChildRole.PRIMARY);
+    volatile boolean filter;
+    volatile boolean filteredChildIsBacking;
     volatile long length;
     volatile long totalSectorsAtOpen = -1;
     volatile BlockException lengthError;
@@ -94,6 +101,16 @@ class TestDriver implements BlockDriver {
     }
 
     @Override
+    public boolean isFilter() {
+        return filter;
+    }
+
+    @Override
+    public boolean filteredChildIsBacking() {
+        return filteredChildIsBacking;
+    }
+
+    @Override
     public void open(DriverNode bs, BlockOptions options, int flags) throws BlockException {
         if (beforeOpen != null) {
             beforeOpen.run();
@@ -102,7 +119,10 @@ class TestDriver implements BlockDriver {
         options.takeString("filename");
         bs.setOpaque("state of " + bs.nodeName());
         if (openChildFile) {
-            bs.openChild(options, "file", EnumSet.of(ChildRole.FILTERED, ChildRole.PRIMARY), false);
+            bs.openChild(options, "file", fileRoles, false);
+        }
+        if (openChildCow) {
+            bs.openChild(options, "backing", EnumSet.of(ChildRole.COW), false);
         }
         if (openError != null) {
             throw openError;
