@@ -33,7 +33,7 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = BlockCommands.class)
 @GogoCommand(scope = "block", function = {"drivers", "open", "nodes", "info", "length", "close", "iothread", "move",
-    "backends"})
+    "backends", "graph"})
 public final class BlockCommands {
     private final BlockGraph graph;
     private final ShellBackends backends;
@@ -98,6 +98,22 @@ public final class BlockCommands {
                 chain.add(n);
             }
             return new NodeDetails(info, chain, backends.users(name));
+        });
+    }
+
+    /** The graph in Graphviz dot ({@link GraphDot}): pipe it to {@code dot -Tsvg}. */
+    public Object graph(String... args) throws CommandException {
+        if (Usage.asksHelp(args)) {
+            return Catalogue.GRAPH.help();
+        }
+        Catalogue.GRAPH.exactly(List.of(), args);
+        return reported(() -> {
+            List<NodeInfo> nodes = graph.nodes();
+            java.util.Map<String, List<org.blocklayer.api.backend.NodeUser>> users = new java.util.HashMap<>();
+            for (NodeInfo n : nodes) {
+                users.put(n.node(), backends.users(n.node()));
+            }
+            return GraphDot.of(nodes, users);
         });
     }
 

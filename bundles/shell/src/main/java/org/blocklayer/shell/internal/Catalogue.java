@@ -27,6 +27,9 @@ final class Catalogue {
             "show a node: driver, file, length, read-only, AioContext, and its users' permissions", "NODE", NODE_HELP);
     static final Usage BACKENDS = new Usage("backends", "",
             "the BlockBackends: name, node, the permissions each takes and shares (block:info shows every user)");
+    static final Usage GRAPH = new Usage("graph", "",
+            "the graph in Graphviz dot (nodes with driver and length, edges with child roles and permissions, users"
+            + " on top, AioContexts as clusters): block:graph | dot -Tsvg > graph.svg outside the shell");
     static final Usage LENGTH = new Usage("length", "NODE", "print a node's length in bytes (bdrv_getlength)",
             "NODE", NODE_HELP);
     static final Usage CLOSE = new Usage("close", "NODE",
@@ -113,8 +116,8 @@ final class Catalogue {
 
     /** In the order the overview lists them. */
     static final List<Usage> ALL = List.of(OPEN, NODES, INFO, LENGTH, CLOSE, DRIVERS, READ, WRITE, DUMP, FLUSH,
-            DISCARD, MAP, CREATE, RESIZE, REFRESH, SG_CAPACITY, IOTHREAD, MOVE, BACKENDS, NBD_SERVER, EXPORT, EXPORTS,
-            DETACH_TIMEOUT, DECLARED, HELP);
+            DISCARD, MAP, CREATE, RESIZE, REFRESH, SG_CAPACITY, IOTHREAD, MOVE, BACKENDS, GRAPH, NBD_SERVER, EXPORT,
+            EXPORTS, DETACH_TIMEOUT, DECLARED, HELP);
 
     /** Commands the overview shows on one line, so that it stays one screen. */
     record Line(List<Usage> commands, String summary) {
@@ -122,7 +125,8 @@ final class Catalogue {
 
     static final List<Line> OVERVIEW_LINES = List.of(
             new Line(List.of(IOTHREAD, MOVE), "iothreads (add, del, list), and moving nodes between AioContexts"),
-            new Line(List.of(NBD_SERVER, EXPORT, EXPORTS), "serve nodes over NBD: the server, exports, their list"));
+            new Line(List.of(NBD_SERVER, EXPORT, EXPORTS), "serve nodes over NBD: the server, exports, their list"),
+            new Line(List.of(BACKENDS, GRAPH), "the BlockBackends, and the whole graph in Graphviz dot"));
 
     private Catalogue() {
     }
