@@ -158,7 +158,9 @@ final class Session {
             closed = true;
         }
         if (dropPending) {
+            // Its writer may be blocked on a full socket forever: closing the socket frees it.
             pending.clear();
+            closeChannel();
         }
         if (writer == null || !pending.offer(CLOSE)) {
             closeChannel();

@@ -133,6 +133,11 @@ final class QmpTestClient implements AutoCloseable {
         return list;
     }
 
+    /** Closes the sending side only: the server sees the end of input and answers what it has. */
+    void shutdownOutput() throws IOException {
+        channel.shutdownOutput();
+    }
+
     boolean closedByServer() throws InterruptedException {
         reader.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
         return eof;
