@@ -19,8 +19,9 @@ import com.fasterxml.jackson.databind.util.TokenBuffer;
  * QEMU's {@code JSONMessageParser} (json-streamer.c): cuts the bytes a client sends into JSON documents, however they
  * arrive (several per read, one over many, pretty-printed over lines), with Jackson's non-blocking parser. Bounded as
  * QEMU bounds it: a document may hold at most {@code maxBytes} bytes and nest {@link #MAX_NESTING} deep. After a
- * document that cannot be parsed or is too big, what follows up to the next newline is dropped unparsed, so a
- * 100 MiB line costs one error and no memory, and the next line is a fresh start.
+ * document that cannot be parsed or is too big, what follows is dropped unparsed up to where QEMU's lexer recovers
+ * (a line end, a control character, a new object), so a 100 MiB line costs one error and no memory, and the next
+ * line is a fresh start.
  */
 final class RequestFramer {
     /** QEMU's {@code MAX_NESTING}. */
@@ -48,6 +49,8 @@ final class RequestFramer {
     private int depth;
     private long documentStart;
     private boolean skipping;
+    /** Recovering from a size or nesting limit rather than from a syntax error. */
+    private boolean pastLimit;
 
     RequestFramer(ObjectMapper mapper, int maxBytes) {
         this.mapper = mapper;
@@ -66,18 +69,16 @@ final class RequestFramer {
         int end = offset + length;
         while (pos < end) {
             if (skipping) {
-                int nl = pos;
-                while (nl < end && bytes[nl] != '\n') {
-                    nl++;
+                int at = pos;
+                while (at < end && !resumesAt(bytes[at], pastLimit)) {
+                    at++;
                 }
-                fed += nl - pos;
-                if (nl == end) {
-                    return frames;
+                fed += at - pos;
+                pos = at;
+                if (at < end) {
+                    skipping = false;
+                    restart();
                 }
-                fed++;
-                pos = nl + 1;
-                skipping = false;
-                restart();
                 continue;
             }
             int sliceEnd = Math.min(end, pos + SLICE);
@@ -87,23 +88,40 @@ final class RequestFramer {
                 fed += sliceEnd - pos;
                 drain(frames);
                 if (document != null && fed - documentStart > maxBytes) {
-                    throw new TooBig();
+                    frames.add(new Invalid("JSON token size limit exceeded"));
+                    skipping = true;
+                    pastLimit = true;
                 }
                 pos = sliceEnd;
-            } catch (TooBig e) {
-                frames.add(new Invalid("JSON token size limit exceeded"));
-                pos = sliceEnd;
-                skipping = true;
             } catch (IOException e) {
                 frames.add(new Invalid(describe(e)));
-                long at = Math.max(sliceBase, Math.min(parserBase + parserOffset(), sliceBase + (sliceEnd - pos)));
-                int resume = pos + (int) (at - sliceBase);
+                pastLimit = e instanceof StreamConstraintsException;
+                // Recovery starts at the byte that was refused: if it was a line end, the next line is the next
+                // request, as in QEMU's lexer, whose recovery stops there too.
+                long refused = parserBase + parserOffset() - 1;
+                long at = Math.max(sliceBase, Math.min(refused, sliceBase + (sliceEnd - pos)));
+                pos += (int) (at - sliceBase);
                 fed = at;
-                pos = resume;
                 skipping = true;
+                if (pos < end && bytes[pos] != '\n' && bytes[pos] != '\r') {
+                    // The refused byte itself would be refused again: recovery looks past it.
+                    pos++;
+                    fed++;
+                }
             }
         }
         return frames;
+    }
+
+    /**
+     * Where recovery after an error ends ({@code IN_RECOVERY} of QEMU's json-lexer.c): an ASCII control character
+     * other than tab (a line end, or one a client sends on purpose to reset the parser, as qmp-spec.txt says), or,
+     * after a syntax error, the start of a new object or array. Past a size or nesting limit the rest of the
+     * document is still coming, so only a control character ends recovery there.
+     */
+    private static boolean resumesAt(byte b, boolean pastLimit) {
+        int c = b & 0xff;
+        return (c < 0x20 && c != '\t') || (!pastLimit && (c == '{' || c == '['));
     }
 
     /** The client closed its side: a document left unfinished is an error, as at QEMU's end of input. */
