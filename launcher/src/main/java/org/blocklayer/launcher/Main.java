@@ -79,6 +79,9 @@ public final class Main {
             System.setProperty(SLF4J_LEVEL, "warn");
         }
         Map<String, String> properties = FrameworkProperties.load(distribution);
+        if (arguments.qmp() != null) {
+            properties.put(Arguments.QMP_PROPERTY, arguments.qmp());
+        }
         Duration readyTimeout = FrameworkProperties.readyTimeout(properties);
 
         try (FrameworkBoot boot = FrameworkBoot.init(properties)) {
@@ -118,7 +121,12 @@ public final class Main {
             } else {
                 runner.runLines(new BufferedReader(new InputStreamReader(System.in)));
             }
-            return runner.anyFailed() ? 1 : 0;
+            int status = runner.anyFailed() ? 1 : 0;
+            if (arguments.qmp() != null) {
+                // A QMP server, as qemu-storage-daemon: it serves until QMP's quit stops the framework.
+                boot.awaitStop();
+            }
+            return status;
         }
     }
 
