@@ -50,7 +50,8 @@ class QmpClientsIT {
 
             Result session = python(List.of(QMP.resolve("session.py").toString(), socket.toString(),
                     dir.toString()), null);
-            assertThat(session.status()).as("session.py: %s", session.stderr()).isZero();
+            assertThat(session.status()).as("session.py: %s\nits transcript so far:\n%s", session.stderr(),
+                    session.stdout()).isZero();
             List<JsonNode> ours = lines(session.stdout());
             List<JsonNode> golden = lines(Files.readString(QMP.resolve("golden/qsd-7.2.jsonl")));
             List<String> explained = new ArrayList<>();
@@ -98,6 +99,20 @@ class QmpClientsIT {
                     "quit\n");
             assertThat(quit.stdout()).contains("{\"return\": {}}");
             assertThat(launcher.awaitExit(LIMIT)).isZero();
+        }
+    }
+
+    @Test
+    void aConfigurationInDeployMakesItListenWithoutTheOption() throws Exception {
+        Needs.that(Files.isExecutable(Path.of("/usr/bin/python3")), "/usr/bin/python3 (Debian package python3)");
+        Path deploy = LauncherProcess.deployDir(tmp, true);
+        Path socket = tmp.resolve("configured.sock");
+        Files.writeString(deploy.resolve("org.blocklayer.qmp.cfg"), "unix=" + socket + "\n");
+        try (LauncherProcess launcher = LauncherProcess.start(deploy)) {
+            awaitSocket(launcher, socket);
+            Result shell = python(List.of(QMP.resolve("scripts/qmp/qmp-shell").toString(), socket.toString()),
+                    "query-version\n");
+            assertThat(shell.stdout()).contains("\"package\": \"blocklayer ");
         }
     }
 
