@@ -25,7 +25,8 @@ record QmpAddress(String text, SocketAddress socket) {
     static QmpAddress tcp(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         if (colon <= 0) {
-            throw new IllegalArgumentException("QMP address tcp:" + hostPort + " needs HOST:PORT, as in tcp:127.0.0.1:4444");
+            throw new IllegalArgumentException("QMP address tcp:" + hostPort
+                    + " needs HOST:PORT, as in tcp:127.0.0.1:4444");
         }
         String host = hostPort.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {

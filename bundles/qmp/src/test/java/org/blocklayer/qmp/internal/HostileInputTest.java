@@ -73,7 +73,8 @@ class HostileInputTest {
             c.sendRaw(all);
             JsonNode r = c.reply();
             assertThat(r.get("error").get("class").asText()).isEqualTo("GenericError");
-            assertThat(r.get("error").get("desc").asText()).startsWith("JSON parse error, ").containsIgnoringCase("UTF-8");
+            assertThat(r.get("error").get("desc").asText()).startsWith("JSON parse error, ")
+                    .containsIgnoringCase("UTF-8");
             assertThat(c.execute("query-version", null).has("return")).isTrue();
         }
     }

@@ -20,10 +20,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Fuzzes the server for a bounded time from three clients at once: random bytes, and real requests mutated (bytes
- * flipped, dropped, doubled, cut short, braces and quotes inserted). After each burst a client resets the parser
- * as qmp-spec.txt says (a control character) and sends a marked {@code query-version}; it must be answered within 30 s, and every message before it must be a reply or an
- * error object. The server must serve a new client at the end. {@code -Dqmp.fuzz.seed=N} replays a run (its seed
- * is printed), {@code -Dqmp.fuzz.seconds=S} runs longer.
+ * flipped, dropped, doubled, cut short, braces and quotes inserted). After each burst a client resets the parser as
+ * qmp-spec.txt says (a control character) and sends a marked {@code query-version}; it must be answered within 30 s,
+ * and every message before it must be a reply or an error object. The server must serve a new client at the end.
+ * {@code -Dqmp.fuzz.seed=N} replays a run (its seed is printed), {@code -Dqmp.fuzz.seconds=S} runs longer.
  */
 class QmpFuzzTest {
     private static final List<String> TEMPLATES = List.of(

@@ -51,7 +51,8 @@ public final class NbdServerService implements BlockExports, ServerStarts, Expor
     /** Told after each start, on the starting thread: declared exports waiting for a server try again. */
     private final List<Runnable> starts = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Told of each export once it has let go of its node. */
-    private final List<java.util.function.Consumer<String>> deletions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<java.util.function.Consumer<String>> deletions =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public NbdServerService(@Reference CoroutineScheduler scheduler, @Reference BlockGraph graph,
