@@ -113,12 +113,33 @@ class CommandsTest {
 
         JsonNode graph = c.command("x-debug-query-block-graph");
         assertThat(graph.get("nodes")).hasSize(4);
-        assertThat(graph.get("edges").findValuesAsText("name")).containsExactlyInAnyOrder("file", "backing", "file");
+        checkEdges(graph);
+
+        // "backing": null, as libvirt sends it: the image alone, its backing file left closed.
+        c.command("blockdev-del", "{\"node-name\": \"top\"}");
+        c.command("blockdev-add", "{\"driver\": \"qcow2\", \"node-name\": \"alone\", \"backing\": null,"
+                + " \"file\": {\"driver\": \"file\", \"filename\": \"" + top + "\"}}");
+        assertThat(nodes().get("alone").get("backing_file_depth").asInt()).isZero();
+        assertThat(nodes()).hasSize(2);
+    }
+
+    /** The overlay's edges take and share what QEMU's do (qemu-storage-daemon 7.2's x-debug-query-block-graph). */
+    private static void checkEdges(JsonNode graph) {
+        Map<Integer, String> names = new HashMap<>();
+        graph.get("nodes").forEach(n -> names.put(n.get("id").asInt(), n.get("name").asText()));
+        Map<String, JsonNode> fromTop = new HashMap<>();
         for (JsonNode e : graph.get("edges")) {
-            if (e.get("name").asText().equals("file") && e.get("perm").size() > 1) {
-                assertThat(e.get("perm").toString()).contains("consistent-read").contains("write");
+            if (names.get(e.get("parent").asInt()).equals("top")) {
+                fromTop.put(e.get("name").asText(), e);
             }
         }
+        assertThat(fromTop.keySet()).containsExactlyInAnyOrder("file", "backing");
+        assertThat(fromTop.get("file").get("perm").toString())
+                .isEqualTo("[\"consistent-read\",\"write\",\"resize\"]");
+        assertThat(fromTop.get("file").get("shared-perm").toString())
+                .isEqualTo("[\"consistent-read\",\"write-unchanged\"]");
+        assertThat(fromTop.get("backing").get("perm")).isEmpty();
+        assertThat(fromTop.get("backing").get("shared-perm")).hasSize(4);
     }
 
     @Test
