@@ -3,14 +3,23 @@ package org.blocklayer.launcher;
 import java.nio.file.Path;
 
 /**
- * The launcher's command line: {@code [--deploy DIR] [--gogo] [-c COMMANDS] [-h]}.
+ * The launcher's command line: {@code [--deploy DIR] [--gogo] [--qmp ADDRESS]... [-c COMMANDS] [-h]}.
  *
  * @param commands   the {@code -c} string, or null
  * @param deployDir  the {@code --deploy} directory, or null for the distribution's deploy/
  * @param gogoScript {@code --gogo}: the batch modes read Gogo script instead of plain words
  * @param help       {@code -h}/{@code --help} was given
+ * @param qmp        the {@code --qmp} addresses, comma-separated ({@code unix:PATH}, {@code tcp:127.0.0.1:PORT}),
+ *                   or null: the framework property {@value #QMP_PROPERTY}, which the QMP bundle reads
  */
-record Arguments(String commands, Path deployDir, boolean gogoScript, boolean help) {
+record Arguments(String commands, Path deployDir, boolean gogoScript, boolean help, String qmp) {
+
+    /** The framework property that tells the QMP bundle where to listen. */
+    static final String QMP_PROPERTY = "blocklayer.qmp";
+
+    Arguments(String commands, Path deployDir, boolean gogoScript, boolean help) {
+        this(commands, deployDir, gogoScript, help, null);
+    }
 
     static final String USAGE = """
             usage: blocklayer [--deploy DIR] [--gogo] [-c "COMMAND; COMMAND ..."]
@@ -25,6 +34,10 @@ record Arguments(String commands, Path deployDir, boolean gogoScript, boolean he
               --gogo                     read -c and stdin as Gogo script instead (variables, closures, pipes)
               --deploy DIR               hot-deploy driver bundles from DIR (an existing directory) instead of
                                          the distribution's deploy/
+              --qmp unix:PATH | tcp:127.0.0.1:PORT
+                                         serve QMP (QEMU's JSON management protocol) there, as
+                                         qemu-storage-daemon does; may be given twice. blocklayer then runs until
+                                         QMP's "quit" (or a signal), also after -c or stdin are done
               --rebuild                  (./blocklayer only) build the distribution again before starting
             """;
 
@@ -34,8 +47,17 @@ record Arguments(String commands, Path deployDir, boolean gogoScript, boolean he
         Path deployDir = null;
         boolean gogoScript = false;
         boolean help = false;
+        String qmp = null;
         for (int i = 0; i < argv.length; i++) {
             switch (argv[i]) {
+                case "--qmp" -> {
+                    String address = value(argv, ++i, "--qmp");
+                    if (!address.startsWith("unix:") && !address.startsWith("tcp:") || address.contains(",")) {
+                        throw new IllegalArgumentException("--qmp " + address
+                                + ": expected unix:PATH or tcp:127.0.0.1:PORT");
+                    }
+                    qmp = qmp == null ? address : qmp + "," + address;
+                }
                 case "-c" -> commands = value(argv, ++i, "-c");
                 case "--deploy" -> deployDir = Path.of(value(argv, ++i, "--deploy"));
                 case "--gogo" -> gogoScript = true;
@@ -43,7 +65,7 @@ record Arguments(String commands, Path deployDir, boolean gogoScript, boolean he
                 default -> throw new IllegalArgumentException("unknown argument: " + argv[i]);
             }
         }
-        return new Arguments(commands, deployDir, gogoScript, help);
+        return new Arguments(commands, deployDir, gogoScript, help, qmp);
     }
 
     private static String value(String[] argv, int index, String option) {

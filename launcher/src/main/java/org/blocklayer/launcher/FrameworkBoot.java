@@ -83,6 +83,13 @@ final class FrameworkBoot implements AutoCloseable {
         }
     }
 
+    /** Starts {@code bundles} of a running framework, in order (the QMP server after the ready wait). */
+    void startBundles(List<Bundle> bundles) throws BundleException {
+        for (Bundle bundle : bundles) {
+            bundle.start();
+        }
+    }
+
     /** Blocks until something else (Gogo's "exit", a shutdown hook) stops the framework. */
     void awaitStop() throws InterruptedException {
         framework.waitForStop(0);

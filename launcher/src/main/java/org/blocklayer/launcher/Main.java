@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleException;
 
 /**
  * Starts blocklayer: Felix with the bundles of bundle/, File Install on deploy/, then commands from the terminal,
@@ -79,6 +80,9 @@ public final class Main {
             System.setProperty(SLF4J_LEVEL, "warn");
         }
         Map<String, String> properties = FrameworkProperties.load(distribution);
+        if (arguments.qmp() != null) {
+            properties.put(Arguments.QMP_PROPERTY, arguments.qmp());
+        }
         Duration readyTimeout = FrameworkProperties.readyTimeout(properties);
 
         try (FrameworkBoot boot = FrameworkBoot.init(properties)) {
@@ -87,20 +91,34 @@ public final class Main {
             List<Bundle> installed = boot.install(distribution.bundleJars());
             try (LogToStderr log = LogToStderr.open(boot.context(), errors);
                  ReadyWait ready = ReadyWait.watch(boot.context(), distribution.deployJars())) {
-                boot.start(StartOrder.atBoot(installed));
+                boot.start(StartOrder.atBoot(installed, arguments.qmp() != null));
+                Runnable startQmp = () -> startQmp(boot, installed, arguments);
                 if (mode == Mode.INTERACTIVE) {
-                    return interactive(boot, installed, ready, readyTimeout);
+                    return interactive(boot, installed, ready, readyTimeout, startQmp);
                 }
-                return headless(boot, arguments, ready, readyTimeout, results, errors);
+                return headless(boot, arguments, ready, readyTimeout, results, errors, startQmp);
             }
         }
     }
 
-    private static int interactive(FrameworkBoot boot, List<Bundle> installed, ReadyWait ready, Duration readyTimeout)
-            throws Exception {
+    /** With {@code --qmp}: the QMP server's bundle, held back at boot, starts once the ready wait is over. */
+    private static void startQmp(FrameworkBoot boot, List<Bundle> installed, Arguments arguments) {
+        if (arguments.qmp() == null) {
+            return;
+        }
+        try {
+            boot.startBundles(StartOrder.qmp(installed));
+        } catch (BundleException e) {
+            System.err.println("blocklayer: cannot start the QMP server: " + e.getMessage());
+        }
+    }
+
+    private static int interactive(FrameworkBoot boot, List<Bundle> installed, ReadyWait ready, Duration readyTimeout,
+            Runnable startQmp) throws Exception {
         try (GogoSession quiet = GogoSession.open(boot.context(), readyTimeout, nowhere(), nowhere())) {
             reportMissing(ready.await(readyTimeout, quiet::knowsScope), readyTimeout);
         }
+        startQmp.run();
         System.out.println("blocklayer " + version() + ": Gogo shell, block commands need no 'block:' prefix; "
                 + "'help' lists them, 'exit' quits.");
         Console.start(installed);
@@ -109,16 +127,22 @@ public final class Main {
     }
 
     private static int headless(FrameworkBoot boot, Arguments arguments, ReadyWait ready, Duration readyTimeout,
-            PrintStream results, PrintStream errors) throws Exception {
+            PrintStream results, PrintStream errors, Runnable startQmp) throws Exception {
         try (GogoSession session = GogoSession.open(boot.context(), readyTimeout, results, errors)) {
             reportMissing(ready.await(readyTimeout, session::knowsScope), readyTimeout);
+            startQmp.run();
             CommandRunner runner = new CommandRunner(session, results, errors, arguments.gogoScript());
             if (arguments.commands() != null) {
                 runner.runScript(arguments.commands());
             } else {
                 runner.runLines(new BufferedReader(new InputStreamReader(System.in)));
             }
-            return runner.anyFailed() ? 1 : 0;
+            int status = runner.anyFailed() ? 1 : 0;
+            if (arguments.qmp() != null) {
+                // A QMP server, as qemu-storage-daemon: it serves until QMP's quit stops the framework.
+                boot.awaitStop();
+            }
+            return status;
         }
     }
 

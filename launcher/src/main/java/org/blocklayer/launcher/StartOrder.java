@@ -16,12 +16,30 @@ final class StartOrder {
     private StartOrder() {
     }
 
+    /** The QMP server: with {@code --qmp}, started only once the drivers in deploy/ are (see {@link #qmp}). */
+    static final String QMP = "org.blocklayer.qmp";
+
     /** Everything but fragments and the {@link Console}, File Install last. */
     static List<Bundle> atBoot(List<Bundle> installed) {
+        return atBoot(installed, false);
+    }
+
+    /**
+     * {@link #atBoot(List)}, without the QMP server when {@code deferQmp}: a client that connects as soon as the
+     * socket is there must find the drivers of deploy/ ready, as qemu-storage-daemon's monitor comes up after its
+     * command line has been processed.
+     */
+    static List<Bundle> atBoot(List<Bundle> installed, boolean deferQmp) {
         return installed.stream()
                 .filter(b -> b.getHeaders().get(Constants.FRAGMENT_HOST) == null)
                 .filter(b -> !Console.BUNDLE.equals(b.getSymbolicName()))
+                .filter(b -> !(deferQmp && QMP.equals(b.getSymbolicName())))
                 .sorted(Comparator.comparing(b -> FILE_INSTALL.equals(b.getSymbolicName())))
                 .toList();
+    }
+
+    /** The QMP server's bundle among {@code installed}, to start after the ready wait; empty if it is not there. */
+    static List<Bundle> qmp(List<Bundle> installed) {
+        return installed.stream().filter(b -> QMP.equals(b.getSymbolicName())).toList();
     }
 }

@@ -35,8 +35,8 @@ import org.osgi.service.component.annotations.Reference;
  * and the listener live in the main loop; waiting for clients to go happens on the caller's thread, so the main loop
  * keeps serving them meanwhile.
  */
-@Component(service = {BlockExports.class, ServerStarts.class})
-public final class NbdServerService implements BlockExports, ServerStarts {
+@Component(service = {BlockExports.class, ServerStarts.class, ExportDeletions.class})
+public final class NbdServerService implements BlockExports, ServerStarts, ExportDeletions {
     /** QEMU's {@code NBD_DEFAULT_HANDSHAKE_MAX_SECS}. */
     static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     /** How long a deletion waits beyond the graph's detach timeout for the last request (X6) before giving up. */
@@ -50,6 +50,9 @@ public final class NbdServerService implements BlockExports, ServerStarts {
     private NbdListener listener;
     /** Told after each start, on the starting thread: declared exports waiting for a server try again. */
     private final List<Runnable> starts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Told of each export once it has let go of its node. */
+    private final List<java.util.function.Consumer<String>> deletions =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public NbdServerService(@Reference CoroutineScheduler scheduler, @Reference BlockGraph graph,
@@ -97,6 +100,12 @@ public final class NbdServerService implements BlockExports, ServerStarts {
     public AutoCloseable onStart(Runnable listener) {
         starts.add(listener);
         return () -> starts.remove(listener);
+    }
+
+    @Override
+    public AutoCloseable onDelete(java.util.function.Consumer<String> listener) {
+        deletions.add(listener);
+        return () -> deletions.remove(listener);
     }
 
     @Override
@@ -199,11 +208,19 @@ public final class NbdServerService implements BlockExports, ServerStarts {
         try {
             await(gone, "NBD export '" + export.name() + "' to finish the requests in flight");
         } catch (BlockException e) {
-            gone.thenRun(() -> export.blk().close());
+            gone.thenRun(() -> {
+                export.blk().close();
+                deleted(export);
+            });
             throw new BlockException(e.errno(), e.getMessage() + "; it lets go of node '" + export.info().node()
                     + "' when they end");
         }
         export.blk().close();
+        deleted(export);
+    }
+
+    private void deleted(NbdExport export) {
+        deletions.forEach(d -> d.accept(export.name()));
     }
 
     /** Waits for {@code done}, bounded by the graph's detach timeout (requests may wait that long, X6) and more. */
