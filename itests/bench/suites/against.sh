@@ -30,7 +30,7 @@ run_against() {
   rmdir "$before_tree"
   git -C "$root" worktree add --detach --quiet "$before_tree" "$rev"
   echo "bench: building $short in $before_tree (reactor package with the bench profile, nothing installed)" >&2
-  (cd "$before_tree" && ./mvnw -q -B -Dmaven.test.skip=true -Pbench package -pl itests -am) \
+  (cd "$before_tree" && ./mvnw -q -B -DskipTests -Pbench package -pl itests -am) \
     || { echo "bench: building $short failed" >&2; return 1; }
   local before_cp="$before_tree/itests/target/classes:$(cat "$before_tree/itests/target/bench.classpath")"
 

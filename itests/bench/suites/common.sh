@@ -27,11 +27,13 @@ need_pkgs() {
 
 # Builds the given modules and the bench profile of itests in one reactor (package: nothing is installed into
 # ~/.m2, which other checkouts of the project share, so the bench sees this tree's jars and no other's).
+# -DskipTests, not -Dmaven.test.skip: the test-jars some modules' tests depend on (api's) are then built in the reactor;
+# without them Maven looks in ~/.m2, where a fresh clone has none.
 build_modules() {
   local modules
   modules=$(IFS=,; echo "itests,$*")
   echo "suite: building $modules and what they need (reactor, nothing installed)" >&2
-  ./mvnw -q -B -Dmaven.test.skip=true -Pbench -pl "$modules" -am package
+  ./mvnw -q -B -DskipTests -Pbench -pl "$modules" -am package
   classpath="itests/target/classes:$(cat itests/target/bench.classpath)"
 }
 
