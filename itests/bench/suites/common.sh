@@ -95,9 +95,10 @@ qemu_iops() {
   awk -v c="$count" -v t="$t" 'BEGIN { printf "%.0f\n", c / t }'
 }
 
-# The median of the numbers given (empty ones, the runs that failed, left out); nothing when none is left.
+# The median of the numbers given (anything else, "-" or empty for a run that failed, left out); nothing when none is
+# left.
 median() {
-  printf '%s\n' "$@" | awk 'NF { v[++n] = $1 + 0 }
+  printf '%s\n' "$@" | awk '/^[0-9]+([.][0-9]*)?$/ { v[++n] = $1 + 0 }
     END { if (!n) exit; for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
           printf "%.0f\n", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'
 }
