@@ -1,11 +1,12 @@
-# Sourced by itests/bench/run for `coroutine --against REV`: this tree's getlength.* benchmarks and REV's, measured
-# by turns in one run, so that both see the same machine and the same load. Uses run's $root, $against, $rounds,
-# $jvm_flags, $classpath, $out, $JAVA_HOME, run_bounded and $before_tree (which run's cleanup removes).
+# Sourced by itests/bench/run for `coroutine --against REV`: this tree's getlength.* and coroutine.perf_* benchmarks
+# (QEMU's yield, cost and lifecycle loops) and REV's, measured by turns in one run, so that both see the same machine
+# and the same load. A benchmark one side lacks (REV before it was written or renamed) is a note. Uses run's $root,
+# $against, $rounds, $jvm_flags, $classpath, $out, $JAVA_HOME, run_bounded and $before_tree (which run's cleanup removes).
 
-# The JMH arguments of one side: the getlength benchmarks that its core can run.
+# The JMH arguments of one side: the getlength benchmarks that its core can run, and the coroutine loops.
 against_jmh_args() {
   local cp=$1
-  printf '%s\n' GetLengthBench
+  printf '%s\n' GetLengthBench 'CoroutineBench.perf(Yield|Cost|Lifecycle)$'
   if ! "$JAVA_HOME/bin/javap" -cp "$cp" org.blocklayer.core.internal.graph.Graph | grep -q ' setAioContext('; then
     printf '%s\n' -e GetLengthBench.wrapperIothread
   fi
@@ -30,7 +31,7 @@ run_against() {
   rmdir "$before_tree"
   git -C "$root" worktree add --detach --quiet "$before_tree" "$rev"
   echo "bench: building $short in $before_tree (reactor package with the bench profile, nothing installed)" >&2
-  (cd "$before_tree" && ./mvnw -q -B -Dmaven.test.skip=true -Pbench package -pl itests -am) \
+  (cd "$before_tree" && ./mvnw -q -B -DskipTests -Pbench package -pl itests -am) \
     || { echo "bench: building $short failed" >&2; return 1; }
   local before_cp="$before_tree/itests/target/classes:$(cat "$before_tree/itests/target/bench.classpath")"
 
@@ -60,9 +61,10 @@ run_against() {
     /^# Benchmark: / { name = $3; sub(/.*\./, "", name); seen[name] = 1 }
     /^Iteration +[0-9]+: [0-9.]+ / { v[side, name, ++count[side, name]] = $3 + 0 }
     END {
-      split("wrapperMainloop getlength.wrapper.mainloop wrapperForeign getlength.wrapper.foreign " \
-            "wrapperIothread getlength.wrapper.iothread directCoroutine getlength.direct.coroutine", m, " ");
-      for (i = 1; i < 8; i += 2) {
+      n = split("wrapperMainloop getlength.wrapper.mainloop wrapperForeign getlength.wrapper.foreign " \
+            "wrapperIothread getlength.wrapper.iothread directCoroutine getlength.direct.coroutine " \
+            "perfYield coroutine.perf_yield perfCost coroutine.perf_cost perfLifecycle coroutine.perf_lifecycle", m, " ");
+      for (i = 1; i < n; i += 2) {
         b = m[i]; f = m[i + 1];
         if (!count["now", b] || !count["before", b]) { printf "note: %s not measured on both sides\n", f; continue }
         now = median("now", b); before = median("before", b);

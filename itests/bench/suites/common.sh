@@ -27,11 +27,22 @@ need_pkgs() {
 
 # Builds the given modules and the bench profile of itests in one reactor (package: nothing is installed into
 # ~/.m2, which other checkouts of the project share, so the bench sees this tree's jars and no other's).
+# -DskipTests, not -Dmaven.test.skip: the test-jars some modules' tests depend on (api's) are then built in the reactor;
+# without them Maven looks in ~/.m2, where a fresh clone has none.
 build_modules() {
   local modules
   modules=$(IFS=,; echo "itests,$*")
   echo "suite: building $modules and what they need (reactor, nothing installed)" >&2
-  ./mvnw -q -B -Dmaven.test.skip=true -Pbench -pl "$modules" -am package
+  ./mvnw -q -B -DskipTests -Pbench -pl "$modules" -am package
+  classpath="itests/target/classes:$(cat itests/target/bench.classpath)"
+}
+
+# --no-build: what the last build left (as itests/bench/run --no-build); building itests alone would take the
+# other modules from ~/.m2, where nothing is installed on a fresh clone.
+last_build() {
+  [ -s itests/target/bench.classpath ] \
+    || { echo "suite: --no-build, but nothing was built yet (no itests/target/bench.classpath): run once without it" >&2
+         exit 1; }
   classpath="itests/target/classes:$(cat itests/target/bench.classpath)"
 }
 
@@ -52,28 +63,44 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# blocklayer measuring JVM, bounded; prints IOPS (integer) or nothing.
+# blocklayer measuring JVM, bounded; prints IOPS (integer) or nothing. When the load refuses an option (IoLoad's
+# exit status 3, "refused MESSAGE"), prints nothing and leaves MESSAGE in $work/bl.refused.
 bl_iops() {
   local main=$1; shift
-  local out
+  local status=0
+  rm -f "$work/bl.refused"
   # shellcheck disable=SC2086
   timeout -k 5 60 "$JAVA_HOME/bin/java" $jvm_flags -cp "$classpath${extra_cp:+:$extra_cp}" \
     "org.blocklayer.itests.bench.$main" "$@" 2>"$work/bl.err" > "$work/bl.out" &
   bgpid=$!
-  wait "$bgpid" || { bgpid=; echo "note: blocklayer $main $* failed: $(tail -3 "$work/bl.err" | tr '\n' ' ')" >&2; return 0; }
+  wait "$bgpid" || status=$?
   bgpid=
+  if [ "$status" -eq 3 ] && grep -q '^refused ' "$work/bl.out"; then
+    sed -n 's/^refused //p' "$work/bl.out" > "$work/bl.refused"
+    return 0
+  fi
+  [ "$status" -eq 0 ] || { echo "note: blocklayer $main $* failed: $(tail -3 "$work/bl.err" | tr '\n' ' ')" >&2; return 0; }
   sed -n 's/^iops //p' "$work/bl.out"
 }
 
-# qemu-img bench: calibrates COUNT with a short run so the measured run lasts ~4 s; prints IOPS.
+# qemu-img bench: calibrates COUNT with a short run so the measured run lasts ~$seconds s (default 4); prints IOPS.
 qemu_iops() {
-  local t count
+  local t count secs=${seconds:-4}
   t=$(timeout 60 qemu-img bench -c "$1" "${@:2}" 2>&1 | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p')
   [ -n "$t" ] || { echo "note: qemu-img bench ${*:2} failed" >&2; return 0; }
-  count=$(awk -v c="$1" -v t="$t" 'BEGIN { n = int(c * 4 / (t > 0.001 ? t : 0.001)); print (n < 1000 ? 1000 : n) }')
+  count=$(awk -v c="$1" -v t="$t" -v s="$secs" \
+    'BEGIN { n = int(c * s / (t > 0.001 ? t : 0.001)); print (n < 1000 ? 1000 : n) }')
   t=$(timeout 90 qemu-img bench -c "$count" "${@:2}" 2>&1 | sed -n 's/.*completed in \([0-9.]*\) seconds.*/\1/p')
   [ -n "$t" ] || { echo "note: qemu-img bench ${*:2} failed" >&2; return 0; }
   awk -v c="$count" -v t="$t" 'BEGIN { printf "%.0f\n", c / t }'
+}
+
+# The median of the numbers given (anything else, "-" or empty for a run that failed, left out); nothing when none is
+# left.
+median() {
+  printf '%s\n' "$@" | awk '/^[0-9]+([.][0-9]*)?$/ { v[++n] = $1 + 0 }
+    END { if (!n) exit; for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+          printf "%.0f\n", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'
 }
 
 figure() { [ -n "$2" ] && echo "figure $1 $2 IOPS" || echo "note: $1 not measured"; }

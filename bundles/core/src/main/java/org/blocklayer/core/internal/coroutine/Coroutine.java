@@ -1,6 +1,7 @@
 package org.blocklayer.core.internal.coroutine;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.blocklayer.api.annotation.CoroutineFn;
@@ -12,7 +13,16 @@ import org.blocklayer.api.annotation.CoroutineFn;
  */
 public final class Coroutine {
     private static final CoroutineBackend BACKEND = CoroutineBackend.select();
-    private static final ThreadLocal<Coroutine> CURRENT = new ThreadLocal<>();
+    private static final VarHandle SCHEDULED;
+
+    static {
+        try {
+            SCHEDULED = MethodHandles.lookup().findVarHandle(Coroutine.class, "scheduled", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** System property that turns on {@link #created()} and {@link #ended()}. */
     public static final String COUNT_PROPERTY = "blocklayer.coroutine.count";
     /**
@@ -25,31 +35,19 @@ public final class Coroutine {
     private static final LongAdder ENDED = new LongAdder();
 
     private final CoroutineBackend.Stack stack;
-    private final AtomicBoolean scheduled = new AtomicBoolean();
-    private Coroutine caller;
+    /** Set by {@link #markScheduled()} (compare-and-set through {@link #SCHEDULED}), cleared on the scheduled entry. */
+    private volatile boolean scheduled;
     private EventLoop context;
-    private Throwable escaped;
     private boolean running;
     /** CoMutex/CoRwLock holds ({@code co->locks_held}): a coroutine may not terminate holding one (B40). */
     private int locksHeld;
 
+    /**
+     * The body goes to the backend as it is: who runs (current) is the backend's to know, and what escapes the body
+     * comes out of {@code resume}, so a coroutine is two objects (itself and its stack) until it first yields.
+     */
     private Coroutine(Runnable body) {
-        this.stack = BACKEND.create(() -> {
-            // With the virtual-thread backend the body runs on a thread of its own, which must know it too.
-            CURRENT.set(this);
-            try {
-                body.run();
-                if (locksHeld != 0) {
-                    throw new IllegalStateException("Co-routine terminated while holding " + locksHeld + " lock(s)");
-                }
-            } catch (Throwable t) {
-                escaped = t;
-            } finally {
-                if (COUNTING) {
-                    ENDED.increment();
-                }
-            }
-        });
+        this.stack = BACKEND.create(this, body);
         if (COUNTING) {
             CREATED.increment();
         }
@@ -62,12 +60,12 @@ public final class Coroutine {
 
     /** {@code qemu_coroutine_self}: the running coroutine, or null outside one. */
     public static Coroutine current() {
-        return CURRENT.get();
+        return BACKEND.current();
     }
 
     /** {@code qemu_in_coroutine}. */
     public static boolean inCoroutine() {
-        return CURRENT.get() != null;
+        return BACKEND.current() != null;
     }
 
     /** Coroutines created in this process, co-wrappers' and drains' too; 0 unless {@value #COUNT_PROPERTY} is on. */
@@ -101,7 +99,7 @@ public final class Coroutine {
         if (stack.isDone()) {
             throw new IllegalStateException("Co-routine entered after it terminated");
         }
-        if (scheduled.get()) {
+        if (scheduled) {
             throw new IllegalStateException("Co-routine was already scheduled in '"
                     + (context == null ? "?" : context.name()) + "'");
         }
@@ -110,7 +108,7 @@ public final class Coroutine {
 
     /** Entry from the bottom half that {@link EventLoop#scheduleCoroutine} queued: clears the scheduled mark. */
     void enterScheduled(EventLoop ctx) {
-        scheduled.set(false);
+        scheduled = false;
         if (running) {
             throw new IllegalStateException("Co-routine re-entered recursively");
         }
@@ -118,30 +116,39 @@ public final class Coroutine {
     }
 
     private void runOnce(EventLoop ctx) {
-        caller = CURRENT.get();
         context = ctx;
         running = true;
-        CURRENT.set(this);
+        Throwable escaped = null;
         try {
             stack.resume();
+        } catch (Throwable t) {
+            escaped = t;
         } finally {
             running = false;
-            CURRENT.set(caller);
-            caller = null;
         }
-        if (stack.isDone() && escaped != null) {
-            Throwable t = escaped;
-            escaped = null;
-            sneakyThrow(t);
+        if (stack.isDone()) {
+            terminated(escaped);
+        } else if (escaped != null) {
+            sneakyThrow(escaped); // from the switch itself, the body still suspended
+        }
+    }
+
+    /** After the body ended: the lock check of {@code qemu_coroutine_delete}'s caller, then what escaped it. */
+    private void terminated(Throwable escaped) {
+        if (COUNTING) {
+            ENDED.increment();
+        }
+        if (escaped == null && locksHeld != 0) {
+            escaped = new IllegalStateException("Co-routine terminated while holding " + locksHeld + " lock(s)");
+        }
+        if (escaped != null) {
+            sneakyThrow(escaped);
         }
     }
 
     /** {@code qemu_coroutine_yield}: suspends the running coroutine; returns when it is entered again. */
     @CoroutineFn
     public static void yield_() {
-        if (CURRENT.get() == null) {
-            throw new IllegalStateException("Co-routine is yielding to no one");
-        }
         BACKEND.suspend();
     }
 
@@ -162,7 +169,7 @@ public final class Coroutine {
 
     /** Marks this coroutine scheduled; false when it already was ({@code aio_co_schedule}'s abort, B40). */
     boolean markScheduled() {
-        return scheduled.compareAndSet(false, true);
+        return SCHEDULED.compareAndSet(this, false, true);
     }
 
     /** The context the coroutine last ran in ({@code co->ctx}), or null before its first entry. */
@@ -175,7 +182,7 @@ public final class Coroutine {
     }
 
     public boolean isScheduled() {
-        return scheduled.get();
+        return scheduled;
     }
 
     @SuppressWarnings("unchecked")

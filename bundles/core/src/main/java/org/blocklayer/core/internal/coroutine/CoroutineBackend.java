@@ -8,15 +8,25 @@ interface CoroutineBackend {
 
     /** A suspended or running body. */
     interface Stack {
-        /** Runs the body on the calling thread until it yields or ends. */
+        /**
+         * Runs the body on the calling thread until it yields or ends; a throwable that escapes the body is thrown
+         * here, once the body has ended.
+         */
         void resume();
 
         boolean isDone();
     }
 
-    Stack create(Runnable body);
+    /** A stack that runs {@code body}, for {@code owner}: {@link #current()} returns {@code owner} while it runs. */
+    Stack create(Coroutine owner, Runnable body);
 
-    /** Suspends the innermost running body; {@link Stack#resume()} returns in the thread that resumed it. */
+    /** The coroutine whose body runs innermost on the calling thread ({@code qemu_coroutine_self}), or null. */
+    Coroutine current();
+
+    /**
+     * Suspends the innermost running body; {@link Stack#resume()} returns in the thread that resumed it. Outside a
+     * body: {@link IllegalStateException}, "Co-routine is yielding to no one" (QEMU aborts).
+     */
     void suspend();
 
     String name();

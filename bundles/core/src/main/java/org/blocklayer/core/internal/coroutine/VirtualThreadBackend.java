@@ -18,8 +18,15 @@ final class VirtualThreadBackend implements CoroutineBackend {
     }
 
     @Override
-    public Stack create(Runnable body) {
-        return new VtStack(body);
+    public Stack create(Coroutine owner, Runnable body) {
+        return new VtStack(owner, body);
+    }
+
+    /** Each body runs on a virtual thread of its own, so the stack of that thread names the coroutine. */
+    @Override
+    public Coroutine current() {
+        VtStack s = STACK.get();
+        return s == null ? null : s.owner;
     }
 
     @Override
@@ -37,6 +44,7 @@ final class VirtualThreadBackend implements CoroutineBackend {
     }
 
     private static final class VtStack implements Stack {
+        private final Coroutine owner;
         private final Runnable body;
         private Thread vthread;
         private volatile Thread resumer;
@@ -45,8 +53,11 @@ final class VirtualThreadBackend implements CoroutineBackend {
         /** True while the coroutine has the turn; the resumer waits until it is false again. */
         private volatile boolean coroutineTurn;
         private volatile boolean done;
+        /** What escaped the body, for {@link #resume()} to throw in the resumer (written before {@code done}). */
+        private Throwable escaped;
 
-        VtStack(Runnable body) {
+        VtStack(Coroutine owner, Runnable body) {
+            this.owner = owner;
             this.body = body;
         }
 
@@ -64,12 +75,19 @@ final class VirtualThreadBackend implements CoroutineBackend {
             while (coroutineTurn) {
                 LockSupport.park(this);
             }
+            if (done && escaped != null) {
+                Throwable t = escaped;
+                escaped = null;
+                throw VtStack.<RuntimeException>sneaky(t);
+            }
         }
 
         private void run() {
             STACK.set(this);
             try {
                 body.run();
+            } catch (Throwable t) {
+                escaped = t;
             } finally {
                 done = true;
                 coroutineTurn = false;
@@ -90,6 +108,12 @@ final class VirtualThreadBackend implements CoroutineBackend {
         @Override
         public boolean isDone() {
             return done;
+        }
+
+        /** Throws {@code t} as it was thrown in the body, checked or not (a continuation's run does the same). */
+        @SuppressWarnings("unchecked")
+        private static <T extends Throwable> T sneaky(Throwable t) throws T {
+            throw (T) t;
         }
     }
 }

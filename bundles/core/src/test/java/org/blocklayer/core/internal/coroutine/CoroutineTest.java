@@ -101,6 +101,57 @@ class CoroutineTest {
                 .hasMessageContaining("after it terminated");
     }
 
+    /**
+     * {@code qemu_coroutine_self} is the innermost running coroutine: the backend reads it from its own record of
+     * what runs (the mounted continuation, or the virtual thread), not from a thread-local set around each enter.
+     * Breaks if: current() answered the outermost coroutine, kept the inner one after it yielded, or stayed set
+     * outside every coroutine.
+     */
+    @Test
+    void currentIsTheInnermostRunningCoroutineAndNullOutsideOne() {
+        List<Object> seen = new ArrayList<>();
+        Coroutine[] co = new Coroutine[2];
+        co[1] = Coroutine.create(() -> {
+            seen.add(Coroutine.current());
+            Coroutine.yield_();
+            seen.add(Coroutine.current());
+        });
+        co[0] = Coroutine.create(() -> {
+            seen.add(Coroutine.current());
+            co[1].enter();
+            seen.add(Coroutine.current());
+            Coroutine.yield_();
+            co[1].enter();
+            seen.add(Coroutine.current());
+        });
+        assertThat(Coroutine.current()).isNull();
+        co[0].enter();
+        assertThat(Coroutine.current()).isNull();
+        assertThat(Coroutine.inCoroutine()).isFalse();
+        co[0].enter();
+        assertThat(Coroutine.current()).isNull();
+        assertThat(seen).containsExactly(co[0], co[1], co[0], co[1], co[0]);
+    }
+
+    /** Breaks if: what escapes the body were wrapped on its way out of the backend (a checked one, here). */
+    @Test
+    void aCheckedThrowableEscapingTheBodyReachesTheEntererAsItWas() {
+        Exception checked = new java.io.IOException("checked");
+        Coroutine co = Coroutine.create(() -> {
+            Coroutine.yield_();
+            CoroutineTest.<RuntimeException>sneaky(checked);
+        });
+        co.enter();
+        assertThatThrownBy(co::enter).isSameAs(checked);
+        assertThat(co.isTerminated()).isTrue();
+        assertThat(Coroutine.current()).isNull();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneaky(Throwable t) throws T {
+        throw (T) t;
+    }
+
     @Test
     void anExceptionEscapingTheBodyReachesTheEntererAfterTermination() {
         Coroutine co = Coroutine.create(() -> {
