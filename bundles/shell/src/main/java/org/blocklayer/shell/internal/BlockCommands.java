@@ -48,8 +48,10 @@ public final class BlockCommands {
         if (Usage.asksHelp(args)) {
             return DRIVERS.help();
         }
-        DRIVERS.exactly(List.of(), args);
-        return new DriverList(graph.drivers());
+        JsonOutput.Args j = JsonOutput.Args.of(args);
+        DRIVERS.exactly(List.of(), j.rest());
+        List<org.blocklayer.api.graph.DriverInfo> drivers = graph.drivers();
+        return j.json() ? new JsonOutput.Result(JsonOutput.drivers(drivers)) : new DriverList(drivers);
     }
 
     public Object open(String... args) throws CommandException {
@@ -81,16 +83,19 @@ public final class BlockCommands {
         if (Usage.asksHelp(args)) {
             return NODES.help();
         }
-        NODES.exactly(List.of(), args);
-        return new NodeList(graph.nodes());
+        JsonOutput.Args j = JsonOutput.Args.of(args);
+        NODES.exactly(List.of(), j.rest());
+        List<NodeInfo> nodes = graph.nodes();
+        return j.json() ? new JsonOutput.Result(JsonOutput.nodes(nodes)) : new NodeList(nodes);
     }
 
     public Object info(String... args) throws CommandException {
         if (Usage.asksHelp(args)) {
             return INFO.help();
         }
-        String name = INFO.one("NODE", args);
-        return reported(() -> {
+        JsonOutput.Args j = JsonOutput.Args.of(args);
+        String name = INFO.one("NODE", j.rest());
+        NodeDetails details = reported(() -> {
             NodeInfo info = graph.info(name);
             List<NodeInfo> chain = new java.util.ArrayList<>();
             for (NodeInfo n = info; n.backingChild() != null && chain.size() < 1000; ) {
@@ -99,6 +104,7 @@ public final class BlockCommands {
             }
             return new NodeDetails(info, chain, backends.users(name));
         });
+        return j.json() ? new JsonOutput.Result(JsonOutput.info(details)) : details;
     }
 
     /** The graph in Graphviz dot ({@link GraphDot}): pipe it to {@code dot -Tsvg}. */
@@ -155,7 +161,8 @@ public final class BlockCommands {
         if (Usage.asksHelp(args)) {
             return IOTHREAD.help();
         }
-        String[] words = IOTHREAD.words(args);
+        JsonOutput.Args j = JsonOutput.Args.of(args);
+        String[] words = IOTHREAD.words(j.rest());
         if (words.length == 0) {
             throw IOTHREAD.error("missing add, del or list");
         }
@@ -163,7 +170,8 @@ public final class BlockCommands {
         switch (words[0]) {
             case "list" -> {
                 IOTHREAD.exactly(List.of(), rest);
-                return new IothreadList(graph.iothreads());
+                List<String> ids = graph.iothreads();
+                return j.json() ? new JsonOutput.Result(JsonOutput.iothreads(ids)) : new IothreadList(ids);
             }
             case "add" -> {
                 String id = IOTHREAD.exactly(List.of("ID"), rest)[0];

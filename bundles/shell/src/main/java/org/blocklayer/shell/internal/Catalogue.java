@@ -10,10 +10,14 @@ import org.blocklayer.shell.internal.Usage.Option;
  */
 final class Catalogue {
     private static final String NODE_HELP = "the node name (quote generated names: '#block123')";
+    /** --json on the query commands (X8). */
+    private static final Option JSON_OPTION = new Option(List.of("--json"), null,
+            "print JSON instead (also -o json), with QEMU's field names where they mean the same thing");
     private static final String RANGE = "OFFSET and LENGTH are numbers as qemu-io reads them (see help block:numbers)";
 
-    static final Usage DRIVERS = new Usage("drivers", "",
-            "the deployed block drivers: name, kind (protocol or format), bundle, version, nodes using it");
+    static final Usage DRIVERS = new Usage("drivers", "[--json]",
+            "the deployed block drivers: name, kind (protocol or format), bundle, version, nodes using it",
+            List.of(JSON_OPTION));
     static final Usage OPEN = new Usage("open", "[-n NODE] [-r] [--iothread IOTHREAD] FILENAME|OPTIONS",
             "open a node (bdrv_open) and print its name",
             List.of(Option.valued("-n", "--node-name", "NODE", "name the node NODE (default: a generated #blockN)"),
@@ -22,9 +26,14 @@ final class Catalogue {
                             "open the node and its children in iothread IOTHREAD's AioContext (main: the main loop)")),
             "FILENAME", "a path or URI: /tmp/a.img, file:/tmp/a.img, nbd://host/export (raw over its protocol)",
             "OPTIONS", "blockdev-add style key=value,...: driver=raw,file.driver=file,file.filename=/tmp/a.img");
-    static final Usage NODES = new Usage("nodes", "", "list the nodes: name, driver, filename, length");
-    static final Usage INFO = new Usage("info", "NODE",
-            "show a node: driver, file, length, read-only, AioContext, and its users' permissions", "NODE", NODE_HELP);
+    static final Usage NODES = new Usage("nodes", "[--json]", "list the nodes: name, driver, filename, length",
+            List.of(JSON_OPTION));
+    static final Usage INFO = new Usage("info", "[--json] NODE",
+            "show a node: driver, file, length, read-only, AioContext, and its users' permissions",
+            List.of(new Option(List.of("--json"), null, "print JSON instead (also -o json): qemu-img info"
+                    + " --output=json's fields with query-named-block-nodes' node-name, drv and ro, the backing chain"
+                    + " as backing-image")),
+            "NODE", NODE_HELP);
     static final Usage BACKENDS = new Usage("backends", "",
             "the BlockBackends: name, node, the permissions each takes and shares (block:info shows every user)");
     static final Usage GRAPH = new Usage("graph", "",
@@ -34,8 +43,9 @@ final class Catalogue {
             "NODE", NODE_HELP);
     static final Usage CLOSE = new Usage("close", "NODE",
             "close a node (bdrv_unref); EBUSY while another node uses it", "NODE", NODE_HELP);
-    static final Usage IOTHREAD = new Usage("iothread", "add ID | del ID | list",
+    static final Usage IOTHREAD = new Usage("iothread", "add ID | del ID | list [--json]",
             "start (add), stop (del) or list iothreads, each an AioContext with a thread of its own",
+            List.of(new Option(List.of("--json"), null, "with list: JSON as query-iothreads (also -o json)")),
             "add ID", "start an iothread (-object iothread,id=ID); ID: a letter, then letters, digits, '-', '.', '_'",
             "del ID", "stop an iothread that no node uses any more (EBUSY naming the nodes otherwise)",
             "list", "print the iothreads' ids");
@@ -87,8 +97,9 @@ final class Catalogue {
     static final Usage DETACH_TIMEOUT = new Usage("detach-timeout", "[SECONDS]",
             "show or set how long I/O waits for a driver that went away to come back (then ENOMEDIUM)",
             "SECONDS", "the new timeout in seconds, decimals allowed, 0: fail at once; none: show it");
-    static final Usage DECLARED = new Usage("declared", "",
-            "the nodes declared in Config Admin (org.blocklayer.node~NAME.cfg): open or not, and why");
+    static final Usage DECLARED = new Usage("declared", "[--json]",
+            "the nodes declared in Config Admin (org.blocklayer.node~NAME.cfg): open or not, and why",
+            List.of(JSON_OPTION));
     static final Usage NBD_SERVER = new Usage("nbd-server", "start [ADDRESS] [--max-connections N] | stop",
             "start or stop the NBD server (qemu-storage-daemon --nbd-server, nbd-server-start/stop)",
             List.of(Option.valued(null, "--max-connections", "N", "with start: at most N clients at once, 0 for no"
@@ -108,8 +119,9 @@ final class Catalogue {
                             + " answering what they have in flight first")),
             "add NODE", "export NODE (NODE is busy while exported: block:close fails EBUSY naming the export)",
             "del NAME", "remove the export; its clients are disconnected once their requests are answered");
-    static final Usage EXPORTS = new Usage("exports", "",
-            "the exports: name, node, read-only or writable, clients, bytes read and written");
+    static final Usage EXPORTS = new Usage("exports", "[--json]",
+            "the exports: name, node, read-only or writable, clients, bytes read and written",
+            List.of(JSON_OPTION));
     static final Usage HELP = new Usage("help", "[COMMAND]",
             "this overview, or one command's help (help open, help block:open, help lb)",
             "COMMAND", "a block command, or any other Gogo command (its help comes from Gogo)");

@@ -21,7 +21,9 @@ public final class DeclaredCommand {
         if (Usage.asksHelp(args)) {
             return Catalogue.DECLARED.help();
         }
-        Catalogue.DECLARED.exactly(java.util.List.of(), args);
-        return new DeclarationList(declarations.declarations());
+        JsonOutput.Args j = JsonOutput.Args.of(args);
+        Catalogue.DECLARED.exactly(java.util.List.of(), j.rest());
+        var list = declarations.declarations();
+        return j.json() ? new JsonOutput.Result(JsonOutput.declarations(list)) : new DeclarationList(list);
     }
 }

@@ -104,8 +104,10 @@ public final class ExportCommands {
         if (Usage.asksHelp(args)) {
             return Catalogue.EXPORTS.help();
         }
-        Catalogue.EXPORTS.exactly(List.of(), args);
-        return new ExportList(required(exports).exports());
+        JsonOutput.Args j = JsonOutput.Args.of(args);
+        Catalogue.EXPORTS.exactly(List.of(), j.rest());
+        List<org.blocklayer.api.export.ExportInfo> list = required(exports).exports();
+        return j.json() ? new JsonOutput.Result(JsonOutput.exports(list)) : new ExportList(list);
     }
 
     private static ExportOptions.MultiConn multiConn(String value) throws CommandException {

@@ -35,6 +35,7 @@ public final class ResultFormatter implements Converter {
     public CharSequence format(Object target, int level, Converter escape) {
         return switch (target) {
             case LengthResult r -> checked(level, Long.toString(r.length()));
+            case JsonOutput.Result j -> checked(level, j.text());
             case OpenResult r -> checked(level, r.nodeName());
             case NodeInfo n -> switch (checked(level)) {
                 case INSPECT -> details(n);

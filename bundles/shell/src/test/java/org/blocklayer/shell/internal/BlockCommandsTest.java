@@ -183,7 +183,7 @@ class BlockCommandsTest {
     @Test
     void infoWithExtraArgumentIsUsageError() {
         assertThatThrownBy(() -> commands.info("a", "b"))
-                .hasToString("error: block:info: unexpected argument 'b'; usage: block:info NODE (EINVAL)");
+                .hasToString("error: block:info: unexpected argument 'b'; usage: block:info [--json] NODE (EINVAL)");
     }
 
     @Test
@@ -262,7 +262,7 @@ class BlockCommandsTest {
 
     @Test
     void iothreadUsageErrorsNameTheProblem() {
-        String usage = "; usage: block:iothread add ID | del ID | list (EINVAL)";
+        String usage = "; usage: block:iothread add ID | del ID | list [--json] (EINVAL)";
         assertThatThrownBy(() -> commands.iothread())
                 .hasToString("error: block:iothread: missing add, del or list" + usage);
         assertThatThrownBy(() -> commands.iothread("frob"))
