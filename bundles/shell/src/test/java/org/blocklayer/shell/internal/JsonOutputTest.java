@@ -107,6 +107,22 @@ class JsonOutputTest {
     }
 
     @Test
+    void jsonIsAskedForWithDashDashJsonOrOutputJsonAndTheRestStays() {
+        assertThat(JsonOutput.Args.of("--json", "disk").json()).isTrue();
+        assertThat(JsonOutput.Args.of("disk", "-o", "json").rest()).containsExactly("disk");
+        assertThat(JsonOutput.Args.of("--output=json").json()).isTrue();
+        JsonOutput.Args other = JsonOutput.Args.of("-o", "yaml", "disk");
+        assertThat(other.json()).isFalse();
+        assertThat(other.rest()).containsExactly("-o", "yaml", "disk");
+    }
+
+    @Test
+    void anUnknownOutputIsAUsageErrorNotText() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> commands.nodes("-o", "yaml"))
+                .isInstanceOf(CommandException.class);
+    }
+
+    @Test
     void withoutJsonTheTextResultsStay() throws Exception {
         commands.open(image(512).toString(), "-n", "disk");
         assertThat(commands.info("disk")).isInstanceOf(NodeDetails.class);
