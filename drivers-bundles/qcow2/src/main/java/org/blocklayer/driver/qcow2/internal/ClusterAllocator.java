@@ -14,6 +14,8 @@ final class ClusterAllocator {
     private final RefcountTable refcounts;
     private final Qcow2Cache l2Cache;
     private final int clusterBits;
+    /** Freed clusters a guest discard passes on to the file ({@code s->discards}). */
+    final DiscardQueue discards = new DiscardQueue();
     /** {@code free_cluster_index}: no free cluster lies below it. */
     private long freeClusterIndex;
 
@@ -79,6 +81,7 @@ final class ClusterAllocator {
             if (r == 1) {
                 l2Cache.discard(c << clusterBits);
                 freeClusterIndex = Math.min(freeClusterIndex, c);
+                discards.freed(c << clusterBits, 1L << clusterBits);
             }
         }
     }

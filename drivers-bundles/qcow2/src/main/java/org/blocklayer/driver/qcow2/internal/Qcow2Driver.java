@@ -69,6 +69,7 @@ public final class Qcow2Driver implements BlockDriver, BlockStatus, FormatProbe,
     @GlobalStateCode
     public void open(DriverNode bs, BlockOptions options, int flags) throws BlockException {
         Long l2CacheSize = options.takeSize("l2-cache-size");
+        Boolean passDiscard = options.takeBool("pass-discard-request");
         DriverChild file = bs.openChild(options, "file",
                 EnumSet.of(ChildRole.DATA, ChildRole.METADATA, ChildRole.PRIMARY), false);
         boolean rw = (flags & OpenFlags.RDWR) != 0;
@@ -80,6 +81,7 @@ public final class Qcow2Driver implements BlockDriver, BlockStatus, FormatProbe,
             }
             return st;
         });
+        s.passDiscardRequest = passDiscard != null ? passDiscard : (flags & OpenFlags.UNMAP) != 0;
         bs.setTotalSectors(s.size() / 512);
         bs.setOpaque(s);
         BackingChild.open(bs, options, s.backingFile, s.extensions.backingFormat());

@@ -25,6 +25,11 @@ final class Qcow2State {
     /** Null for a read-only image. */
     final ClusterAllocator allocator;
     private final CoMutex lock;
+    /**
+     * {@code s->discard_passthrough[QCOW2_DISCARD_REQUEST]}: option {@code pass-discard-request}, by default on when
+     * the node was opened with {@code discard=unmap}.
+     */
+    volatile boolean passDiscardRequest;
     /** Allocating writes whose data is on its way, not yet linked ({@code s->cluster_allocs}). */
     final ClusterAllocs clusterAllocs;
 

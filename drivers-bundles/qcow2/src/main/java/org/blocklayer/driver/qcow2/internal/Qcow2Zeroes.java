@@ -42,14 +42,16 @@ final class Qcow2Zeroes {
                 offset -= head;
                 bytes = Math.min(cs, s.size() - offset);
             }
+            long at = offset;
+            long n = bytes;
             if (s.header.version() < 3) {
                 if (bs.backing() != null) {
                     throw unsupported(s, "zero clusters in a version 2 image with a backing file");
                 }
-                ClusterDiscard.discard(s, offset, bytes, false);
+                passingDiscards(s, () -> ClusterDiscard.discard(s, at, n, false));
                 return;
             }
-            ClusterDiscard.zeroize(s, offset, bytes, mayUnmap);
+            passingDiscards(s, () -> ClusterDiscard.zeroize(s, at, n, mayUnmap));
         } finally {
             s.unlock();
         }
@@ -68,10 +70,32 @@ final class Qcow2Zeroes {
         }
         s.lock();
         try {
-            ClusterDiscard.discard(s, offset, bytes, bs.backing() != null);
+            passingDiscards(s, () -> ClusterDiscard.discard(s, offset, bytes, bs.backing() != null));
         } finally {
             s.unlock();
         }
+    }
+
+    /** Runs {@code change} with the clusters it frees queued for the file, then discards them there. */
+    @CoroutineFn
+    @GraphRdlock
+    private static void passingDiscards(Qcow2State s, MetadataChange change) throws BlockException {
+        if (!s.passDiscardRequest) {
+            change.run();
+            return;
+        }
+        s.allocator.discards.start();
+        try {
+            change.run();
+        } finally {
+            s.allocator.discards.process(s);
+        }
+    }
+
+    @FunctionalInterface
+    private interface MetadataChange {
+        @CoroutineFn
+        void run() throws BlockException;
     }
 
     private static BlockException unsupported(Qcow2State s, String what) {
