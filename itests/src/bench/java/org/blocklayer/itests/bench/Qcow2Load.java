@@ -1,10 +1,7 @@
 package org.blocklayer.itests.bench;
 
-import java.nio.ByteBuffer;
 import java.util.EnumSet;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.graph.BlockOptions;
@@ -20,7 +17,7 @@ import org.blocklayer.driver.raw.internal.RawDriver;
 /**
  * Usage: Qcow2Load FILE BS QD seq|rand read|write WARMUP SECONDS [AIO]; prints "iops N" and "l2cache BYTES". A qcow2
  * image over file ({@code file.aio=AIO} when given, else the default), no OSGi; QD coroutines in the main loop's
- * context, as {@link ReadLoad}, reading or writing.
+ * context ({@link ReadLoad}), reading or writing.
  */
 public final class Qcow2Load {
     public static void main(String[] a) throws Exception {
@@ -41,60 +38,10 @@ public final class Qcow2Load {
         int bs = Integer.parseInt(a[1]);
         int qd = Integer.parseInt(a[2]);
         boolean seq = a[3].equals("seq");
-        double iops = run(s, blk, bs, qd, seq, write, Double.parseDouble(a[5]), Double.parseDouble(a[6]));
+        double iops = ReadLoad.run(s, blk, bs, qd, seq, write, Double.parseDouble(a[5]), Double.parseDouble(a[6]));
         System.out.printf("iops %.0f%n", iops);
         System.out.println("l2cache " + g.info("load").formatSpecific().get("l2-cache"));
         System.out.flush();
         Runtime.getRuntime().halt(0);
-    }
-
-    static double run(Scheduler s, BlockBackend blk, int bs, int qd, boolean seq, boolean write, double warmup,
-                      double seconds) throws Exception {
-        long blocks = blk.getLength() / bs;
-        AtomicLong next = new AtomicLong();
-        AtomicLong done = new AtomicLong();
-        AtomicLong running = new AtomicLong(qd);
-        Throwable[] failure = new Throwable[1];
-        ReadLoad.VolatileFlag flag = new ReadLoad.VolatileFlag();
-        s.callInMainLoop(() -> {
-            for (int i = 0; i < qd; i++) {
-                s.start(s.mainContext(), () -> {
-                    ByteBuffer buf = ByteBuffer.allocateDirect(bs);
-                    try {
-                        while (!flag.stop) {
-                            long block = seq ? next.getAndIncrement() % blocks
-                                    : ThreadLocalRandom.current().nextLong(blocks);
-                            buf.clear();
-                            if (write) {
-                                blk.pwrite(block * bs, buf);
-                            } else {
-                                blk.pread(block * bs, buf);
-                            }
-                            done.incrementAndGet();
-                        }
-                    } catch (Throwable t) {
-                        failure[0] = t;
-                    } finally {
-                        running.decrementAndGet();
-                    }
-                });
-            }
-            return null;
-        });
-        Thread.sleep((long) (warmup * 1000));
-        long c0 = done.get();
-        long t0 = System.nanoTime();
-        Thread.sleep((long) (seconds * 1000));
-        long c1 = done.get();
-        long t1 = System.nanoTime();
-        flag.stop = true;
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (running.get() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        if (failure[0] != null) {
-            throw new IllegalStateException("qcow2 load failed", failure[0]);
-        }
-        return (c1 - c0) / ((t1 - t0) / 1e9);
     }
 }

@@ -8,15 +8,21 @@ import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 
 /**
- * Read load: QD coroutines in the main loop's context, each issuing reads of a BlockBackend in a loop (inline in the
- * coroutine, as {@code blk_co_preadv}); sequential (shared offset counter) or random. Returns IOPS over the measured
- * window after a warmup.
+ * Read (or write) load: QD coroutines in the main loop's context, each issuing reads of a BlockBackend in a loop
+ * (inline in the coroutine, as {@code blk_co_preadv}); sequential (shared offset counter) or random. Returns IOPS over
+ * the measured window after a warmup.
  */
 final class ReadLoad {
     private ReadLoad() {}
 
     static double run(Scheduler s, BlockBackend blk, int bs, int qd, boolean seq, double warmup, double seconds)
             throws Exception {
+        return run(s, blk, bs, qd, seq, false, warmup, seconds);
+    }
+
+    /** The same load with writes instead of reads when {@code write} (the buffer's bytes, zeroes). */
+    static double run(Scheduler s, BlockBackend blk, int bs, int qd, boolean seq, boolean write, double warmup,
+            double seconds) throws Exception {
         long len = blk.getLength();
         long blocks = len / bs;
         AtomicLong next = new AtomicLong();
@@ -35,7 +41,11 @@ final class ReadLoad {
                                     long block = seq ? next.getAndIncrement() % blocks
                                             : ThreadLocalRandom.current().nextLong(blocks);
                                     buf.clear();
-                                    blk.pread(block * bs, buf);
+                                    if (write) {
+                                        blk.pwrite(block * bs, buf);
+                                    } else {
+                                        blk.pread(block * bs, buf);
+                                    }
                                     done.incrementAndGet();
                                 }
                             } catch (Throwable t) {
@@ -66,7 +76,7 @@ final class ReadLoad {
         }
         starter.join(10_000);
         if (failure[0] != null) {
-            throw new IllegalStateException("read load failed", failure[0]);
+            throw new IllegalStateException((write ? "write" : "read") + " load failed", failure[0]);
         }
         return (c1 - c0) / ((t1 - t0) / 1e9);
     }
