@@ -1,5 +1,7 @@
 package org.blocklayer.driver.qcow2.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +11,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.error.BlockException;
@@ -22,6 +25,7 @@ import org.blocklayer.core.internal.graph.Graph;
 import org.blocklayer.core.internal.lock.GraphRwLock;
 import org.blocklayer.driver.file.internal.FileDriver;
 import org.blocklayer.driver.raw.internal.RawDriver;
+import org.junit.jupiter.params.provider.Arguments;
 
 /** Core without OSGi, with the file, raw and qcow2 drivers; QEMU's tools, run as processes, are the oracle. */
 final class Qcow2Fixture implements AutoCloseable {
@@ -96,6 +100,25 @@ final class Qcow2Fixture implements AutoCloseable {
             throw new AssertionError("timed out: " + List.of(cmd));
         }
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    /** {@code qemu-img check --output=json}: exit status 0, no leaks, no corruptions. */
+    static void assertChecksClean(Path image) throws Exception {
+        Result check = run("qemu-img", "check", "--output=json", image.toString());
+        assertThat(check.status()).as(check.out()).isZero();
+        assertThat(check.out()).doesNotContain("\"leaks\"")
+                .doesNotContain("\"corruptions\"");
+    }
+
+    /** Every qcow2 version and cluster size from 512 bytes to 2 MiB, for the tests that run on each. */
+    static Stream<Arguments> layouts() {
+        List<Arguments> list = new ArrayList<>();
+        for (String compat : List.of("0.10", "1.1")) {
+            for (int cluster : List.of(512, 4096, 65536, 2 * 1024 * 1024)) {
+                list.add(Arguments.of(compat, cluster));
+            }
+        }
+        return list.stream();
     }
 
     /** {@code qemu-io -c CMD...} on an image. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.graph.BlockNode;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The read path against QEMU's: images made by qemu-img and qemu-io, every byte compared with what QEMU reads. */
@@ -33,18 +31,8 @@ class Qcow2ReadTest {
         f.close();
     }
 
-    static Stream<Arguments> layouts() {
-        List<Arguments> list = new ArrayList<>();
-        for (String compat : List.of("0.10", "1.1")) {
-            for (int cluster : List.of(512, 4096, 65536, 2 * 1024 * 1024)) {
-                list.add(Arguments.of(compat, cluster));
-            }
-        }
-        return list.stream();
-    }
-
     @ParameterizedTest(name = "compat={0} cluster_size={1}")
-    @MethodSource("layouts")
+    @MethodSource("org.blocklayer.driver.qcow2.internal.Qcow2Fixture#layouts")
     void everyByteEqualsWhatQemuReads(String compat, int cluster) throws Exception {
         Path img = dir.resolve("a.qcow2");
         long size = 8L * 1024 * 1024 + 512;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
@@ -12,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.driver.RequestFlag;
@@ -21,7 +19,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -42,16 +39,6 @@ class Qcow2WriteTest {
     @AfterEach
     void tearDown() {
         f.close();
-    }
-
-    static Stream<Arguments> layouts() {
-        List<Arguments> list = new ArrayList<>();
-        for (String compat : List.of("0.10", "1.1")) {
-            for (int cluster : List.of(512, 4096, 65536, 2 * 1024 * 1024)) {
-                list.add(Arguments.of(compat, cluster));
-            }
-        }
-        return list.stream();
     }
 
     /** The same operations on a qcow2 node and on a raw one. */
@@ -89,19 +76,33 @@ class Qcow2WriteTest {
         return new Pair(f.backend("q", true), f.backend("r", true));
     }
 
+    /**
+     * PREFIXtop.qcow2 (64 KiB clusters, {@code topSize}) over PREFIXbase.qcow2 ({@code baseSize} of 0x5a), and
+     * PREFIXtop.raw with the same bytes: the pair for copy-on-write from a backing file.
+     */
+    private Pair overlay(String prefix, String baseSize, String topSize) throws Exception {
+        Path base = dir.resolve(prefix + "base.qcow2");
+        Path top = dir.resolve(prefix + "top.qcow2");
+        Path raw = dir.resolve(prefix + "top.raw");
+        Qcow2Fixture.run("qemu-img", "create", "-f", "qcow2", base.toString(), baseSize).ok();
+        Qcow2Fixture.qemuIo(base, "qcow2", "write -P 0x5a 0 " + baseSize);
+        Qcow2Fixture.run("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=65536", "-b", base.toString(), "-F",
+                "qcow2", top.toString(), topSize).ok();
+        Qcow2Fixture.run("qemu-img", "convert", "-O", "raw", top.toString(), raw.toString()).ok();
+        return pair(top, raw, "");
+    }
+
     /** check, compare and map, with the image closed by blocklayer first (its lock released). */
     private void assertLikeQemu(Path qcow2, Path raw, List<String> map) throws Exception {
         f.close();
         f = new Qcow2Fixture(dir);
-        Qcow2Fixture.Result check = Qcow2Fixture.run("qemu-img", "check", "--output=json", qcow2.toString());
-        assertThat(check.status()).as(check.out()).isZero();
-        assertThat(check.out()).doesNotContain("\"leaks\"").doesNotContain("\"corruptions\"");
+        Qcow2Fixture.assertChecksClean(qcow2);
         Qcow2Fixture.run("qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw.toString(), qcow2.toString()).ok();
         assertThat(map).isEqualTo(QemuMap.of(qcow2));
     }
 
     @ParameterizedTest(name = "compat={0} cluster_size={1}")
-    @MethodSource("layouts")
+    @MethodSource("org.blocklayer.driver.qcow2.internal.Qcow2Fixture#layouts")
     void writesZeroesDiscardsAndGrowthCheckCleanAndCompareIdentical_B57(String compat, int cluster)
             throws Exception {
         Path img = dir.resolve("w.qcow2");
@@ -130,15 +131,9 @@ class Qcow2WriteTest {
 
     @Test
     void partialWritesCopyTheRestOfTheClusterFromTheBackingFile_B56() throws Exception {
-        Path base = dir.resolve("base.qcow2");
         Path top = dir.resolve("top.qcow2");
         Path raw = dir.resolve("top.raw");
-        Qcow2Fixture.run("qemu-img", "create", "-f", "qcow2", base.toString(), "2M").ok();
-        Qcow2Fixture.qemuIo(base, "qcow2", "write -P 0x5a 0 2M");
-        Qcow2Fixture.run("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=65536", "-b", base.toString(), "-F",
-                "qcow2", top.toString(), "3M").ok();
-        Qcow2Fixture.run("qemu-img", "convert", "-O", "raw", top.toString(), raw.toString()).ok();
-        Pair p = pair(top, raw, "");
+        Pair p = overlay("", "2M", "3M");
         p.write(100, 10, 0x01);
         p.write(65536 * 3 - 5, 10, 0x02);
         p.write((2L << 20) - 100, 300, 0x03);
@@ -157,15 +152,9 @@ class Qcow2WriteTest {
      */
     @Test
     void concurrentAllocatingWritesIntoOneClusterKeepEveryWrite() throws Exception {
-        Path base = dir.resolve("cbase.qcow2");
         Path top = dir.resolve("ctop.qcow2");
         Path raw = dir.resolve("ctop.raw");
-        Qcow2Fixture.run("qemu-img", "create", "-f", "qcow2", base.toString(), "1M").ok();
-        Qcow2Fixture.qemuIo(base, "qcow2", "write -P 0x5a 0 1M");
-        Qcow2Fixture.run("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=65536", "-b", base.toString(), "-F",
-                "qcow2", top.toString(), "1M").ok();
-        Qcow2Fixture.run("qemu-img", "convert", "-O", "raw", top.toString(), raw.toString()).ok();
-        Pair p = pair(top, raw, "");
+        Pair p = overlay("c", "1M", "1M");
         int writers = 16;
         CountDownLatch done = new CountDownLatch(writers);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -193,9 +182,7 @@ class Qcow2WriteTest {
         assertThat(failure.get()).isNull();
         f.close();
         f = new Qcow2Fixture(dir);
-        Qcow2Fixture.Result check = Qcow2Fixture.run("qemu-img", "check", "--output=json", top.toString());
-        assertThat(check.status()).as(check.out()).isZero();
-        assertThat(check.out()).doesNotContain("\"leaks\"").doesNotContain("\"corruptions\"");
+        Qcow2Fixture.assertChecksClean(top);
         Qcow2Fixture.run("qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw.toString(), top.toString()).ok();
     }
 
@@ -233,9 +220,7 @@ class Qcow2WriteTest {
             } else {
                 assertThat(before - after).as("nothing given back").isLessThan(1 << 20);
             }
-            Qcow2Fixture.Result check = Qcow2Fixture.run("qemu-img", "check", "--output=json", img.toString());
-            assertThat(check.status()).as(check.out()).isZero();
-            assertThat(check.out()).doesNotContain("\"leaks\"").doesNotContain("\"corruptions\"");
+            Qcow2Fixture.assertChecksClean(img);
             Qcow2Fixture.qemuIo(img, "qcow2", "read -P 0 0 4M");
         }
     }
