@@ -15,6 +15,7 @@ import org.blocklayer.api.coroutine.Wakeup;
 import org.blocklayer.posix.internal.Libc;
 import org.blocklayer.posix.internal.Ring;
 import org.blocklayer.posix.internal.Syscall;
+import org.blocklayer.posix.internal.UringAbi;
 import org.blocklayer.posix.internal.UringCalls;
 
 /**
@@ -112,8 +113,8 @@ final class LuringState implements PollHandler {
         Request r = new Request(scheduler.self());
         slots[slot] = r;
         inFlight++;
-        if (op == org.blocklayer.posix.internal.UringAbi.OP_FSYNC) {
-            ring.prepFsync(fd, org.blocklayer.posix.internal.UringAbi.FSYNC_DATASYNC, slot);
+        if (op == UringAbi.OP_FSYNC) {
+            ring.prepFsync(fd, UringAbi.FSYNC_DATASYNC, slot);
         } else {
             ring.prepRw(op, fd, addr, len, offset, slot);
         }

@@ -2,6 +2,7 @@ package org.blocklayer.posix;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import org.blocklayer.api.annotation.CoroutineFn;
@@ -48,6 +49,16 @@ public final class ProtocolIo {
         if (state != null) {
             close.accept(state);
         }
+    }
+
+    /**
+     * {@code raw_get_specific_info}'s place for a POSIX node: its I/O backend as {@link AioMode#describe()} says it,
+     * nothing for a node without state or backend.
+     */
+    public static <S extends ProtocolFile> Map<String, String> formatSpecific(DriverNode bs, Class<S> type) {
+        S state = bs.opaque(type);
+        return state == null || state.aioMode() == null ? Map.of()
+                : Map.of("aio", state.aioMode().describe());
     }
 
     /** The start of every detail about a request: what failed on which file. */

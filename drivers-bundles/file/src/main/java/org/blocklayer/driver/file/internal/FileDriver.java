@@ -120,8 +120,7 @@ public final class FileDriver
     @Override
     @GlobalStateCode
     public Map<String, String> formatSpecific(DriverNode bs) {
-        FileState s = bs.opaque(FileState.class);
-        return s == null || s.aioMode() == null ? Map.of() : Map.of("aio", s.aioMode().describe());
+        return ProtocolIo.formatSpecific(bs, FileState.class);
     }
 
     /** {@code raw_close}. */

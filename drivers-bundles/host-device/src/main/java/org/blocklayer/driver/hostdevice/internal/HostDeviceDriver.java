@@ -96,8 +96,7 @@ public final class HostDeviceDriver
     @Override
     @GlobalStateCode
     public Map<String, String> formatSpecific(DriverNode bs) {
-        DeviceState s = bs.opaque(DeviceState.class);
-        return s == null || s.aioMode() == null ? Map.of() : Map.of("aio", s.aioMode().describe());
+        return ProtocolIo.formatSpecific(bs, DeviceState.class);
     }
 
     /** {@code raw_close}. */
