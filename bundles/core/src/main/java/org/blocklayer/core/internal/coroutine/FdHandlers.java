@@ -123,12 +123,18 @@ final class FdHandlers {
         }
 
         private void dispatch(SelectionKey k) {
+            int ready;
+            try {
+                ready = k.readyOps();
+            } catch (java.nio.channels.CancelledKeyException e) {
+                return; // removed by another thread since the select: its callbacks are no longer wanted
+            }
             Runnable r = onReadable;
-            if (r != null && (k.isReadable() || k.isAcceptable())) {
+            if (r != null && (ready & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0) {
                 r.run();
             }
             Runnable w = onWritable;
-            if (w != null && k.isValid() && k.isWritable()) {
+            if (w != null && k.isValid() && (ready & SelectionKey.OP_WRITE) != 0) {
                 w.run();
             }
         }

@@ -16,6 +16,7 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.Permission;
 import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.core.internal.coroutine.CoCallIn;
 import org.blocklayer.core.internal.coroutine.CoFn;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.EventLoop;
@@ -302,13 +303,17 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
         return WrapperContext.of(this, owner.scheduler());
     }
 
-    /** {@code blk_co_do_preadv} and friends: in flight, held back while drained, then under the read lock. */
+    /**
+     * {@code blk_co_do_preadv} and friends: in flight, held back while drained, then under the read lock, in the
+     * node's context.
+     */
     @CoroutineFn
     private <T> T coRequest(CoFn<T> body) throws BlockException {
         long deadline = System.nanoTime() + owner.detachTimeoutNanos();
         for (;;) {
             MediumWait.await(root, deadline - System.nanoTime(), owner.mediumWaiters());
             inFlight.incrementAndGet();
+            EventLoop home;
             try {
                 // blk_wait_while_drained: a waiting request is not in flight, or the drain would wait for it forever.
                 while (root.drainState().quiesceCounter() > 0 && !disableRequestQueuing) {
@@ -317,17 +322,26 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
                     root.drainState().coWaitWhileDrained();
                     inFlight.incrementAndGet();
                 }
-                try (GraphLock.Reader r = owner.graphLock().coRdlock()) {
-                    // A driver below may have gone between the wait and the lock (its detach holds the write lock):
-                    // wait for it again, within the same deadline (X2), rather than fail ENOMEDIUM at once.
-                    if (!MediumWait.waitsForDriver(root) || System.nanoTime() - deadline >= 0) {
-                        return body.call();
+                // bdrv_co_enter: a driver sees requests only in its node's context. Counted in flight, the node stays
+                // there (a move drains it first); a caller in another context, or a node moved since the request
+                // began (QEMU's AioContext lock would have kept it), has the request run there instead.
+                home = root.aioContext();
+                EventLoop here = EventLoop.currentOrNull();
+                if (here == home || here == null) {
+                    try (GraphLock.Reader r = owner.graphLock().coRdlock()) {
+                        // A driver below may have gone between the wait and the lock (its detach holds the write
+                        // lock): wait for it again, within the same deadline (X2), rather than fail ENOMEDIUM at once.
+                        if (!MediumWait.waitsForDriver(root) || System.nanoTime() - deadline >= 0) {
+                            return body.call();
+                        }
                     }
+                    continue;
                 }
             } finally {
                 inFlight.decrementAndGet();
                 owner.kick();
             }
+            return CoCallIn.context(home, () -> coRequest(body));
         }
     }
 

@@ -18,6 +18,8 @@ import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.api.graph.Permission;
+import org.blocklayer.core.internal.coroutine.Coroutine;
+import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -246,6 +248,35 @@ class BackendTest {
         });
         assertThat(gone.getLengthCalls).hasValue(1);
         unavailable.close();
+    }
+
+    @Test
+    @DisplayName("bdrv_co_enter/leave: a request from a coroutine in another iothread runs in its node's context,"
+            + " and the caller goes on in its own")
+    void aRequestFromAnotherContextRunsInItsNodesContext() throws Exception {
+        TestDriver drv = core.driver("test");
+        drv.length = 4096;
+        core.graph.addIothread("io0");
+        core.graph.addIothread("io1");
+        core.graph.open(null, BlockOptions.parse("driver=test,node-name=n"), OpenFlags.RDWR, "io0");
+        BlockBackend blk = core.graph.attach("n", "", READ, Permission.ALL);
+        EventLoop io1 = core.scheduler.contexts().stream().filter(c -> c.name().equals("io1")).findFirst()
+                .orElseThrow();
+        CompletableFuture<EventLoop> after = new CompletableFuture<>();
+        io1.scheduleCoroutine(Coroutine.create(() -> {
+            try {
+                blk.pread(0, ByteBuffer.allocate(512));
+                after.complete(EventLoop.currentOrNull());
+            } catch (Throwable t) {
+                after.completeExceptionally(t);
+            }
+        }));
+        // Breaks if: coRequest calls the body where the caller runs (the read runs in io1, as a driver bound to its
+        // node's context, the nbd client's, refuses), or does not go back (the caller goes on in io0).
+        assertThat(after.get(10, TimeUnit.SECONDS)).as("the caller's context after the request").isSameAs(io1);
+        assertThat(drv.lastReadContext.name()).as("where the driver ran the read").isEqualTo("io0");
+        assertThat(drv.readsDone.get()).isEqualTo(1);
+        blk.close();
     }
 
     @Test
