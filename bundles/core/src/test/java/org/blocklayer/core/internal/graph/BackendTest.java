@@ -251,8 +251,8 @@ class BackendTest {
     }
 
     @Test
-    @DisplayName("bdrv_co_enter/leave: a request from a coroutine in another iothread runs in its node's context,"
-            + " and the caller goes on in its own")
+    @DisplayName("bdrv_co_enter: a request from a coroutine in another iothread runs in its node's context, and"
+            + " the caller goes on in its own")
     void aRequestFromAnotherContextRunsInItsNodesContext() throws Exception {
         TestDriver drv = core.driver("test");
         drv.length = 4096;
@@ -271,8 +271,8 @@ class BackendTest {
                 after.completeExceptionally(t);
             }
         }));
-        // Breaks if: coRequest calls the body where the caller runs (the read runs in io1, as a driver bound to its
-        // node's context, the nbd client's, refuses), or does not go back (the caller goes on in io0).
+        // Breaks if: coRequest calls the body where the caller runs (the read runs in io1, which a driver bound to its
+        // node's context, as the nbd client is, refuses), or moves the caller itself to io0 (it goes on there).
         assertThat(after.get(10, TimeUnit.SECONDS)).as("the caller's context after the request").isSameAs(io1);
         assertThat(drv.lastReadContext.name()).as("where the driver ran the read").isEqualTo("io0");
         assertThat(drv.readsDone.get()).isEqualTo(1);
