@@ -313,7 +313,6 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
         for (;;) {
             MediumWait.await(root, deadline - System.nanoTime(), owner.mediumWaiters());
             inFlight.incrementAndGet();
-            EventLoop home;
             try {
                 // blk_wait_while_drained: a waiting request is not in flight, or the drain would wait for it forever.
                 while (root.drainState().quiesceCounter() > 0 && !disableRequestQueuing) {
@@ -323,26 +322,38 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
                     inFlight.incrementAndGet();
                 }
                 // bdrv_co_enter: a driver sees requests only in its node's context. Counted in flight, the node stays
-                // there (a move drains it first); a caller in another context, or a node moved since the request
-                // began (QEMU's AioContext lock would have kept it), has the request run there instead.
-                home = root.aioContext();
+                // where it is (a move drains it first), so a caller in another context, or one whose node moved
+                // since the request began (QEMU's AioContext lock would have kept it), has the rest run there, still
+                // counted: a drain beginning meanwhile waits for it, and the driver is never detached under it.
+                EventLoop home = root.aioContext();
                 EventLoop here = EventLoop.currentOrNull();
-                if (here == home || here == null) {
-                    try (GraphLock.Reader r = owner.graphLock().coRdlock()) {
-                        // A driver below may have gone between the wait and the lock (its detach holds the write
-                        // lock): wait for it again, within the same deadline (X2), rather than fail ENOMEDIUM at once.
-                        if (!MediumWait.waitsForDriver(root) || System.nanoTime() - deadline >= 0) {
-                            return body.call();
-                        }
-                    }
-                    continue;
+                Attempt<T> attempt = here == home || here == null ? attempt(body, deadline)
+                        : CoCallIn.context(home, () -> attempt(body, deadline));
+                if (attempt.done()) {
+                    return attempt.value();
                 }
             } finally {
                 inFlight.decrementAndGet();
                 owner.kick();
             }
-            return CoCallIn.context(home, () -> coRequest(body));
         }
+    }
+
+    /** The request under the read lock, unless a driver below is gone and may come back within the deadline. */
+    @CoroutineFn
+    private <T> Attempt<T> attempt(CoFn<T> body, long deadline) throws BlockException {
+        try (GraphLock.Reader r = owner.graphLock().coRdlock()) {
+            // A driver below may have gone between the wait and the lock (its detach holds the write lock): wait for
+            // it again, within the same deadline (X2), rather than fail ENOMEDIUM at once.
+            if (!MediumWait.waitsForDriver(root) || System.nanoTime() - deadline >= 0) {
+                return new Attempt<>(true, body.call());
+            }
+        }
+        return new Attempt<>(false, null);
+    }
+
+    /** One pass of a request: done with its value, or to wait for a driver and go again. */
+    private record Attempt<T>(boolean done, T value) {
     }
 
     private void requireOpen() throws BlockException {
