@@ -255,9 +255,16 @@ final class ClientSession {
         });
     }
 
-    /** {@code nbd_drained_begin} for this client, from any thread: stops receiving, in the home thread. */
+    /**
+     * {@code nbd_drained_begin} for this client, from any thread: stops receiving, in the home thread. The work
+     * follows the socket when it moves, so it may run after a later {@link #resume}: it then finds its export no
+     * longer quiescing and does nothing, as a resume overtaken by a later quiesce does.
+     */
     void quiesce() {
         onHome(() -> {
+            if (export != null && !export.quiescing()) {
+                return;
+            }
             quiescing = true;
             io.stopIdleReads(true);
             quiesceSeen = true;
@@ -277,6 +284,9 @@ final class ClientSession {
     /** {@code nbd_drained_end} for this client, from any thread: receives again, from the export's context. */
     void resume() {
         onHome(() -> {
+            if (export != null && export.quiescing()) {
+                return; // overtaken by the next drained section's quiesce: receiving would start inside it
+            }
             quiescing = false;
             quiesceSeen = false;
             io.stopIdleReads(false);
