@@ -40,6 +40,8 @@ import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.graph.Graph;
 import org.blocklayer.core.internal.lock.GraphRwLock;
 import org.blocklayer.driver.file.internal.FileDriver;
+import org.blocklayer.driver.hostdevice.internal.HostDeviceDriver;
+import org.blocklayer.driver.nbd.internal.NbdDriver;
 import org.blocklayer.driver.raw.internal.RawDriver;
 
 /**
@@ -71,7 +73,8 @@ public final class Stress {
     enum Op {
         OPEN_CLOSE(3), LENGTH_FOREIGN(3), LENGTH_GRAPH(2), LENGTH_MAIN(2), LENGTH_HOME(2), LENGTH_IOTHREAD(3),
         READ_FOREIGN(3), WRITE_FOREIGN(3), READ_MAIN(1), WRITE_MAIN(1), READ_IOTHREAD(3), WRITE_IOTHREAD(3),
-        FLUSH(1), WRLOCK(2), MOVE(3), COMUTEX(2), COROUTINES(1), RESIZE(1), SHARED_CHILD(2), DRIVER_SWAP(1);
+        FLUSH(1), WRLOCK(2), MOVE(3), COMUTEX(2), COROUTINES(1), RESIZE(1), SHARED_CHILD(2), DRIVER_SWAP(1),
+        EXPORT(1);
 
         final int weight;
 
@@ -95,9 +98,18 @@ public final class Stress {
     private final StressReshape reshape;
     private final List<EventLoop> iothreads = new ArrayList<>();
     private final List<Op> menu = new ArrayList<>();
+    /** The fixed media (loop devices, qemu-nbd servers) the run set up: given back at the end. */
+    private final List<StressMedium> media = new ArrayList<>();
+    /** blocklayer's NBD server and a libnbd client process, for {@link Op#EXPORT}; null when skipped. */
+    private final StressExport export;
+    /** Per medium kind ({@code file}, {@code host_device}, {@code nbd}): opens, and operations on open nodes. */
+    private final Map<String, LongAdder> opensByKind = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final Map<String, LongAdder> opsByKind = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     private final Map<Op, LongAdder> done = new EnumMap<>(Op.class);
     private final LongAdder skipped = new LongAdder();
+    /** What each worker does now, for the report of a hung run. */
+    private final Map<String, String> doing = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     private volatile boolean stopping;
@@ -124,23 +136,34 @@ public final class Stress {
     private final LongAdder coroutinesTerminated = new LongAdder();
     private final ConcurrentLinkedQueue<String> coroutinesNotTerminated = new ConcurrentLinkedQueue<>();
 
-    private Stress(double minutes, int threads, int slotCount, long seed, boolean serialMain, Set<Op> skip)
-            throws Exception {
+    private Stress(double minutes, int threads, int slotCount, long seed, boolean serialMain, Set<Op> skip,
+            Set<String> kinds) throws Exception {
+        // The JDK keeps one socket of its own for closing channels (its pre-close socketpair), made with the first
+        // socket channel: made now, before the census, the NBD operations' first socket does not count as a leak.
+        java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX).close();
         this.fdsBefore = StressFds.census(Path.of("/nonexistent"));
         this.minutes = minutes;
         this.threads = threads;
         this.serialMain = serialMain ? new ReentrantLock(true) : null;
         this.seed = seed;
         this.slots = new StressSlot[slotCount];
-        for (int i = 0; i < slotCount; i++) {
-            slots[i] = new StressSlot(i);
-        }
         this.dir = Files.createTempDirectory("blocklayer-stress");
+        Random sizes = new Random(seed - 1);
+        for (int i = 0; i < slotCount; i++) {
+            slots[i] = new StressSlot(i, medium(i, kinds, sizes));
+        }
         scheduler = new Scheduler();
         lock = new GraphRwLock(scheduler);
         graph = new Graph(scheduler, lock);
         graph.addDriver(fileDriver, "file", "0");
         graph.addDriver(new RawDriver(), "raw", "0");
+        graph.addDriver(new HostDeviceDriver(), "host_device", "0");
+        graph.addDriver(new NbdDriver(scheduler), "nbd", "0");
+        export = skip.contains(Op.EXPORT) ? null : peer("the export operation", () -> StressExport.start(scheduler,
+                graph, dir));
+        if (export == null) {
+            skip.add(Op.EXPORT);
+        }
         mover = ContextMover.of(graph, scheduler);
         reshape = new StressReshape(graph, this::global, this::fail);
         iothreads.add(mover.createIothread("stress-io1"));
@@ -155,6 +178,40 @@ public final class Stress {
         }
     }
 
+    /**
+     * Slot {@code i}'s medium: of every four slots, the first over a loop device and the second over qemu-nbd, the
+     * rest over temp files; a kind left out of {@code --kinds}, or that this machine cannot provide, is a temp file
+     * instead (said on stderr; under CI, where .ci/run installed the peers, that fails the run instead).
+     */
+    private StressMedium medium(int i, Set<String> kinds, Random sizes) throws Exception {
+        long size = StressSlot.SECTOR * (1 + (long) sizes.nextInt(StressMedium.MAX_SIZE / StressSlot.SECTOR));
+        StressMedium m = switch (i % 4) {
+            case 0 -> kinds.contains("host_device")
+                    ? peer("host_device slots", () -> StressMedium.LoopDevice.create(dir, i, size)) : null;
+            case 1 -> kinds.contains("nbd") ? peer("nbd slots", () -> StressMedium.QemuNbd.start(dir, i, size)) : null;
+            default -> null;
+        };
+        if (m == null) {
+            return new StressMedium.TempFiles();
+        }
+        media.add(m);
+        return m;
+    }
+
+    /** What a peer sets up, or null with the reason printed when this machine cannot; under CI=true it must. */
+    private static <T> T peer(String what, CoTask.Body<T> setUp) throws Exception {
+        try {
+            return setUp.call();
+        } catch (Exception e) {
+            String why = what + " unavailable: " + e.getMessage();
+            if ("true".equals(System.getenv("CI"))) {
+                throw new IllegalStateException(why + " (CI=true: .ci/run installs what the stress run needs)", e);
+            }
+            System.err.println("stress: " + why + "; left out");
+            return null;
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         // Before core's Coroutine class loads: count every coroutine of the process, the co-wrappers' too.
         System.setProperty(Coroutine.COUNT_PROPERTY, "true");
@@ -164,6 +221,7 @@ public final class Stress {
         long seed = System.nanoTime();
         boolean serialMain = false;
         Set<Op> skip = java.util.EnumSet.noneOf(Op.class);
+        Set<String> kinds = new TreeSet<>(List.of("file", "host_device", "nbd"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--minutes" -> minutes = Double.parseDouble(args[++i]);
@@ -171,6 +229,7 @@ public final class Stress {
                 case "--slots" -> slots = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--serial-main" -> serialMain = true;
+                case "--kinds" -> kinds = new TreeSet<>(List.of(args[++i].split(",")));
                 case "--skip" -> {
                     for (String name : args[++i].split(",")) {
                         skip.add(Op.valueOf(name.trim().toUpperCase()));
@@ -178,15 +237,16 @@ public final class Stress {
                 }
                 default -> {
                     System.err.println("usage: Stress [--minutes M] [--threads T] [--slots S] [--seed N]"
-                            + " [--serial-main] [--skip OP,...]");
+                            + " [--serial-main] [--skip OP,...] [--kinds file,host_device,nbd]");
                     System.exit(2);
                 }
             }
         }
         Set<String> before = threadNames();
-        Stress run = new Stress(minutes, threads, slots, seed, serialMain, skip);
+        Stress run = new Stress(minutes, threads, slots, seed, serialMain, skip, kinds);
         String why = run.run(before);
         System.out.println("counts " + run.counts());
+        System.out.println("kinds " + run.kindCounts());
         System.out.println("figure stress.ops " + run.total() + " ops");
         System.out.println("figure stress.skipped " + run.skipped.sum() + " picks");
         System.out.println("figure stress.swap_overlaps " + run.swapOverlaps.sum() + " ops");
@@ -199,10 +259,11 @@ public final class Stress {
     /** The whole run; null when every check passed, else why not. */
     private String run(Set<String> threadsBefore) throws Exception {
         System.err.printf("stress: %.1f min, %d threads, %d slots, seed %d, coroutine backend %s, iothreads %s,"
-                + " node moves %s, main-loop calls %s, operations %s%n", minutes, threads, slots.length, seed,
+                + " node moves %s, main-loop calls %s, slots %s, operations %s%n", minutes, threads, slots.length, seed,
                 Coroutine.backendName(), iothreads.stream().map(EventLoop::name).toList(),
                 mover.canMove() ? "on" : "off (" + mover.whyNot() + ")",
                 serialMain == null ? "concurrent" : "serialized (--serial-main)",
+                java.util.Arrays.stream(slots).map(sl -> sl.medium.fresh() ? "file" : sl.medium.toString()).toList(),
                 menu.stream().distinct().map(op -> op.name().toLowerCase()).toList());
         StressWatchdog watchdog = new StressWatchdog(lastProgress, HANG_NANOS, this::hung);
         watchdog.start();
@@ -239,6 +300,7 @@ public final class Stress {
     private void work(Random random, long end) {
         while (!stopping && System.nanoTime() < end) {
             Op op = menu.get(random.nextInt(menu.size()));
+            doing.put(Thread.currentThread().getName(), op.toString());
             // Ended first: a swap that ends between the two reads then counts as still in progress at the start.
             long swapsEndedBefore = swapsEnded.get();
             long swapsBefore = swapsStarted.get();
@@ -306,8 +368,9 @@ public final class Stress {
                     StressSlot slot = slots[(first + i) % slots.length];
                     if (slot.use.writeLock().tryLock()) {
                         try {
-                            if (slot.isOpen()) {
+                            if (slot.isOpen() && slot.resizable()) {
                                 reshape.resize(slot, random);
+                                countKind(slot);
                                 return true;
                             }
                         } finally {
@@ -325,7 +388,11 @@ public final class Stress {
                     if (slot.use.readLock().tryLock()) {
                         try {
                             if (slot.isOpen()) {
-                                return onNode(op, slot, random);
+                                boolean worked = onNode(op, slot, random);
+                                if (worked) {
+                                    countKind(slot);
+                                }
+                                return worked;
                             }
                         } finally {
                             slot.use.readLock().unlock();
@@ -339,6 +406,7 @@ public final class Stress {
 
     private boolean onNode(Op op, StressSlot slot, Random random) throws Exception {
         BlockNode node = slot.node;
+        doing.put(Thread.currentThread().getName(), op + " on " + slot.describe() + " in " + node.aioContext());
         switch (op) {
             case LENGTH_FOREIGN -> checkLength(slot, node.getLength(), "getLength from a foreign thread");
             case LENGTH_GRAPH -> checkLength(slot, global(() -> graph.getLength(slot.name)),
@@ -371,6 +439,7 @@ public final class Stress {
                     io(op, slot, random);
             case FLUSH -> slot.backend.flush();
             case SHARED_CHILD -> reshape.sharedChild(slot, random);
+            case EXPORT -> export.readThrough(slot, random, this::fail);
             case MOVE -> {
                 EventLoop target = random.nextInt(3) == 0 ? scheduler.mainLoop() : randomIothread(random);
                 global(() -> scheduler.callInMainLoop(() -> {
@@ -444,8 +513,8 @@ public final class Stress {
         BlockBackend blk;
         try {
             node = global(() -> inMain
-                    ? scheduler.callInMainLoop(() -> graph.open(slot.file.toString(), options, OpenFlags.RDWR))
-                    : graph.open(slot.file.toString(), options, OpenFlags.RDWR));
+                    ? scheduler.callInMainLoop(() -> graph.open(slot.filename(), options, OpenFlags.RDWR))
+                    : graph.open(slot.filename(), options, OpenFlags.RDWR));
         } catch (Exception e) {
             slot.closed();
             throw e;
@@ -463,10 +532,11 @@ public final class Stress {
             throw e;
         }
         slot.opened(node, blk);
+        opensByKind.computeIfAbsent(slot.medium.kind(), k -> new LongAdder()).increment();
         checkLength(slot, node.getLength(), "getLength after open");
         long child = node.file().node().getLength();
-        if (child != slot.fileLength || StressSlot.roundUp(Files.size(slot.file)) != slot.fileLength) {
-            fail(slot.describe() + ": file child length " + child + ", file size " + Files.size(slot.file)
+        if (child != slot.fileLength || StressSlot.roundUp(slot.mediumSize()) != slot.fileLength) {
+            fail(slot.describe() + ": file child length " + child + ", medium size " + slot.mediumSize()
                     + ", expected both to round up to " + slot.fileLength);
         }
         if (mover.canMove() && random.nextBoolean()) {
@@ -481,8 +551,8 @@ public final class Stress {
     private void close(StressSlot slot) throws Exception {
         BlockNode node = slot.node;
         checkLength(slot, node.getLength(), "getLength before close");
-        if (StressSlot.roundUp(Files.size(slot.file)) != slot.fileLength) {
-            fail(slot.describe() + ": file size " + Files.size(slot.file) + " no longer rounds up to "
+        if (StressSlot.roundUp(slot.mediumSize()) != slot.fileLength) {
+            fail(slot.describe() + ": medium size " + slot.mediumSize() + " no longer rounds up to "
                     + slot.fileLength);
         }
         global(() -> {
@@ -789,6 +859,16 @@ public final class Stress {
             fail("CoMutex: counter " + mutexCounter + " after " + mutexOps.sum() + " increments, locked "
                     + mutex.isLocked());
         }
+        if (export != null) {
+            export.close();
+        }
+        for (StressMedium m : media) {
+            try {
+                m.close();
+            } catch (IOException e) {
+                fail("giving back " + m + ": " + e.getMessage());
+            }
+        }
         for (EventLoop io : iothreads) {
             mover.destroyIothread(io);
         }
@@ -845,6 +925,17 @@ public final class Stress {
                         + " a " + minutes + "-minute run must reach");
             }
         }
+        // Each kind of medium in use: opened at least every 10 s, worked on at least once per second.
+        for (StressSlot slot : slots) {
+            String kind = slot.medium.kind();
+            long opens = opensByKind.getOrDefault(kind, new LongAdder()).sum();
+            long ops = opsByKind.getOrDefault(kind, new LongAdder()).sum();
+            if (opens < (long) (minutes * 6) || ops < (long) (minutes * 60)) {
+                fail(kind + " slots: " + opens + " opens and " + ops + " operations, fewer than the "
+                        + (long) (minutes * 6) + " and " + (long) (minutes * 60) + " a " + minutes
+                        + "-minute run must reach");
+            }
+        }
         long picks = total() + skipped.sum();
         if (skipped.sum() * 100 > picks) {
             fail(skipped.sum() + " of " + picks + " picks found no node to work on (more than 1%)");
@@ -866,6 +957,25 @@ public final class Stress {
                 + ", open nodes " + open + " | " + counts());
     }
 
+    /** An operation worked on {@code slot}'s node: counted for its medium's kind. */
+    private void countKind(StressSlot slot) {
+        opsByKind.computeIfAbsent(slot.medium.kind(), k -> new LongAdder()).increment();
+    }
+
+    /** Per medium kind: {@code file=OPENS/OPS host_device=OPENS/OPS nbd=OPENS/OPS}. */
+    private String kindCounts() {
+        StringBuilder s = new StringBuilder();
+        for (StressSlot slot : slots) {
+            String kind = slot.medium.kind();
+            String entry = kind + "=" + opensByKind.getOrDefault(kind, new LongAdder()).sum() + "/"
+                    + opsByKind.getOrDefault(kind, new LongAdder()).sum();
+            if (!s.toString().contains(kind + "=")) {
+                s.append(s.isEmpty() ? "" : " ").append(entry);
+            }
+        }
+        return s.toString();
+    }
+
     /** Per-operation counts: {@code open_close=N length_foreign=N ...}. */
     private String counts() {
         StringBuilder s = new StringBuilder();
@@ -879,6 +989,12 @@ public final class Stress {
     /** What the watchdog prints before it halts the JVM. */
     private void hung(long seconds) {
         report();
+        StringBuilder readers = new StringBuilder();
+        for (EventLoop ctx : scheduler.contexts()) {
+            readers.append(' ').append(ctx.name()).append('=').append(ctx.graphReaders().get());
+        }
+        System.err.println("stress: graph lock when hung: readers" + readers + ", hasWriter " + lock.hasWriter());
+        doing.forEach((worker, what) -> System.err.println("stress: " + worker + " was at: " + what));
         failures.forEach(f -> System.err.println("  earlier failure: " + f));
         System.out.println("counts " + counts());
         System.out.println("figure stress.ops " + total() + " ops");
@@ -888,8 +1004,18 @@ public final class Stress {
         deleteTempFiles();
     }
 
-    /** Best effort, for a run that ends without closing its nodes: unlinking an open file is fine on Linux. */
+    /**
+     * Best effort, for a run that ends without closing its nodes: unlinking an open file is fine on Linux. The loop
+     * devices and qemu-nbd processes go first: neither would go with this JVM.
+     */
     private void deleteTempFiles() {
+        for (StressMedium m : media) {
+            try {
+                m.close();
+            } catch (IOException | RuntimeException e) {
+                System.err.println("stress: could not give back " + m + ": " + e.getMessage());
+            }
+        }
         if (!Files.isDirectory(dir)) {
             return;
         }

@@ -16,7 +16,19 @@ record StressFds(Map<String, Integer> byKind) {
     /** What the JDK opens as it goes and keeps: jars as classes load, the random devices of SecureRandom. */
     static final String JDK = "jdk";
 
+    /** Inode to a description of each unix socket, read once per census. */
+    private static final ThreadLocal<Map<String, String>> UNIX_PATHS = ThreadLocal.withInitial(TreeMap::new);
+
     static StressFds census(Path runDir) throws IOException {
+        Map<String, String> paths = new TreeMap<>();
+        for (String line : Files.readAllLines(Path.of("/proc/net/unix")).stream().skip(1).toList()) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 7) {
+                // The state (01 unconnected, 03 connected) and the path where it has one: whose socket it is.
+                paths.put(f[6], "unix socket " + (f.length >= 8 ? f[7] : "without a path") + " (state " + f[5] + ")");
+            }
+        }
+        UNIX_PATHS.set(paths);
         Map<String, Integer> kinds = new TreeMap<>();
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
@@ -41,6 +53,13 @@ record StressFds(Map<String, Integer> byKind) {
         }
         if (target.startsWith("anon_inode:")) {
             return target.substring("anon_inode:".length()).replace("[", "").replace("]", "");
+        }
+        if (target.startsWith("socket:[")) {
+            // A unix socket by its path where it has one (/proc/net/unix), so a leak says whose it is.
+            String path = UNIX_PATHS.get().get(target.substring("socket:[".length(), target.length() - 1));
+            if (path != null) {
+                return path;
+            }
         }
         int colon = target.indexOf(":[");
         // A socket or pipe by its kind; any other file by its path.

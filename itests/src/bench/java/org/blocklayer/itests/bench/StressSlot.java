@@ -17,7 +17,8 @@ import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.BlockOptions;
 
 /**
- * One place in the stress run where a raw-over-file node lives: its temp file, the window raw shows of it
+ * One place in the stress run where a raw node lives over its {@link StressMedium} (a temp file, a loop device or
+ * a qemu-nbd export): where its bytes are, the window raw shows of them
  * ({@code offset}/{@code size}), and a shadow copy of the bytes the node must read back.
  *
  * <p>Who may do what: opening and closing take {@link #use}'s write lock; every other operation holds its read lock,
@@ -29,6 +30,8 @@ final class StressSlot {
     static final int CHUNK = 4096;
 
     final int index;
+    /** Where the bytes live: a temp file per open, a loop device or a qemu-nbd export. */
+    final StressMedium medium;
     final ReentrantReadWriteLock use = new ReentrantReadWriteLock();
     private int generation;
 
@@ -48,24 +51,39 @@ final class StressSlot {
     private byte[] shadow;
     private ReentrantLock[] chunks;
 
-    StressSlot(int index) {
+    StressSlot(int index, StressMedium medium) {
         this.index = index;
+        this.medium = medium;
     }
 
     boolean isOpen() {
         return node != null;
     }
 
-    /** Makes a temp file of random size and content and picks the window; returns the options to open it with. */
+    /**
+     * Gives the slot new random content and picks the window; returns the raw node's options. A temp-file slot gets
+     * a new file of random size (its node is opened by filename); a fixed medium keeps its size and gets new bytes
+     * written outside blocklayer (its node is opened by options naming the protocol driver).
+     */
     BlockOptions prepare(Path dir, Random random) throws IOException {
-        int fileSize = 512 + random.nextInt(256 * 1024);
-        if (random.nextInt(4) == 0) {
-            fileSize &= ~(SECTOR - 1);
+        int fileSize;
+        byte[] content;
+        if (medium.fresh()) {
+            fileSize = 512 + random.nextInt(StressMedium.MAX_SIZE);
+            if (random.nextInt(4) == 0) {
+                fileSize &= ~(SECTOR - 1);
+            }
+            content = new byte[fileSize];
+            random.nextBytes(content);
+            file = Files.createTempFile(dir, "slot" + index + "-", ".img");
+            Files.write(file, content);
+        } else {
+            fileSize = (int) medium.size();
+            content = new byte[fileSize];
+            random.nextBytes(content);
+            medium.fill(content);
+            file = medium.content();
         }
-        byte[] content = new byte[fileSize];
-        random.nextBytes(content);
-        file = Files.createTempFile(dir, "slot" + index + "-", ".img");
-        Files.write(file, content);
         fileLength = roundUp(fileSize);
         offset = random.nextInt(3) == 0 ? SECTOR * (long) random.nextInt((int) (fileLength / SECTOR / 2) + 1) : 0;
         long room = fileLength - offset;
@@ -78,6 +96,9 @@ final class StressSlot {
         Arrays.setAll(chunks, i -> new ReentrantLock());
         name = "s" + index + "g" + (++generation);
         BlockOptions options = new BlockOptions().put("node-name", name);
+        if (!medium.fresh()) {
+            options = medium.protocolOptions(options);
+        }
         if (offset != 0 || random.nextBoolean()) {
             options.put("offset", Long.toString(offset));
         }
@@ -98,11 +119,28 @@ final class StressSlot {
         backend = null;
         shadow = null;
         chunks = null;
-        Files.deleteIfExists(file);
+        if (medium.fresh()) {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** The filename to open the node by: a temp file's path; null for a fixed medium, named by its options. */
+    String filename() {
+        return medium.fresh() ? file.toString() : null;
+    }
+
+    /** The medium's size in bytes now: a temp file's size, a fixed medium's own. */
+    long mediumSize() throws IOException {
+        return medium.fresh() ? Files.size(file) : medium.size();
+    }
+
+    /** Whether {@code block_resize} applies: only temp files change size (devices and NBD exports refuse to grow). */
+    boolean resizable() {
+        return medium.fresh();
     }
 
     String describe() {
-        return "node '" + name + "' (file " + fileLength + " B, offset " + offset + ", size " + size + ")";
+        return "node '" + name + "' (" + medium.kind() + " " + fileLength + " B, offset " + offset + ", size " + size + ")";
     }
 
     int chunkCount() {
