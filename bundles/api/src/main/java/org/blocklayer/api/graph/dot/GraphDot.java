@@ -37,7 +37,11 @@ public final class GraphDot {
      * closed between the two questions is drawn without users rather than failing the picture.
      */
     public static String of(BlockGraph graph, Users users) throws BlockException {
-        List<NodeInfo> nodes = graph.nodes();
+        return of(graph.nodes(), users);
+    }
+
+    /** {@link #of(BlockGraph, Users)} for a snapshot of the nodes the caller already holds (and shows beside it). */
+    public static String of(List<NodeInfo> nodes, Users users) throws BlockException {
         Map<String, List<NodeUser>> byNode = new HashMap<>();
         for (NodeInfo n : nodes) {
             try {
