@@ -3,7 +3,8 @@ package org.blocklayer.launcher;
 import java.nio.file.Path;
 
 /**
- * The launcher's command line: {@code [--deploy DIR] [--gogo] [--qmp ADDRESS]... [-c COMMANDS] [-h]}.
+ * The launcher's command line: {@code [--deploy DIR] [--gogo] [--qmp ADDRESS]... [--web [ADDR:]PORT] [-c COMMANDS]
+ * [-h]}.
  *
  * @param commands   the {@code -c} string, or null
  * @param deployDir  the {@code --deploy} directory, or null for the distribution's deploy/
@@ -11,18 +12,19 @@ import java.nio.file.Path;
  * @param help       {@code -h}/{@code --help} was given
  * @param qmp        the {@code --qmp} addresses, comma-separated ({@code unix:PATH}, {@code tcp:127.0.0.1:PORT}),
  *                   or null: the framework property {@value #QMP_PROPERTY}, which the QMP bundle reads
+ * @param web        {@code --web}: where the Web Console listens, or null
  */
-record Arguments(String commands, Path deployDir, boolean gogoScript, boolean help, String qmp) {
+record Arguments(String commands, Path deployDir, boolean gogoScript, boolean help, String qmp, WebOption web) {
 
     /** The framework property that tells the QMP bundle where to listen. */
     static final String QMP_PROPERTY = "blocklayer.qmp";
 
     Arguments(String commands, Path deployDir, boolean gogoScript, boolean help) {
-        this(commands, deployDir, gogoScript, help, null);
+        this(commands, deployDir, gogoScript, help, null, null);
     }
 
     static final String USAGE = """
-            usage: blocklayer [--deploy DIR] [--gogo] [-c "COMMAND; COMMAND ..."]
+            usage: blocklayer [--deploy DIR] [--gogo] [--qmp ADDRESS] [--web [ADDR:]PORT] [-c "COMMAND; COMMAND ..."]
               no -c, on a terminal       interactive Gogo shell ("exit" quits)
               -c COMMANDS                run the commands in order, print each result, exit
                                          (status 1 if any failed; errors on stderr as "error: ...")
@@ -38,6 +40,10 @@ record Arguments(String commands, Path deployDir, boolean gogoScript, boolean he
                                          serve QMP (QEMU's JSON management protocol) there, as
                                          qemu-storage-daemon does; may be given twice. blocklayer then runs until
                                          QMP's "quit" (or a signal), also after -c or stdin are done
+              --web [ADDR:]PORT          serve the Felix Web Console (http://ADDR:PORT/system/console; the
+                                         block graph page is /system/console/blocklayer) on ADDR, 127.0.0.1 if
+                                         left out; runs until a signal (or QMP's "quit") like --qmp. Another
+                                         ADDR needs the console's password changed from admin first
               --rebuild                  (./blocklayer only) build the distribution again before starting
             """;
 
@@ -48,6 +54,7 @@ record Arguments(String commands, Path deployDir, boolean gogoScript, boolean he
         boolean gogoScript = false;
         boolean help = false;
         String qmp = null;
+        WebOption web = null;
         for (int i = 0; i < argv.length; i++) {
             switch (argv[i]) {
                 case "--qmp" -> {
@@ -58,6 +65,7 @@ record Arguments(String commands, Path deployDir, boolean gogoScript, boolean he
                     }
                     qmp = qmp == null ? address : qmp + "," + address;
                 }
+                case "--web" -> web = WebOption.parse(value(argv, ++i, "--web"));
                 case "-c" -> commands = value(argv, ++i, "-c");
                 case "--deploy" -> deployDir = Path.of(value(argv, ++i, "--deploy"));
                 case "--gogo" -> gogoScript = true;
@@ -65,7 +73,7 @@ record Arguments(String commands, Path deployDir, boolean gogoScript, boolean he
                 default -> throw new IllegalArgumentException("unknown argument: " + argv[i]);
             }
         }
-        return new Arguments(commands, deployDir, gogoScript, help, qmp);
+        return new Arguments(commands, deployDir, gogoScript, help, qmp, web);
     }
 
     private static String value(String[] argv, int index, String option) {

@@ -21,6 +21,7 @@ import org.osgi.framework.BundleException;
 public final class Main {
 
     private static final String SLF4J_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+    private static final String SLF4J_WEBCONSOLE_LEVEL = "org.slf4j.simpleLogger.log.org.apache.felix.webconsole";
     private static final String JLINE_TMPDIR = "jline.tmpdir";
 
     private Main() {
@@ -79,9 +80,21 @@ public final class Main {
         if (System.getProperty(SLF4J_LEVEL) == null) {
             System.setProperty(SLF4J_LEVEL, "warn");
         }
+        // The Web Console 5 warns at every start that its own built-in pages use the javax servlet API ("Legacy
+        // webconsole plugin found"), which Jetty 12 still serves: nothing an operator can act on.
+        if (System.getProperty(SLF4J_WEBCONSOLE_LEVEL) == null) {
+            System.setProperty(SLF4J_WEBCONSOLE_LEVEL, "error");
+        }
         Map<String, String> properties = FrameworkProperties.load(distribution);
         if (arguments.qmp() != null) {
             properties.put(Arguments.QMP_PROPERTY, arguments.qmp());
+        }
+        if (arguments.web() != null) {
+            String refusal = arguments.web().refusal(properties, distribution.deploy());
+            if (refusal != null) {
+                throw new LaunchException(refusal);
+            }
+            properties.putAll(arguments.web().properties());
         }
         Duration readyTimeout = FrameworkProperties.readyTimeout(properties);
 
@@ -138,8 +151,9 @@ public final class Main {
                 runner.runLines(new BufferedReader(new InputStreamReader(System.in)));
             }
             int status = runner.anyFailed() ? 1 : 0;
-            if (arguments.qmp() != null) {
-                // A QMP server, as qemu-storage-daemon: it serves until QMP's quit stops the framework.
+            if (arguments.qmp() != null || arguments.web() != null) {
+                // A QMP server, as qemu-storage-daemon, or the Web Console: it serves until QMP's quit or a signal
+                // stops the framework.
                 boot.awaitStop();
             }
             return status;

@@ -17,6 +17,7 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.graph.BlockGraph;
 import org.blocklayer.api.graph.BlockNode;
 import org.blocklayer.api.graph.NodeInfo;
+import org.blocklayer.api.graph.dot.GraphDot;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -113,14 +114,7 @@ public final class BlockCommands {
             return Catalogue.GRAPH.help();
         }
         Catalogue.GRAPH.exactly(List.of(), args);
-        return reported(() -> {
-            List<NodeInfo> nodes = graph.nodes();
-            java.util.Map<String, List<org.blocklayer.api.backend.NodeUser>> users = new java.util.HashMap<>();
-            for (NodeInfo n : nodes) {
-                users.put(n.node(), backends.users(n.node()));
-            }
-            return GraphDot.of(nodes, users);
-        });
+        return reported(() -> GraphDot.of(graph, backends::users));
     }
 
     public Object backends(String... args) throws CommandException {

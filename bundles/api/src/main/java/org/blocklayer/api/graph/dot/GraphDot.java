@@ -1,24 +1,62 @@
-package org.blocklayer.shell.internal;
+package org.blocklayer.api.graph.dot;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import org.blocklayer.api.backend.BlockBackends;
 import org.blocklayer.api.backend.NodeUser;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockGraph;
 import org.blocklayer.api.graph.NodeInfo;
+import org.blocklayer.api.graph.Permission;
 
 /**
  * {@code block:graph}: the block graph in Graphviz dot, drawn as QEMU's scripts/render_block_graph.py draws
  * {@code x-debug-query-block-graph}: a box per node (name, driver, length), an arrow from each parent to each child
  * labelled with the child's role and the permissions the parent takes and shares there, the BlockBackends and
  * exports as the users on top, and each AioContext (the main loop, every iothread) as a cluster around its nodes.
+ * {@code block:graph} prints this text and the Web Console page draws it, so both show the same graph.
  */
-final class GraphDot {
+public final class GraphDot {
     private GraphDot() {
     }
 
+    /** Where the users of a node come from: {@link BlockBackends#users}, or a caller's wrapper around it. */
+    @FunctionalInterface
+    public interface Users {
+        /** Every user of node {@code nodeName}, as {@link BlockBackends#users} lists them. */
+        List<NodeUser> of(String nodeName) throws BlockException;
+    }
+
+    /**
+     * The dot text of the whole graph now: its nodes, and each node's users as {@code users} reports them. A node
+     * closed between the two questions is drawn without users rather than failing the picture.
+     */
+    public static String of(BlockGraph graph, Users users) throws BlockException {
+        return of(graph.nodes(), users);
+    }
+
+    /** {@link #of(BlockGraph, Users)} for a snapshot of the nodes the caller already holds (and shows beside it). */
+    public static String of(List<NodeInfo> nodes, Users users) throws BlockException {
+        Map<String, List<NodeUser>> byNode = new HashMap<>();
+        for (NodeInfo n : nodes) {
+            try {
+                byNode.put(n.node(), users.of(n.node()));
+            } catch (BlockException e) {
+                if (e.errno() != Errno.ENOENT) {
+                    throw e;
+                }
+            }
+        }
+        return of(nodes, byNode);
+    }
+
     /** The dot text of {@code nodes}, whose users are {@code users} (node name to its users). */
-    static String of(List<NodeInfo> nodes, Map<String, List<NodeUser>> users) {
+    public static String of(List<NodeInfo> nodes, Map<String, List<NodeUser>> users) {
         StringBuilder dot = new StringBuilder("digraph blocklayer {\n");
         dot.append("  rankdir=TB;\n  node [shape=box, fontname=\"monospace\"];\n  edge [fontname=\"monospace\","
                 + " fontsize=10];\n");
@@ -47,12 +85,18 @@ final class GraphDot {
                             .append(", shape=ellipse];\n");
                 }
                 dot.append("  ").append(from).append(" -> ").append(id("n", n.node())).append(" [label=")
-                        .append(quote(u.as() + "\ntakes: " + ResultFormatter.permissions(u.taken()) + "\nshares: "
-                                + ResultFormatter.permissions(u.shared())))
+                        .append(quote(u.as() + "\ntakes: " + permissions(u.taken()) + "\nshares: "
+                                + permissions(u.shared())))
                         .append(parent == null ? ", style=bold" : "").append("];\n");
             }
         }
         return dot.append("}\n").toString();
+    }
+
+    /** "consistent read, write" in QEMU's order; "nothing" for none. */
+    private static String permissions(Set<Permission> set) {
+        String names = Permission.names(Permission.mask(set));
+        return names.isEmpty() ? "nothing" : names;
     }
 
     /** The parent's node name in a user description {@code node 'NAME'}, or null for any other user. */

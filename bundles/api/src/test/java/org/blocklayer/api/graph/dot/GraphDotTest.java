@@ -1,7 +1,9 @@
-package org.blocklayer.shell.internal;
+package org.blocklayer.api.graph.dot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
@@ -9,6 +11,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.blocklayer.api.backend.NodeUser;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
+import org.blocklayer.api.graph.BlockGraph;
 import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.graph.Permission;
 import org.blocklayer.api.testing.Needs;
@@ -63,6 +68,29 @@ class GraphDotTest {
         String dot = GraphDot.of(List.of(gone), Map.of());
         assertThat(dot).contains("\"n:q\\\"x\" [label=\"q\\\"x\\nno medium (qcow2 gone)\\nlength unknown\","
                 + " style=dashed];");
+    }
+
+    @Test
+    void aNodeClosedWhileItsUsersAreAskedForIsDrawnWithoutThemButOtherErrorsFail() throws Exception {
+        BlockGraph graph = (BlockGraph) Proxy.newProxyInstance(BlockGraph.class.getClassLoader(),
+                new Class<?>[] {BlockGraph.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("nodes")) {
+                        return NODES;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        String dot = GraphDot.of(graph, node -> {
+            if (node.equals("disk")) {
+                throw new BlockException(Errno.ENOENT, "Cannot find device='disk' nor node-name='disk'");
+            }
+            return USERS.getOrDefault(node, List.of());
+        });
+        assertThat(dot).contains("\"n:disk\" [label=").doesNotContain("vda")
+                .contains("\"n:disk\" -> \"n:proto\" [label=\"file");
+
+        assertThatThrownBy(() -> GraphDot.of(graph, node -> {
+            throw new BlockException(Errno.EIO, "main loop gone");
+        })).isInstanceOf(BlockException.class).hasMessageContaining("main loop gone");
     }
 
     @Test
