@@ -66,6 +66,24 @@ class WebRefusalIT {
                 }
             }
             assertThat(status).as("the console asks for its credentials").isEqualTo(401);
+
+            // The running server reconfigured beyond loopback: whichever comes first, Config Admin's delivery to Jetty
+            // (which HttpConfigGuard switches HTTP off in, so Jetty never serves there) or the gate's stop of Jetty's
+            // bundle (they race: Config Admin tells the two on different threads), the server stops listening.
+            int before = launcher.stderr().length();
+            Files.writeString(http, "org.osgi.service.http.port=" + port + "\norg.apache.felix.http.host=0.0.0.0\n");
+            long told = System.nanoTime() + LIMIT.toNanos();
+            while (!launcher.stderr().substring(before).contains("HTTP and HTTPS switched off in the configuration")
+                    && !launcher.stderr().substring(before).contains("; stopped org.apache.felix.http.jetty12")) {
+                assertThat(System.nanoTime() < told).as("a refusal on stderr within " + LIMIT + "; stderr:\n"
+                        + launcher.stderr()).isTrue();
+                Thread.sleep(50);
+            }
+            long closing = System.nanoTime() + LIMIT.toNanos();
+            while (listening(port) && System.nanoTime() < closing) {
+                Thread.sleep(50);
+            }
+            assertThat(listening(port)).as("nothing listens on port " + port + " any more").isFalse();
         }
     }
 
