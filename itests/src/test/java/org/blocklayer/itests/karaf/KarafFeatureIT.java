@@ -121,7 +121,12 @@ public class KarafFeatureIT {
         // The repository at boot, as feature:repo-add would add it, and the feature, as feature:install would.
         edit(etc.resolve("org.apache.karaf.features.cfg"), s -> s
                 .replace("featuresRepositories = \\\n", "featuresRepositories = \\\n    " + featuresUrl + ", \\\n")
-                .replace("featuresBoot = \\\n", "featuresBoot = \\\n    blocklayer, \\\n"));
+                .replace("featuresBoot = \\\n", "featuresBoot = \\\n    blocklayer, blocklayer-web, \\\n"));
+        // The feature's own HTTP configuration (127.0.0.1:8181) on a free port instead: Karaf writes a feature's
+        // configuration to etc/ only where there is none.
+        String httpPort = freePort();
+        Files.writeString(etc.resolve("org.apache.felix.http.cfg"), "org.apache.felix.http.host = 127.0.0.1\n"
+                + "org.osgi.service.http.port = " + httpPort + "\n");
         // Offline: Karaf's system/ first, then this build's artifacts, then ~/.m2 (the local repository); no remote.
         edit(etc.resolve("org.ops4j.pax.url.mvn.cfg"), s -> replaceProperty(replaceProperty(s,
                 "org.ops4j.pax.url.mvn.defaultRepositories", "${karaf.home.uri}system@id=system.repository@snapshots, "
@@ -197,11 +202,46 @@ public class KarafFeatureIT {
         assertEquals("block:length of a 65537-byte file (B6)", "66048", result.getProperty("length"));
         assertEquals("the node declared in deploy/org.blocklayer.node~declared.cfg is open", "66048",
                 result.getProperty("declared.length"));
+        assertWebConsolePage(httpPort);
         assertEquals("core sees jdk.internal.vm through boot delegation", "boot",
                 result.getProperty("core.jdk.internal.vm"));
         String log = Files.readString(karaf.resolve("data/log/karaf.log"));
         assertTrue("core uses its continuation backend, not the virtual-thread fallback",
                 !log.contains("coroutines run on virtual threads"));
+    }
+
+    /**
+     * Feature blocklayer-web: the Web Console asks for credentials, and with its default ones on 127.0.0.1 its
+     * blocklayer page lists the declared node and draws the graph.
+     */
+    private void assertWebConsolePage(String port) throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.URI page = java.net.URI.create("http://127.0.0.1:" + port + "/system/console/blocklayer");
+        String auth = "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes(
+                StandardCharsets.UTF_8));
+        long deadline = System.currentTimeMillis() + PROBE_TIMEOUT_MS;
+        java.net.http.HttpResponse<String> anonymous = null;
+        java.net.http.HttpResponse<String> logged = null;
+        while (logged == null || logged.statusCode() != 200 || !logged.body().contains("declared")) {
+            if (System.currentTimeMillis() > deadline) {
+                fail("no blocklayer page on " + page + " within " + PROBE_TIMEOUT_MS + " ms: " + (logged == null
+                        ? "nothing listens" : "status " + logged.statusCode()) + "\n" + diagnostics());
+            }
+            try {
+                anonymous = client.send(java.net.http.HttpRequest.newBuilder(page).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                logged = client.send(java.net.http.HttpRequest.newBuilder(page).header("Authorization", auth).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (IOException notYet) {
+                // Jetty or the console not started yet: Karaf installs boot features one after the other.
+            }
+            if (logged == null || logged.statusCode() != 200) {
+                Thread.sleep(200);
+            }
+        }
+        assertEquals("the console asks for credentials", 401, anonymous.statusCode());
+        assertTrue("the page draws the graph (an SVG, or the dot text where Graphviz is missing)",
+                logged.body().contains("<svg") || logged.body().contains("digraph"));
     }
 
     /** The probe's classes from the test class path, as a bundle. */
