@@ -54,6 +54,7 @@ class BackendTest {
             return null;
         });
 
+        assertThat(bs.drainState().hasDrainedWaiters()).as("nothing queued yet").isFalse();
         CompletableFuture<Void> read = CompletableFuture.runAsync(() -> {
             try {
                 blk.pread(0, ByteBuffer.allocate(512));
@@ -77,6 +78,7 @@ class BackendTest {
         });
         read.get(10, TimeUnit.SECONDS);
         assertThat(drv.readsDone.get()).isEqualTo(1);
+        assertThat(bs.drainState().hasDrainedWaiters()).as("the queue restarted").isFalse();
     }
 
     @Test
