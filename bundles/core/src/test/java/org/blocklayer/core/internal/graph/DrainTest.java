@@ -319,6 +319,7 @@ class DrainTest {
     void drainedBeginWaitsForARequestInFlightOnANodeAbove_B38() throws Exception {
         BlockDriverState bottom = core.open("driver=counting,node-name=b");
         BlockDriverState top = core.open("driver=counting,node-name=t,file=b");
+        drv.forgetDrains();
         drv.readsWaitFor = "t";
         CompletableFuture<Void> read = readInFlight(top);
         Drain drain = core.graph.drainer();
@@ -343,6 +344,7 @@ class DrainTest {
     void drainAllWaitsForARequestInFlightOnAnyNode_B38() throws Exception {
         core.open("driver=counting,node-name=a");
         BlockDriverState b = core.open("driver=counting,node-name=b");
+        drv.forgetDrains();
         CompletableFuture<Void> read = readInFlight(b);
         Drain drain = core.graph.drainer();
         int doneAtBegin = core.inMain(() -> {
