@@ -462,4 +462,20 @@ class DrainTest {
         });
         assertThat(drain.drainAllCount()).isZero();
     }
+
+    /**
+     * block:drain-all through the facade: returns once nothing is in flight, and leaves no node quiesced. Breaks
+     * if: MainLoopFacade.drainAll skipped drainAllBegin or drainAllEnd.
+     */
+    @Test
+    void drainAllThroughTheGraphWaitsAndEndsItsSection() throws Exception {
+        BlockDriverState b = core.open("driver=counting,node-name=b");
+        drv.forgetDrains();
+        CompletableFuture<Void> read = readInFlight(b);
+        core.graph.drainAll();
+        assertThat(drv.readsDone).hasValue(1);
+        assertThat(b.drainState().quiesceCounter()).isZero();
+        assertThat(drv.ends).hasValue(1);
+        read.get(5, TimeUnit.SECONDS);
+    }
 }
