@@ -251,11 +251,18 @@ class CoLocksTest {
             main.poll(false);
             trace.add(ending(r));
             trace.add(ending(w2));
+            Coroutine alone = Coroutine.create(() -> {
+                rw.rdlock();
+                rw.unlock();
+                Coroutine.yield_();
+            });
+            main.coEnter(alone);
+            trace.add(ending(alone));
             return trace;
         });
         assertThat(seen).containsExactly("locked true", "ended", "b has the mutex", "ended", "locked false",
                 "r queued behind the writer", "ended", "r reads beside 1", "w2 queued behind the reader",
-                "w2 writes", "ended", "ended");
+                "w2 writes", "ended", "ended", "ended");
     }
 
     /** Enters {@code co} for its last step; what its end threw (the B40 check), or "ended". */
