@@ -181,10 +181,6 @@ public final class Coroutine {
         return stack.isDone();
     }
 
-    public boolean isScheduled() {
-        return scheduled;
-    }
-
     @SuppressWarnings("unchecked")
     private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
         throw (T) t;

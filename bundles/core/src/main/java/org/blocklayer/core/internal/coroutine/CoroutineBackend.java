@@ -39,8 +39,11 @@ interface CoroutineBackend {
      * virtual threads (said once in the log, see {@link #fallbackWarning}).
      */
     static CoroutineBackend select() {
-        String forced = System.getProperty(PROPERTY, "");
-        String unavailable = ContinuationProbe.whyUnavailable();
+        return select(System.getProperty(PROPERTY, ""), ContinuationProbe.whyUnavailable());
+    }
+
+    /** {@link #select()} for a given property value and probe answer (null: continuations usable). */
+    static CoroutineBackend select(String forced, String unavailable) {
         switch (forced) {
             case "virtual":
                 return new VirtualThreadBackend();
@@ -68,8 +71,12 @@ interface CoroutineBackend {
      * asked for them), or null. The scheduler logs it: selection runs before any Logger is bound.
      */
     static String fallbackWarning() {
-        String unavailable = ContinuationProbe.whyUnavailable();
-        if (unavailable == null || !System.getProperty(PROPERTY, "").isEmpty()) {
+        return fallbackWarning(System.getProperty(PROPERTY, ""), ContinuationProbe.whyUnavailable());
+    }
+
+    /** {@link #fallbackWarning()} for a given property value and probe answer. */
+    static String fallbackWarning(String forced, String unavailable) {
+        if (unavailable == null || !forced.isEmpty()) {
             return null;
         }
         return "coroutines run on virtual threads, about 100 times slower per switch than continuations, because "

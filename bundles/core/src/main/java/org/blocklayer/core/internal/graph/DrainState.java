@@ -57,12 +57,12 @@ final class DrainState {
     }
 
     /**
-     * {@code blk_wait_while_drained}'s wait: yields while a drained section covers the node; true when it waited.
-     * The check and the wait are one step against {@link #wakeDrainedWaiters()}, so no wakeup is lost.
+     * {@code blk_wait_while_drained}'s wait: yields while a drained section covers the node. The check and the wait
+     * are one step against {@link #wakeDrainedWaiters()}, so no wakeup is lost.
      */
     @CoroutineFn
-    boolean coWaitWhileDrained() {
-        return drainedWaiters.coWaitIf(() -> quiesceCounter > 0);
+    void coWaitWhileDrained() {
+        drainedWaiters.coWaitIf(() -> quiesceCounter > 0);
     }
 
     /** Requests of backends waiting for the drained section to end; for tests and {@code block:info}. */

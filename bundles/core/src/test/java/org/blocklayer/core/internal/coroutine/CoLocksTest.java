@@ -187,4 +187,91 @@ class CoLocksTest {
         }).get(5, TimeUnit.SECONDS);
         assertThat(elapsed[0]).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(30));
     }
+
+    /**
+     * A lock handed to a waiting coroutine counts as held by that coroutine from the moment it gets it, so the
+     * B40 check at its end sees 0 once it has unlocked, and each coroutine ends where the test enters it last, so
+     * that check surfaces here. Runs in the main loop: every step is one enter or one poll, no timing involved.
+     * Breaks if: a lock or unlock path skips its {@code locksHeld} update (the waiter's handover in CoMutex.unlock,
+     * CoRwLock.unlock's handover to a writer or to readers, their plain paths), a waiter in CoRwLock.wrlock/rdlock
+     * does not yield, or readers()/isLocked() answer a constant.
+     */
+    @Test
+    @DisplayName("B40: a lock handed over counts for the coroutine that gets it, which may then end cleanly")
+    void aLockHandedOverCountsForTheCoroutineThatGetsIt_B40() throws Exception {
+        List<String> seen = scheduler.inMainLoop(() -> {
+            List<String> trace = new ArrayList<>();
+            CoMutex mutex = new CoMutex();
+            Coroutine a = Coroutine.create(() -> {
+                mutex.lock();
+                Coroutine.yield_();
+                mutex.unlock();
+            });
+            Coroutine b = Coroutine.create(() -> {
+                mutex.lock();
+                trace.add("b has the mutex");
+                mutex.unlock();
+                Coroutine.yield_();
+            });
+            main.coEnter(a);
+            main.coEnter(b);
+            trace.add("locked " + mutex.isLocked());
+            trace.add(ending(a));
+            main.poll(false);
+            trace.add(ending(b));
+            trace.add("locked " + mutex.isLocked());
+
+            CoRwLock rw = new CoRwLock();
+            Coroutine w = Coroutine.create(() -> {
+                rw.wrlock();
+                Coroutine.yield_();
+                rw.unlock();
+            });
+            Coroutine r = Coroutine.create(() -> {
+                rw.rdlock();
+                trace.add("r reads beside " + rw.readers());
+                Coroutine.yield_();
+                rw.unlock();
+                Coroutine.yield_();
+            });
+            Coroutine w2 = Coroutine.create(() -> {
+                rw.wrlock();
+                trace.add("w2 writes");
+                rw.unlock();
+                Coroutine.yield_();
+            });
+            main.coEnter(w);
+            main.coEnter(r);
+            trace.add("r queued behind the writer");
+            trace.add(ending(w));
+            main.poll(false);
+            main.coEnter(w2);
+            trace.add("w2 queued behind the reader");
+            main.coEnter(r);
+            main.poll(false);
+            trace.add(ending(r));
+            trace.add(ending(w2));
+            Coroutine alone = Coroutine.create(() -> {
+                rw.rdlock();
+                rw.unlock();
+                Coroutine.yield_();
+            });
+            main.coEnter(alone);
+            trace.add(ending(alone));
+            return trace;
+        });
+        assertThat(seen).containsExactly("locked true", "ended", "b has the mutex", "ended", "locked false",
+                "r queued behind the writer", "ended", "r reads beside 1", "w2 queued behind the reader",
+                "w2 writes", "ended", "ended", "ended");
+    }
+
+    /** Enters {@code co} for its last step; what its end threw (the B40 check), or "ended". */
+    private String ending(Coroutine co) {
+        try {
+            main.coEnter(co);
+        } catch (IllegalStateException e) {
+            return e.getMessage();
+        }
+        return co.isTerminated() ? "ended" : "still running";
+    }
 }

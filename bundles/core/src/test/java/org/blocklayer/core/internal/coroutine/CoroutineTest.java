@@ -200,8 +200,20 @@ class CoroutineTest {
         assertThat(trace.get(5, TimeUnit.SECONDS)).containsExactly("body", "after start");
     }
 
+    /**
+     * Counting every coroutine is off unless the stress run asks for it before core loads, so no one else pays for
+     * it. Breaks if: Coroutine counted with the property unset (its {@code COUNTING} checks negated).
+     */
+    @Test
+    void coroutinesAreNotCountedUnlessAsked() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(Boolean.getBoolean(Coroutine.COUNT_PROPERTY));
+        Coroutine.create(() -> { }).enter();
+        assertThat(Coroutine.created()).isZero();
+        assertThat(Coroutine.ended()).isZero();
+    }
+
     /** An AioContext that is not core's EventLoop, as any other implementation of the interface would be. */
-    private static AioContext forwardingTo(EventLoop loop) {
+    static AioContext forwardingTo(EventLoop loop) {
         return new AioContext() {
             @Override
             public String name() {

@@ -11,6 +11,7 @@ import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.driver.BlockLimits;
 import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.api.graph.Permission;
 import org.junit.jupiter.api.AfterEach;
@@ -133,5 +134,109 @@ class AlignmentTest {
         assertThatThrownBy(() -> core.graph.open(null, BlockOptions.parse("driver=blocky,node-name=b"),
                 OpenFlags.RDWR)).hasMessageContaining("Invalid block limits: request alignment 3000 is no power of two");
         assertThat(core.graph.nodes()).isEmpty();
+    }
+
+    /**
+     * Aligned requests reach the driver as they are; an unaligned write inside one block reads that block once; a
+     * second padded write follows the first (the serialising lock was let go). Breaks if: RequestPadding.write's
+     * aligned path were skipped, its tail-block test read the head block a second time ({@code end - align > start}
+     * changed), or it kept the serialising lock.
+     */
+    @Test
+    @DisplayName("B48: aligned requests go through as they are; a write inside one block reads it once")
+    void alignedRequestsGoThroughAndAWriteInsideOneBlockReadsItOnce() throws Exception {
+        BlockyDriver drv = new BlockyDriver();
+        BlockBackend blk = open(drv);
+        blk.pwrite(8192, ByteBuffer.allocate(4096));
+        blk.pread(4096, ByteBuffer.allocate(4096));
+        assertThat(drv.calls).containsExactly("write 8192+4096", "read 4096+4096");
+        drv.calls.clear();
+
+        blk.pwrite(4100, ByteBuffer.wrap(new byte[10]));
+        assertThat(drv.calls).containsExactly("read 4096+4096", "write 4096+4096");
+        drv.calls.clear();
+        blk.pwrite(8190, ByteBuffer.wrap(new byte[4]));
+        assertThat(drv.calls).containsExactly("read 4096+4096", "read 8192+4096", "write 4096+8192");
+    }
+
+    /** A node over a new file child of driver {@code file} (and a backing one when given), with those roles. */
+    private BlockDriverState over(String name, String file, String backing, java.util.Set<ChildRole> roles)
+            throws Exception {
+        TestDriver top = new TestDriver("top-" + name);
+        top.openChildFile = true;
+        top.openChildCow = backing != null;
+        top.fileRoles = roles;
+        top.totalSectorsAtOpen = 2048;
+        core.graph.addDriver(top, "test.bundle", "1.0.0");
+        return (BlockDriverState) core.graph.open(null, BlockOptions.parse("driver=top-" + name + ",node-name="
+                + name + ",file.driver=" + file + (backing != null ? ",backing.driver=" + backing : "")),
+                OpenFlags.RDWR);
+    }
+
+    /**
+     * bdrv_refresh_limits: a parent inherits the max transfer of its data, filtered and backing children (the
+     * smallest that is set), not of a metadata-only child, and keeps its own request alignment; an alignment of
+     * 1 GiB is still allowed. Breaks if: NodeLimits.refresh's role tests or minNonZero changed, or the largest
+     * alignment test moved by one.
+     */
+    @Test
+    @DisplayName("B48: a node inherits the smallest max transfer of the children that hold its data")
+    void aNodeInheritsTheSmallestMaxTransferOfItsDataChildren() throws Exception {
+        core.graph.addDriver(new BlockyDriver(), "test.bundle", "1.0.0");
+        BlockyDriver small = new BlockyDriver() {
+            @Override
+            public String formatName() {
+                return "blocky32";
+            }
+
+            @Override
+            public String protocolName() {
+                return "blocky32";
+            }
+
+            @Override
+            public Limits refreshLimits(DriverNode bs, Limits defaults) {
+                return defaults.withTransfer(4096, 32768);
+            }
+        };
+        core.graph.addDriver(small, "test.bundle", "1.0.0");
+        TestDriver plain = new TestDriver("plain");
+        plain.totalSectorsAtOpen = 2048;
+        core.graph.addDriver(plain, "test.bundle", "1.0.0");
+
+        var filtered = over("f", "blocky", null, EnumSet.of(ChildRole.FILTERED, ChildRole.PRIMARY));
+        assertThat(filtered.padding().limits().maxTransfer()).isEqualTo(65536);
+        assertThat(filtered.padding().limits().requestAlignment()).isEqualTo(1);
+        assertThat(over("d", "blocky", null, EnumSet.of(ChildRole.DATA)).padding().limits().maxTransfer())
+                .isEqualTo(65536);
+        assertThat(over("m", "blocky", null, EnumSet.of(ChildRole.METADATA)).padding().limits().maxTransfer())
+                .isZero();
+        assertThat(over("c", "plain", "blocky", EnumSet.of(ChildRole.METADATA)).padding().limits().maxTransfer())
+                .as("from the backing child").isEqualTo(65536);
+        assertThat(over("two", "blocky32", "blocky", EnumSet.of(ChildRole.DATA)).padding().limits().maxTransfer())
+                .isEqualTo(32768);
+        assertThat(over("two2", "blocky", "blocky32", EnumSet.of(ChildRole.DATA)).padding().limits().maxTransfer())
+                .isEqualTo(32768);
+
+        BlockyDriver huge = new BlockyDriver() {
+            @Override
+            public String formatName() {
+                return "huge";
+            }
+
+            @Override
+            public String protocolName() {
+                return "huge";
+            }
+
+            @Override
+            public Limits refreshLimits(DriverNode bs, Limits defaults) {
+                return new Limits(1 << 30, 0, 0, 0, 0, 0, 0);
+            }
+        };
+        core.graph.addDriver(huge, "test.bundle", "1.0.0");
+        BlockDriverState h = (BlockDriverState) core.graph.open(null, BlockOptions.parse("driver=huge,node-name=h"),
+                OpenFlags.RDWR);
+        assertThat(h.padding().limits().requestAlignment()).isEqualTo(1 << 30);
     }
 }

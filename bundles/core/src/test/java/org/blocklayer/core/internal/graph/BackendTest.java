@@ -56,6 +56,7 @@ class BackendTest {
             return null;
         });
 
+        assertThat(bs.drainState().hasDrainedWaiters()).as("nothing queued yet").isFalse();
         CompletableFuture<Void> read = CompletableFuture.runAsync(() -> {
             try {
                 blk.pread(0, ByteBuffer.allocate(512));
@@ -79,6 +80,7 @@ class BackendTest {
         });
         read.get(10, TimeUnit.SECONDS);
         assertThat(drv.readsDone.get()).isEqualTo(1);
+        assertThat(bs.drainState().hasDrainedWaiters()).as("the queue restarted").isFalse();
     }
 
     @Test
@@ -294,5 +296,114 @@ class BackendTest {
         assertThatThrownBy(() -> blk.pread(0, ByteBuffer.allocate(512))).isInstanceOfSatisfying(
                 BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM));
         core.graph.close("n");
+    }
+
+    /** A device that records the callbacks it hears, and can be told to fail its drained_poll. */
+    static final class RecordingDevice implements org.blocklayer.api.backend.BlockDevOps {
+        final java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean pollFails;
+
+        @Override
+        public void drainedBegin() {
+            heard.add("drained_begin");
+        }
+
+        @Override
+        public boolean drainedPoll() {
+            if (pollFails) {
+                throw new IllegalStateException("device bug");
+            }
+            return false;
+        }
+
+        @Override
+        public void drainedEnd() {
+            heard.add("drained_end");
+        }
+
+        @Override
+        public void detachAioContext(org.blocklayer.api.coroutine.AioContext old) {
+            heard.add("detach " + old.name());
+        }
+
+        @Override
+        public void attachedAioContext(org.blocklayer.api.coroutine.AioContext ctx) {
+            heard.add("attached " + ctx.name());
+        }
+    }
+
+    /**
+     * A backend attached to a drained node whose device is set then hears the section's beginning, as an attach
+     * to a drained node does, and its end; one set outside a section hears nothing. A move tells it the old and the new context. A
+     * drained_poll that throws is taken as "nothing pending", so the drain ends. Breaks if: setDevOps's drained
+     * test changed (negated, {@code >= 0}), the context callbacks were not passed on, or a failing drained_poll
+     * counted as pending.
+     */
+    @Test
+    void aDeviceHearsTheSectionItJoinsAndTheMovesOfItsNode() throws Exception {
+        TestDriver drv = core.driver("test");
+        drv.length = 4096;
+        BlockDriverState bs = core.open("driver=test,node-name=n");
+        BlockBackend blk = core.graph.attach("n", "dev", READ, Permission.ALL);
+        RecordingDevice quiet = new RecordingDevice();
+        RecordingDevice late = new RecordingDevice();
+        core.inMain(() -> {
+            blk.setDevOps(quiet);
+            return null;
+        });
+        assertThat(quiet.heard).isEmpty();
+        core.inMain(() -> {
+            core.graph.drainer().drainedBegin(bs);
+            BlockBackend blk2 = core.graph.attach("n", "dev2", READ, Permission.ALL);
+            blk2.setDevOps(late);
+            core.graph.drainer().drainedEnd(bs);
+            return null;
+        });
+        assertThat(late.heard).containsExactly("drained_begin", "drained_end");
+
+        quiet.heard.clear();
+        core.graph.addIothread("io0");
+        core.graph.setAioContext("n", "io0");
+        assertThat(quiet.heard).containsSubsequence("detach main", "attached io0");
+
+        quiet.pollFails = true;
+        core.graph.drain("n");
+    }
+
+    /**
+     * What a backend says of itself, and a permission change through it. Breaks if: nodeName, permissions or
+     * sharedPermissions answered something else, or setPermissions skipped the change or its closed check.
+     */
+    @Test
+    void aBackendReportsItsNodeAndPermissionsAndChangesThem() throws Exception {
+        core.driver("test").length = 4096;
+        core.open("driver=test,node-name=n");
+        BlockBackend blk = core.graph.attach("n", "dev", READ_WRITE, DEVICE_SHARED);
+        assertThat(blk.nodeName()).isEqualTo("n");
+        assertThat(blk.permissions()).isEqualTo(READ_WRITE);
+        assertThat(blk.sharedPermissions()).isEqualTo(DEVICE_SHARED);
+        blk.setPermissions(READ, Permission.ALL);
+        assertThat(blk.permissions()).isEqualTo(READ);
+        assertThat(blk.sharedPermissions()).isEqualTo(Permission.ALL);
+        blk.close();
+        assertThatThrownBy(() -> blk.setPermissions(READ_WRITE, Permission.ALL))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM));
+    }
+
+    /**
+     * block:users: a node's parents' edges, then its backends, each with what it takes and shares. Breaks if:
+     * Permissions.nodeUsers or the facade's users answered an empty list.
+     */
+    @Test
+    void aNodesUsersAreItsParentsEdgesThenItsBackends() throws Exception {
+        TestDriver fmt = core.driver("fmt");
+        fmt.openChildFile = true;
+        core.driver("test").length = 4096;
+        core.open("driver=fmt,node-name=top,file.driver=test,file.node-name=n");
+        core.graph.attach("n", "dev", READ, Permission.ALL);
+        assertThat(core.graph.users("n")).extracting(org.blocklayer.api.backend.NodeUser::user,
+                org.blocklayer.api.backend.NodeUser::as, org.blocklayer.api.backend.NodeUser::taken)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("node 'top'", "file", Set.of()),
+                        org.assertj.core.groups.Tuple.tuple("block device 'dev'", "root", READ));
     }
 }

@@ -1,9 +1,13 @@
 package org.blocklayer.core.internal.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,10 +16,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.blocklayer.api.backend.BlockBackend;
+import org.blocklayer.api.backend.BlockDevOps;
 import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.api.lock.GraphLock;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
 import org.blocklayer.core.internal.coroutine.Coroutine;
@@ -298,5 +305,177 @@ class DrainTest {
         assertThat(bs.drainState().quiesceCounter()).isZero();
         assertThat(drv.begins).hasValue(1);
         assertThat(drv.ends).hasValue(1);
+    }
+
+    /**
+     * A request in flight on a parent keeps the drain of its child waiting: the section covers every node above.
+     * Read in the main loop right after drained_begin, where the read's completion (also the main loop's) cannot
+     * slip in unless the drain polled for it.
+     * Breaks if: Drain.pendingHereOrAbove ignores what a parent has in flight (its {@code return true} in the
+     * parents' loop answered false, a PIT mutant).
+     */
+    @Test
+    @DisplayName("B38: drained begin waits for a request in flight on a node above")
+    void drainedBeginWaitsForARequestInFlightOnANodeAbove_B38() throws Exception {
+        BlockDriverState bottom = core.open("driver=counting,node-name=b");
+        BlockDriverState top = core.open("driver=counting,node-name=t,file=b");
+        drv.forgetDrains();
+        drv.readsWaitFor = "t";
+        CompletableFuture<Void> read = readInFlight(top);
+        Drain drain = core.graph.drainer();
+        int doneAtBegin = core.inMain(() -> {
+            drain.drainedBegin(bottom);
+            int done = drv.readsDone.get();
+            drain.drainedEnd(bottom);
+            return done;
+        });
+        assertThat(doneAtBegin).isEqualTo(1);
+        assertThat(top.drainState().inFlight()).isZero();
+        read.get(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * bdrv_drain_all_begin polls until no node has a request in flight.
+     * Breaks if: Drain.drainAllBegin does not poll, or its condition overlooks a node's own requests (PIT: the
+     * {@code poll} call removed, the condition answering false).
+     */
+    @Test
+    @DisplayName("B38: drain all waits for a request in flight on any node")
+    void drainAllWaitsForARequestInFlightOnAnyNode_B38() throws Exception {
+        core.open("driver=counting,node-name=a");
+        BlockDriverState b = core.open("driver=counting,node-name=b");
+        drv.forgetDrains();
+        CompletableFuture<Void> read = readInFlight(b);
+        Drain drain = core.graph.drainer();
+        int doneAtBegin = core.inMain(() -> {
+            drain.drainAllBegin();
+            int done = drv.readsDone.get();
+            drain.drainAllEnd();
+            return done;
+        });
+        assertThat(doneAtBegin).isEqualTo(1);
+        read.get(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A device whose own work is still running when the section begins: drained_begin tells it (drained_begin), then
+     * polls while it answers drained_poll true (blk_root_drained_poll), so the work it finishes in a bottom half of
+     * the main loop is done when drained_begin returns; drained_end tells it too, once, at the outermost end.
+     */
+    static final class PendingWorkDevice implements BlockDevOps {
+        final List<String> heard = Collections.synchronizedList(new ArrayList<>());
+        final AtomicBoolean workPending = new AtomicBoolean();
+        private final EventLoop finishIn;
+
+        PendingWorkDevice(EventLoop finishIn) {
+            this.finishIn = finishIn;
+        }
+
+        @Override
+        public void drainedBegin() {
+            heard.add("begin");
+            workPending.set(true);
+            finishIn.schedule(() -> workPending.set(false));
+        }
+
+        @Override
+        public boolean drainedPoll() {
+            return workPending.get();
+        }
+
+        @Override
+        public void drainedEnd() {
+            heard.add("end");
+        }
+    }
+
+    /**
+     * Breaks if: Drain.quiesceOne/unquiesceOne stop telling the node's backends (their {@code blk.drainedBegin()}
+     * or {@code blk.drainedEnd()} removed), or Drain.pendingHereOrAbove ignores a backend's drained_poll.
+     */
+    @Test
+    @DisplayName("drained begin tells the backend's device and waits for its own work, drained end tells it")
+    void drainedBeginTellsTheDeviceAndWaitsForItsWorkAndDrainedEndTellsIt() throws Exception {
+        BlockDriverState bs = core.open("driver=counting,node-name=a");
+        BlockBackend blk = core.graph.attach("a", "dev", EnumSet.of(Permission.CONSISTENT_READ), Permission.ALL);
+        PendingWorkDevice dev = new PendingWorkDevice(core.scheduler.mainLoop());
+        core.inMain(() -> {
+            blk.setDevOps(dev);
+            return null;
+        });
+        Drain drain = core.graph.drainer();
+        Object[] seen = core.inMain(() -> {
+            drain.drainedBegin(bs);
+            boolean pendingAtBegin = dev.workPending.get();
+            drain.drainedBegin(bs);
+            drain.drainedEnd(bs);
+            List<String> nested = List.copyOf(dev.heard);
+            drain.drainedEnd(bs);
+            return new Object[] {pendingAtBegin, nested};
+        });
+        assertThat(seen).containsExactly(false, List.of("begin"));
+        assertThat(dev.heard).containsExactly("begin", "end");
+    }
+
+    /** Breaks if: Drain.drainAllBegin's condition ignores a backend's drained_poll (PIT: lambda answering false). */
+    @Test
+    @DisplayName("drain all waits for a device's own work too")
+    void drainAllWaitsForADevicesOwnWork() throws Exception {
+        core.open("driver=counting,node-name=a");
+        BlockBackend blk = core.graph.attach("a", "dev", EnumSet.of(Permission.CONSISTENT_READ), Permission.ALL);
+        PendingWorkDevice dev = new PendingWorkDevice(core.scheduler.mainLoop());
+        core.inMain(() -> {
+            blk.setDevOps(dev);
+            return null;
+        });
+        Drain drain = core.graph.drainer();
+        boolean pendingAtBegin = core.inMain(() -> {
+            drain.drainAllBegin();
+            boolean pending = dev.workPending.get();
+            drain.drainAllEnd();
+            return pending;
+        });
+        assertThat(pendingAtBegin).isFalse();
+        assertThat(dev.heard).containsExactly("begin", "end");
+    }
+
+    /**
+     * drain_all is global-state code: from another thread it is refused and counts nothing.
+     * Breaks if: Drain.drainAllBeginNoPoll or drainAllEnd skip their {@code assertMainLoop}.
+     */
+    @Test
+    void drainAllOutsideTheMainLoopIsRefused() throws Exception {
+        Drain drain = core.graph.drainer();
+        assertThatThrownBy(drain::drainAllBeginNoPoll).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("bdrv_drain_all_begin is global-state code");
+        assertThat(drain.drainAllCount()).isZero();
+        core.inMain(() -> {
+            drain.drainAllBegin();
+            return null;
+        });
+        assertThatThrownBy(drain::drainAllEnd).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("bdrv_drain_all_end is global-state code");
+        assertThat(drain.drainAllCount()).isEqualTo(1);
+        core.inMain(() -> {
+            drain.drainAllEnd();
+            return null;
+        });
+        assertThat(drain.drainAllCount()).isZero();
+    }
+
+    /**
+     * block:drain-all through the facade: returns once nothing is in flight, and leaves no node quiesced. Breaks
+     * if: MainLoopFacade.drainAll skipped drainAllBegin or drainAllEnd.
+     */
+    @Test
+    void drainAllThroughTheGraphWaitsAndEndsItsSection() throws Exception {
+        BlockDriverState b = core.open("driver=counting,node-name=b");
+        drv.forgetDrains();
+        CompletableFuture<Void> read = readInFlight(b);
+        core.graph.drainAll();
+        assertThat(drv.readsDone).hasValue(1);
+        assertThat(b.drainState().quiesceCounter()).isZero();
+        assertThat(drv.ends).hasValue(1);
+        read.get(5, TimeUnit.SECONDS);
     }
 }

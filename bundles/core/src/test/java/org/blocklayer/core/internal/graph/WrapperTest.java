@@ -187,4 +187,25 @@ class WrapperTest {
         });
         assertThat(ranOn.get()).isSameAs(core.scheduler.mainLoop());
     }
+
+    /**
+     * DriverNode.call, a driver's way into its own coroutine functions: from another thread, or from the main loop
+     * without the write lock, the body runs holding the graph read lock; from the main loop holding the write lock
+     * it runs without taking it (GRAPH_RDLOCK_GUARD_MAINLOOP: a read lock there would wait for the main loop's own
+     * writer forever). Breaks if: BlockDriverState.mainLoopWrites answered a constant or skipped its writer check,
+     * or call dropped the body's answer.
+     */
+    @Test
+    void aDriversCallTakesTheReadLockUnlessTheMainLoopHoldsTheWriteLock() throws Exception {
+        core.driver("test").length = 4096;
+        BlockDriverState bs = core.open("driver=test,node-name=n");
+        org.blocklayer.api.driver.DriverNode.CoBody<Long> readers = core.lock::readerCount;
+        assertThat(bs.call(readers)).as("from another thread").isEqualTo(1);
+        assertThat(core.inMain(() -> bs.call(readers))).as("main loop, no writer").isEqualTo(1);
+        assertThat(core.inMain(() -> {
+            try (org.blocklayer.api.lock.GraphLock.Writer w = core.lock.wrlock()) {
+                return bs.call(readers);
+            }
+        })).as("main loop holding the write lock").isZero();
+    }
 }
