@@ -5,15 +5,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.blocklayer.api.driver.Discard;
 import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.RequestFlag;
 import org.blocklayer.api.driver.Truncate;
+import org.blocklayer.api.driver.WriteZeroes;
 import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
+import org.blocklayer.api.graph.OpenFlags;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,7 +45,7 @@ class NodeIoTest {
     }
 
     /** Records, for each request it gets, its kind and the node's in-flight count at that moment. */
-    static class RecordingDriver extends TestDriverBase implements Truncate {
+    static class RecordingDriver extends TestDriverBase implements Truncate, WriteZeroes, Discard {
         final List<String> seen = new CopyOnWriteArrayList<>();
         final AtomicInteger flushes = new AtomicInteger();
 
@@ -70,6 +75,16 @@ class NodeIoTest {
         public void coTruncate(DriverNode bs, long offset) {
             record(bs, "truncate");
         }
+
+        @Override
+        public void coPwriteZeroes(DriverNode bs, long offset, long bytes, Set<RequestFlag> flags) {
+            record(bs, "write zeroes");
+        }
+
+        @Override
+        public void coPdiscard(DriverNode bs, long offset, long bytes) {
+            record(bs, "discard");
+        }
     }
 
     private BlockDriverState open(String options, int flags) throws BlockException {
@@ -89,6 +104,24 @@ class NodeIoTest {
         assertThat(NodeIo.truncate(bs, LENGTH / 2)).isEqualTo(LENGTH / 2);
         assertThat(drv.seen).containsExactly("read in flight 1", "write in flight 1", "flush in flight 1",
                 "truncate in flight 1");
+        assertThat(bs.drainState().inFlight()).isZero();
+    }
+
+    /**
+     * Breaks if: coPwriteZeroes or coPdiscard stop counting themselves in flight around the driver's call, or stop
+     * counting themselves out ({@code incInFlight}/{@code decInFlight} removed in ZeroesAndDiscard): a drain would
+     * not wait for them (B38), or would wait forever.
+     */
+    @Test
+    void writeZeroesAndDiscardAreInFlightWhileTheDriverHasThem() throws Exception {
+        BlockDriverState bs = (BlockDriverState) core.graph.open(null,
+                BlockOptions.parse("driver=counting,node-name=n,discard=unmap"), OpenFlags.RDWR);
+        core.inReader(() -> {
+            ZeroesAndDiscard.coPwriteZeroes(bs, 0, 4096, Set.of());
+            ZeroesAndDiscard.coPdiscard(bs, 4096, 4096);
+            return null;
+        });
+        assertThat(drv.seen).containsExactly("write zeroes in flight 1", "discard in flight 1");
         assertThat(bs.drainState().inFlight()).isZero();
     }
 
