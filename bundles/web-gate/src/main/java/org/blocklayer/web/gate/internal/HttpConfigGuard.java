@@ -7,7 +7,6 @@ import java.util.function.Function;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
-import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.cm.ConfigurationPlugin;
 import org.osgi.service.component.annotations.Activate;
@@ -46,7 +45,8 @@ public final class HttpConfigGuard implements ConfigurationPlugin {
     public void modifyConfiguration(ServiceReference<?> target, Dictionary<String, Object> properties) {
         String refusal;
         try {
-            refusal = WebRequest.of(properties, console(), framework).refusal();
+            refusal = WebRequest.of(properties, WebRequest.configuration(configurations, WebRequest.CONSOLE_PID),
+                    framework).refusal();
         } catch (IOException | InvalidSyntaxException e) {
             // Unsure what the password is: as if it were the default.
             refusal = WebRequest.of(properties, null, framework).refusal();
@@ -57,11 +57,5 @@ public final class HttpConfigGuard implements ConfigurationPlugin {
             LOG.log(System.Logger.Level.ERROR, "web gate: " + refusal + "; HTTP and HTTPS switched off in the"
                     + " configuration Jetty gets");
         }
-    }
-
-    /** Read without binding it, as {@link WebGate} does, so that the console still gets it. */
-    private Dictionary<String, Object> console() throws IOException, InvalidSyntaxException {
-        Configuration[] found = configurations.listConfigurations("(service.pid=" + WebRequest.CONSOLE_PID + ")");
-        return found == null || found.length == 0 ? null : found[0].getProperties();
     }
 }

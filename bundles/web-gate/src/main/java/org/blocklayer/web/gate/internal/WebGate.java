@@ -2,7 +2,6 @@ package org.blocklayer.web.gate.internal;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Dictionary;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -14,7 +13,6 @@ import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.BundleListener;
 import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.cm.ConfigurationEvent;
 import org.osgi.service.cm.ConfigurationListener;
@@ -82,7 +80,8 @@ public final class WebGate implements ConfigurationListener {
     /** Starts or stops what the configuration now asks for; on the gate's thread, one change at a time. */
     private void enforce() {
         try {
-            WebRequest request = WebRequest.of(properties(WebRequest.HTTP_PID), properties(WebRequest.CONSOLE_PID),
+            WebRequest request = WebRequest.of(WebRequest.configuration(configurations, WebRequest.HTTP_PID),
+                    WebRequest.configuration(configurations, WebRequest.CONSOLE_PID),
                     context::getProperty);
             String refusal = request.refusal();
             if (refusal != null) {
@@ -105,11 +104,6 @@ public final class WebGate implements ConfigurationListener {
         } catch (IOException | BundleException | InvalidSyntaxException | RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "web gate: " + e.getMessage(), e);
         }
-    }
-
-    private Dictionary<String, Object> properties(String pid) throws IOException, InvalidSyntaxException {
-        Configuration[] found = configurations.listConfigurations("(service.pid=" + pid + ")");
-        return found == null || found.length == 0 ? null : found[0].getProperties();
     }
 
     private static String names(List<Bundle> bundles) {

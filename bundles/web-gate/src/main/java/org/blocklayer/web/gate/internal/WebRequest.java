@@ -1,11 +1,16 @@
 package org.blocklayer.web.gate.internal;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Collection;
 import java.util.Dictionary;
 import java.util.List;
 import java.util.function.Function;
+
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * What the configuration asks of the web bundles right now, read as Felix HTTP and the Web Console read it
@@ -84,6 +89,16 @@ record WebRequest(boolean wanted, String host, String port, boolean defaultPassw
                 + " (admin/admin). Set username and password in configuration " + CONSOLE_PID + " (for example a file "
                 + CONSOLE_PID + ".cfg in deploy/) or framework properties felix.webconsole.username and "
                 + PASSWORD_PROPERTY + ", or listen on 127.0.0.1 (" + HOST + " in configuration " + HTTP_PID + ")";
+    }
+
+    /**
+     * The properties of configuration {@code pid}, or null where there is none. Read with {@code listConfigurations},
+     * never {@code getConfiguration}, which would bind it to the gate's bundle and keep it from Jetty and the console.
+     */
+    static Dictionary<String, Object> configuration(ConfigurationAdmin admin, String pid)
+            throws IOException, InvalidSyntaxException {
+        Configuration[] found = admin.listConfigurations("(service.pid=" + pid + ")");
+        return found == null || found.length == 0 ? null : found[0].getProperties();
     }
 
     /** The PIDs whose changes matter here. */
