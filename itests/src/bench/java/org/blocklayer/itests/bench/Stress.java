@@ -939,8 +939,7 @@ public final class Stress {
             }
         }
         // Each kind of medium in use: opened at least every 10 s, worked on at least once per second.
-        for (StressSlot slot : slots) {
-            String kind = slot.medium.kind();
+        for (String kind : kinds()) {
             long opens = opensByKind.getOrDefault(kind, new LongAdder()).sum();
             long ops = opsByKind.getOrDefault(kind, new LongAdder()).sum();
             if (opens < (long) (minutes * 6) || ops < (long) (minutes * 60)) {
@@ -975,18 +974,16 @@ public final class Stress {
         opsByKind.computeIfAbsent(slot.medium.kind(), k -> new LongAdder()).increment();
     }
 
-    /** Per medium kind: {@code file=OPENS/OPS host_device=OPENS/OPS nbd=OPENS/OPS}. */
+    /** The medium kinds of the run's slots, each once, in slot order. */
+    private List<String> kinds() {
+        return java.util.Arrays.stream(slots).map(slot -> slot.medium.kind()).distinct().toList();
+    }
+
+    /** Per medium kind: {@code host_device=OPENS/OPS nbd=OPENS/OPS file=OPENS/OPS}. */
     private String kindCounts() {
-        StringBuilder s = new StringBuilder();
-        for (StressSlot slot : slots) {
-            String kind = slot.medium.kind();
-            String entry = kind + "=" + opensByKind.getOrDefault(kind, new LongAdder()).sum() + "/"
-                    + opsByKind.getOrDefault(kind, new LongAdder()).sum();
-            if (!s.toString().contains(kind + "=")) {
-                s.append(s.isEmpty() ? "" : " ").append(entry);
-            }
-        }
-        return s.toString();
+        return String.join(" ", kinds().stream().map(kind -> kind + "="
+                + opensByKind.getOrDefault(kind, new LongAdder()).sum() + "/"
+                + opsByKind.getOrDefault(kind, new LongAdder()).sum()).toList());
     }
 
     /** Per-operation counts: {@code open_close=N length_foreign=N ...}. */

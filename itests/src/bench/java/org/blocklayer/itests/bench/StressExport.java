@@ -87,26 +87,19 @@ final class StressExport implements AutoCloseable {
         String name = slot.name + "e" + exports.incrementAndGet();
         server.add(new ExportOptions(slot.name, name, false, null, ExportOptions.MultiConn.AUTO));
         try {
-            int c = random.nextInt(slot.chunkCount());
-            long[] range = slot.range(c, random);
-            ReentrantLock chunk = slot.chunk(c);
-            chunk.lock();
-            try {
-                String answer = request("nbd+unix:///" + name + "?socket=" + socket + " " + range[0] + " "
-                        + range[1]);
+            slot.inRandomChunk(random, (at, bytes) -> {
+                String answer = request("nbd+unix:///" + name + "?socket=" + socket + " " + at + " " + bytes);
                 if (answer.startsWith("error: ")) {
-                    fail.accept("export " + name + " of " + slot.describe() + ": libnbd read " + range[1] + " B at "
-                            + range[0] + ": " + answer.substring("error: ".length()));
+                    fail.accept("export " + name + " of " + slot.describe() + ": libnbd read " + bytes + " B at "
+                            + at + ": " + answer.substring("error: ".length()));
                     return;
                 }
-                String diff = slot.mismatch(range[0], ByteBuffer.wrap(HexFormat.of().parseHex(answer)));
-                if (diff != null || answer.length() != 2 * range[1]) {
+                String diff = slot.mismatch(at, ByteBuffer.wrap(HexFormat.of().parseHex(answer)));
+                if (diff != null || answer.length() != 2 * bytes) {
                     fail.accept("export " + name + ": " + (diff != null ? diff : "read " + answer.length() / 2
-                            + " of " + range[1] + " B at " + range[0]));
+                            + " of " + bytes + " B at " + at));
                 }
-            } finally {
-                chunk.unlock();
-            }
+            });
         } finally {
             server.delete(name, false);
         }

@@ -16,19 +16,17 @@ record StressFds(Map<String, Integer> byKind) {
     /** What the JDK opens as it goes and keeps: jars as classes load, the random devices of SecureRandom. */
     static final String JDK = "jdk";
 
-    /** Inode to a description of each unix socket, read once per census. */
-    private static final ThreadLocal<Map<String, String>> UNIX_PATHS = ThreadLocal.withInitial(TreeMap::new);
-
     static StressFds census(Path runDir) throws IOException {
-        Map<String, String> paths = new TreeMap<>();
+        // Inode to a description of each unix socket, read once per census.
+        Map<String, String> unixSockets = new TreeMap<>();
         for (String line : Files.readAllLines(Path.of("/proc/net/unix")).stream().skip(1).toList()) {
             String[] f = line.trim().split("\\s+");
             if (f.length >= 7) {
                 // The state (01 unconnected, 03 connected) and the path where it has one: whose socket it is.
-                paths.put(f[6], "unix socket " + (f.length >= 8 ? f[7] : "without a path") + " (state " + f[5] + ")");
+                unixSockets.put(f[6], "unix socket " + (f.length >= 8 ? f[7] : "without a path")
+                        + " (state " + f[5] + ")");
             }
         }
-        UNIX_PATHS.set(paths);
         Map<String, Integer> kinds = new TreeMap<>();
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
@@ -38,13 +36,13 @@ record StressFds(Map<String, Integer> byKind) {
                 } catch (IOException e) {
                     continue; // closed while listing (the listing's own descriptor, for one)
                 }
-                kinds.merge(kind(target, runDir), 1, Integer::sum);
+                kinds.merge(kind(target, runDir, unixSockets), 1, Integer::sum);
             }
         }
         return new StressFds(kinds);
     }
 
-    private static String kind(String target, Path runDir) {
+    private static String kind(String target, Path runDir, Map<String, String> unixSockets) {
         if (target.startsWith(runDir.toString())) {
             return "run-files";
         }
@@ -56,7 +54,7 @@ record StressFds(Map<String, Integer> byKind) {
         }
         if (target.startsWith("socket:[")) {
             // A unix socket by its path where it has one (/proc/net/unix), so a leak says whose it is.
-            String path = UNIX_PATHS.get().get(target.substring("socket:[".length(), target.length() - 1));
+            String path = unixSockets.get(target.substring("socket:[".length(), target.length() - 1));
             if (path != null) {
                 return path;
             }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.util.EnumSet;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import org.blocklayer.api.backend.BlockBackend;
@@ -88,21 +87,15 @@ final class StressReshape {
             BlockBackend reader = global.call(() -> graph.attach(name, "", EnumSet.of(Permission.CONSISTENT_READ),
                     EnumSet.allOf(Permission.class)));
             try {
-                int c = random.nextInt(slot.chunkCount());
-                long[] range = slot.range(c, random);
-                ByteBuffer buf = ByteBuffer.allocate((int) range[1]);
-                ReentrantLock chunk = slot.chunk(c);
-                chunk.lock();
-                try {
-                    reader.pread(slot.offset + range[0], buf);
+                slot.inRandomChunk(random, (at, bytes) -> {
+                    ByteBuffer buf = ByteBuffer.allocate(bytes);
+                    reader.pread(slot.offset + at, buf);
                     buf.flip();
-                    String diff = slot.mismatch(range[0], buf);
+                    String diff = slot.mismatch(at, buf);
                     if (diff != null) {
                         fail.accept("shared_child " + name + ": " + diff);
                     }
-                } finally {
-                    chunk.unlock();
-                }
+                });
             } finally {
                 reader.close();
             }

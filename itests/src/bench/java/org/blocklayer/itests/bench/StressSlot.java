@@ -160,6 +160,28 @@ final class StressSlot {
         return new long[] {from, bytes};
     }
 
+    /** What {@link #inRandomChunk} runs on a range: {@code at} (in the raw node's window) and {@code bytes}. */
+    @FunctionalInterface
+    interface RangeWork {
+        void run(long at, int bytes) throws Exception;
+    }
+
+    /**
+     * Runs {@code work} on a random range inside one random chunk, holding that chunk's lock, so that the shadow says
+     * what the range holds meanwhile.
+     */
+    void inRandomChunk(Random random, RangeWork work) throws Exception {
+        int c = random.nextInt(chunkCount());
+        long[] range = range(c, random);
+        ReentrantLock chunk = chunk(c);
+        chunk.lock();
+        try {
+            work.run(range[0], (int) range[1]);
+        } finally {
+            chunk.unlock();
+        }
+    }
+
     /** Whether raw was opened with {@code size}: such a node cannot be resized ("fixed-size raw disks"). */
     boolean fixedSize() {
         return size != null;
