@@ -117,6 +117,15 @@ class JsonOutputTest {
     }
 
     @Test
+    void gogosNullArgumentIsTheWordNullNotAnException() {
+        // HostileInputIT typed "nodes 9223372036854775807 null": Gogo passes the bare word null as a null argument.
+        assertThat(JsonOutput.Args.of("disk", null, "-o", null).rest()).containsExactly("disk", "null", "-o", "null");
+        assertThat(JsonOutput.Args.of((String[]) null).rest()).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> commands.nodes((String) null))
+                .isInstanceOf(CommandException.class).hasMessageContaining("null");
+    }
+
+    @Test
     void anUnknownOutputIsAUsageErrorNotText() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> commands.nodes("-o", "yaml"))
                 .isInstanceOf(CommandException.class);
