@@ -270,9 +270,21 @@ public final class BlockDriverState implements DriverNode {
 
     // ---- errors ----
 
-    /** ENOMEDIUM naming the node (B1, B8). */
-    BlockException noMedium() {
-        String gone = medium.goneDriver();
+    /**
+     * The driver, or ENOMEDIUM naming the node (B1, B8) and, when one left it, that driver (X1): both from one read
+     * of the medium, so a reattach between them cannot leave the error without the driver's name.
+     */
+    BlockDriver driverOrNoMedium() throws BlockException {
+        NodeMedium.State now = medium.state();
+        if (now.driver() == null) {
+            throw noMedium(now);
+        }
+        return now.driver();
+    }
+
+    /** ENOMEDIUM naming the node, and the driver that had left it when {@code seen} was read. */
+    BlockException noMedium(NodeMedium.State seen) {
+        String gone = seen.goneDriver();
         return new BlockException(Errno.ENOMEDIUM, nodeName, null,
                 gone == null ? "No medium found" : "driver '" + gone + "' gone: No medium found");
     }

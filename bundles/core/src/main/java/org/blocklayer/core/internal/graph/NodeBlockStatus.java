@@ -26,10 +26,7 @@ final class NodeBlockStatus {
     static Status coBlockStatus(BlockDriverState bs, boolean wantZero, long offset, long bytes)
             throws BlockException {
         assert Rules.coroutineReader(bs.graphLock(), "bdrv_co_block_status");
-        BlockDriver d = bs.driver();
-        if (d == null) {
-            throw bs.noMedium();
-        }
+        BlockDriver d = bs.driverOrNoMedium();
         long total = NodeLength.coGetLength(bs);
         if (offset < 0 || bytes < 0) {
             throw bs.error(Errno.EINVAL, "Invalid block status request: " + bytes + " bytes at offset " + offset);

@@ -74,10 +74,7 @@ final class NodeIo {
         assert Rules.coroutineReader(bs.graphLock(), "bdrv_co_flush");
         bs.drainState().incInFlight();
         try {
-            BlockDriver d = bs.driver();
-            if (d == null) {
-                throw bs.noMedium();
-            }
+            BlockDriver d = bs.driverOrNoMedium();
             if ((bs.openFlags() & OpenFlags.NO_FLUSH) != 0) {
                 return;
             }
@@ -98,10 +95,7 @@ final class NodeIo {
         assert Rules.coroutineReader(bs.graphLock(), "bdrv_co_truncate");
         bs.drainState().incInFlight();
         try {
-            BlockDriver d = bs.driver();
-            if (d == null) {
-                throw bs.noMedium();
-            }
+            BlockDriver d = bs.driverOrNoMedium();
             if (offset < 0) {
                 throw bs.error(Errno.EINVAL, "Image size cannot be negative");
             }
@@ -180,10 +174,7 @@ final class NodeIo {
     /** {@code bdrv_check_request}'s part without the node's end: a driver, and no negative offset or length. */
     private static BlockDriver checkRequest(BlockDriverState bs, long offset, long bytes, String what)
             throws BlockException {
-        BlockDriver d = bs.driver();
-        if (d == null) {
-            throw bs.noMedium();
-        }
+        BlockDriver d = bs.driverOrNoMedium();
         if (offset < 0 || bytes < 0) {
             throw bs.error(Errno.EIO, "Cannot " + what + " " + bytes + " bytes at offset " + offset + ": negative");
         }

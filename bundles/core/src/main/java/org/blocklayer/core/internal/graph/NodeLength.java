@@ -28,10 +28,7 @@ final class NodeLength {
     @GraphRdlock
     static void coRefreshTotalSectors(BlockDriverState bs, long hint) throws BlockException {
         assert Rules.coroutineReader(bs.graphLock(), "bdrv_co_refresh_total_sectors");
-        BlockDriver d = bs.driver();
-        if (d == null) {
-            throw bs.noMedium();
-        }
+        BlockDriver d = bs.driverOrNoMedium();
         // Do not attempt the driver's getlength on scsi-generic devices.
         if (bs.isSg()) {
             return;
@@ -56,10 +53,7 @@ final class NodeLength {
     @GraphRdlock
     static long coNbSectors(BlockDriverState bs) throws BlockException {
         assert Rules.coroutineReader(bs.graphLock(), "bdrv_co_nb_sectors");
-        BlockDriver d = bs.driver();
-        if (d == null) {
-            throw bs.noMedium();
-        }
+        BlockDriver d = bs.driverOrNoMedium();
         if (d.hasVariableLength()) {
             coRefreshTotalSectors(bs, bs.totalSectors());
         }
@@ -115,10 +109,7 @@ final class NodeLength {
     @CoroutineFn
     @GraphRdlock
     static long coDriverLength(BlockDriverState bs) throws BlockException {
-        BlockDriver d = bs.driver();
-        if (d == null) {
-            throw bs.noMedium();
-        }
+        BlockDriver d = bs.driverOrNoMedium();
         if (!(d instanceof GetLength getLength)) {
             throw bs.error(Errno.ENOTSUP, "the driver has no length of its own");
         }

@@ -69,6 +69,32 @@ class DriverSwapTest {
                 });
     }
 
+    /**
+     * X1: the stress run once got a plain "No medium found" from a length overlapping a swap: the request read "no
+     * driver", the driver came back (reattach sets it, then clears the gone name, without the write lock), and the
+     * request then read "no gone driver". The error is built from the one read that saw no driver. Breaks if:
+     * {@code noMedium} reads the medium again instead of {@code seen}, or NodeMedium keeps the two halves apart.
+     */
+    @Test
+    @DisplayName("X1: ENOMEDIUM names the driver that was gone when the request looked, though it is back since")
+    void theNoMediumErrorNamesTheDriverGoneWhenTheRequestLooked() throws Exception {
+        core.graph.setDetachTimeout(Duration.ZERO);
+        openDisk();
+        BlockDriverState child = disk.file().node();
+        core.graph.removeDriver(file);
+        NodeMedium.State seen = child.medium().state();
+        assertThatThrownBy(child::driverOrNoMedium).isInstanceOfSatisfying(BlockException.class,
+                e -> assertThat(e.getMessage()).contains("driver 'file' gone"));
+
+        core.graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "1.1.0");
+
+        assertThat(child.medium().state().goneDriver()).isNull();
+        assertThat(seen.driver()).isNull();
+        BlockException e = child.noMedium(seen);
+        assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM);
+        assertThat(e.getMessage()).contains("driver 'file' gone: No medium found").contains(child.nodeName());
+    }
+
     @Test
     @DisplayName("X2: a driver of the same name coming back reopens the nodes; data written before is still there")
     void aReturningDriverReattachesTheNodesWithTheirData() throws Exception {
