@@ -272,11 +272,12 @@ public final class BlockDriverState implements DriverNode {
 
     /**
      * The driver, or ENOMEDIUM naming the node (B1, B8) and, when one left it, that driver (X1): both from one read
-     * of the medium, so a reattach between them cannot leave the error without the driver's name.
+     * of the medium, so a reattach between them cannot leave the error without the driver's name. A driver still
+     * reopening the node (X2) is not there yet for a request: only the reopen itself passes its driver on.
      */
     BlockDriver driverOrNoMedium() throws BlockException {
         NodeMedium.State now = medium.state();
-        if (now.driver() == null) {
+        if (now.driver() == null || now.reattaching()) {
             throw noMedium(now);
         }
         return now.driver();

@@ -27,8 +27,14 @@ final class NodeLength {
     @CoroutineFn
     @GraphRdlock
     static void coRefreshTotalSectors(BlockDriverState bs, long hint) throws BlockException {
+        coRefreshTotalSectors(bs, bs.driverOrNoMedium(), hint);
+    }
+
+    /** The same with the driver given: a node's open, and a driver's reopen (X2), refresh with the driver they open. */
+    @CoroutineFn
+    @GraphRdlock
+    static void coRefreshTotalSectors(BlockDriverState bs, BlockDriver d, long hint) throws BlockException {
         assert Rules.coroutineReader(bs.graphLock(), "bdrv_co_refresh_total_sectors");
-        BlockDriver d = bs.driverOrNoMedium();
         // Do not attempt the driver's getlength on scsi-generic devices.
         if (bs.isSg()) {
             return;
@@ -55,7 +61,7 @@ final class NodeLength {
         assert Rules.coroutineReader(bs.graphLock(), "bdrv_co_nb_sectors");
         BlockDriver d = bs.driverOrNoMedium();
         if (d.hasVariableLength()) {
-            coRefreshTotalSectors(bs, bs.totalSectors());
+            coRefreshTotalSectors(bs, d, bs.totalSectors());
         }
         return bs.totalSectors();
     }
@@ -76,6 +82,14 @@ final class NodeLength {
     static void refreshTotalSectors(BlockDriverState bs, long hint) throws BlockException {
         CoWrappers.mixedRdlock(bs.wrapperContext(), bs.graphLock(), () -> {
             coRefreshTotalSectors(bs, hint);
+            return null;
+        });
+    }
+
+    /** {@code bdrv_refresh_total_sectors} with the driver given, as {@code bdrv_open_driver} calls it. */
+    static void refreshTotalSectors(BlockDriverState bs, BlockDriver d, long hint) throws BlockException {
+        CoWrappers.mixedRdlock(bs.wrapperContext(), bs.graphLock(), () -> {
+            coRefreshTotalSectors(bs, d, hint);
             return null;
         });
     }

@@ -161,12 +161,13 @@ final class NodeOpener {
                             "Invalid block limits: " + e.getMessage(), e);
         }
         try {
+            // With drv given: while a driver reopens a node (X2), requests do not see it yet, this refresh must.
             if (Coroutine.inCoroutine()) {
-                bs.refreshTotalSectors(bs.totalSectors());
+                NodeLength.refreshTotalSectors(bs, drv, bs.totalSectors());
             } else {
                 // The driver's open may have moved the node into a child's context (B42): hold that one's lock.
                 ContextLocks.holding(bs.aioContext(), () -> {
-                    bs.refreshTotalSectors(bs.totalSectors());
+                    NodeLength.refreshTotalSectors(bs, drv, bs.totalSectors());
                     return null;
                 });
             }

@@ -16,6 +16,9 @@ import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.NodeInfo;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.lock.GraphLock;
+import org.blocklayer.core.internal.coroutine.Coroutine;
+import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.blocklayer.driver.file.internal.FileDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -93,6 +96,64 @@ class DriverSwapTest {
         BlockException e = child.noMedium(seen);
         assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM);
         assertThat(e.getMessage()).contains("driver 'file' gone: No medium found").contains(child.nodeName());
+    }
+
+    /**
+     * X2: a returning driver reopens its nodes in the main loop, without the write lock (as {@code bdrv_open_driver}
+     * runs), and {@code bs->drv} is set before the driver's open. A request from a coroutine of another context, under
+     * the read lock, arriving while that open runs must not reach the half-open driver: it answers ENOMEDIUM naming
+     * the driver, as it would have a moment before. The main loop is held inside the driver's open by a latch.
+     * Breaks if: driverOrNoMedium answers the driver while the medium is reattaching (the read got EBADF "the node
+     * is not open" from the driver).
+     */
+    @Test
+    @DisplayName("X2: a request from another context during a driver's reopen never reaches the half-open driver")
+    void aRequestDuringTheReopenNeverReachesTheHalfOpenDriver() throws Exception {
+        TestDriver first = core.driver("gate");
+        first.length = 1 << 20;
+        core.graph.addIothread("io1");
+        BlockDriverState n = (BlockDriverState) core.graph.open(null, BlockOptions.parse("driver=gate,node-name=n"),
+                OpenFlags.RDWR);
+        core.graph.removeDriver(first);
+        TestDriver second = TestDriver.withGetLength("gate");
+        second.length = 1 << 20;
+        CountDownLatch opening = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        second.beforeOpen = () -> {
+            opening.countDown();
+            try {
+                proceed.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        Thread adder = new Thread(() -> core.graph.addDriver(second, "test.bundle", "1.1.0"));
+        adder.start();
+        CompletableFuture<Void> read = new CompletableFuture<>();
+        try {
+            assertThat(opening.await(30, TimeUnit.SECONDS)).as("the reopen began").isTrue();
+            EventLoop io1 = core.scheduler.contexts().stream().filter(c -> c.name().equals("io1")).findFirst()
+                    .orElseThrow();
+            io1.scheduleCoroutine(Coroutine.create(() -> {
+                try (GraphLock.Reader r = core.lock.coRdlock()) {
+                    NodeIo.coPreadv(n, 0, ByteBuffer.allocate(512), 0);
+                    read.complete(null);
+                } catch (Throwable t) {
+                    read.completeExceptionally(t);
+                }
+            }));
+            assertThatThrownBy(() -> read.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(BlockException.class)
+                    .cause().satisfies(e -> {
+                        assertThat(((BlockException) e).errno()).isEqualTo(Errno.ENOMEDIUM);
+                        assertThat(e.getMessage()).contains("driver 'gate' gone");
+                    });
+            assertThat(second.readsDone.get()).isZero();
+        } finally {
+            proceed.countDown();
+            adder.join(30_000);
+        }
+        NodeIo.pread(n, 0, ByteBuffer.allocate(512), 0);
+        assertThat(second.readsDone.get()).as("the reopened node reads").isEqualTo(1);
     }
 
     @Test
