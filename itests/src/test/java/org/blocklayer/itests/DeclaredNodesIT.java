@@ -14,7 +14,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 
+import javax.inject.Inject;
+
 import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.graph.NodeDeclarations;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -40,6 +43,9 @@ public class DeclaredNodesIT extends TestSupport {
     private static final String DEPLOY_PROPERTY = "blocklayer.itest.deploy";
     private static final Path DEPLOY = deployDirectory();
     private static final long SETTLE_MS = 15_000;
+
+    @Inject
+    private NodeDeclarations declarations;
 
     private static Path deployDirectory() {
         String shared = System.getProperty(DEPLOY_PROPERTY);
@@ -81,7 +87,9 @@ public class DeclaredNodesIT extends TestSupport {
     public void aCfgDroppedBeforeTheDriverJarOpensWhenTheJarArrives() throws Exception {
         Path image = sparseImage("before.img", 65537);
         Path cfg = declare("before", "driver=raw", "file.driver=file", "file.filename=" + image);
-        Thread.sleep(1_000); // several File Install scans: the configuration is there, the driver is not
+        // Not a fixed wait: until the declaration was read and tried, "no node" would hold whatever the code did.
+        assertTrue("the declaration read and waiting for its driver within " + SETTLE_MS + " ms",
+                await(() -> waitsWithAProblem(cfg), SETTLE_MS));
         assertFalse("no node without its driver", hasNode("before"));
 
         Path jar = deployFileDriver();
@@ -136,6 +144,12 @@ public class DeclaredNodesIT extends TestSupport {
 
     private boolean hasFileDriver() {
         return graph.drivers().stream().anyMatch(d -> d.name().equals("file"));
+    }
+
+    /** The declaration from {@code cfg} is known, not open, and says why. */
+    private boolean waitsWithAProblem(Path cfg) {
+        return declarations.declarations().stream().anyMatch(d -> d.source().endsWith(cfg.getFileName().toString())
+                && !d.open() && d.problem() != null);
     }
 
     private boolean hasNode(String name) {

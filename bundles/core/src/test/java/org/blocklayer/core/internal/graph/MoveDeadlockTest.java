@@ -56,7 +56,14 @@ class MoveDeadlockTest {
                 throw new IllegalStateException(e);
             }
         });
-        Thread.sleep(100);
+        // The move waits behind the reader once its drain has begun (the driver hears it): only then the locked
+        // polling loop, so the move is already waiting when the iothread takes its lock, not merely started.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (drv.drainBegins.get() == 0 && !move.isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertThat(drv.drainBegins.get()).as("the move began draining").isPositive();
+        assertThat(move).as("the move waits for the reader").isNotDone();
         CompletableFuture<Integer> lengths = new CompletableFuture<>();
         io.schedule(() -> {
             io.acquire();
