@@ -330,6 +330,30 @@ class DriverSwapTest {
         assertThat(clock.pending()).isZero();
     }
 
+    /**
+     * X1 then X2 with a driver that locks its image: the leaving driver flushes each node before it closes it, and
+     * the returning instance, which holds no lock yet, is given the users' permissions again. Breaks if:
+     * DriverWhiteboard.detach skipped its flush, or reattach skipped relaxPermissions.
+     */
+    @Test
+    @DisplayName("X1 X2: a leaving driver flushes its nodes first; a returning one takes their users' permissions again")
+    void aLeavingDriverFlushesFirstAndAReturningOneTakesTheUsersPermissionsAgain() throws Exception {
+        LockingDriver first = new LockingDriver("lk");
+        core.graph.addDriver(first, "test.bundle", "1.0.0");
+        core.open("driver=lk,node-name=n");
+        var readWrite = java.util.EnumSet.of(org.blocklayer.api.graph.Permission.CONSISTENT_READ,
+                org.blocklayer.api.graph.Permission.WRITE);
+        core.graph.attach("n", "", readWrite, org.blocklayer.api.graph.Permission.ALL);
+        first.calls.clear();
+
+        core.graph.removeDriver(first);
+        assertThat(first.calls).containsExactly("flush n", "close n");
+
+        LockingDriver second = new LockingDriver("lk");
+        core.graph.addDriver(second, "test.bundle", "2.0.0");
+        assertThat(second.calls).contains("set n " + org.blocklayer.api.graph.Permission.mask(readWrite));
+    }
+
     @Test
     @DisplayName("X2: a replacement bound before the old driver is unbound takes the nodes over at once")
     void aReplacementBoundFirstTakesOverWhenTheOldOneLeaves() throws Exception {
