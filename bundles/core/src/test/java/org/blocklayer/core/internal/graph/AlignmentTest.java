@@ -162,8 +162,8 @@ class AlignmentTest {
     /**
      * A read and a write that start inside one block and end inside the next (B48): both blocks, read as one
      * request, and the write reads each once; a write whose end is aligned reads only its head block. Breaks if:
-     * RequestPadding.read's or write's aligned test looked at the offset the wrong way (an unaligned offset with an
-     * aligned length would reach the driver), the bounce buffer's end were {@code offset - length}, or the
+     * RequestPadding.read's or write's aligned test looked at the offset or the length the wrong way (an unaligned
+     * offset or length would reach the driver), the bounce buffer's end were {@code offset - length}, or the
      * tail-block test of write computed the end as {@code offset - length} or with {@code *} for {@code %}.
      */
     @Test
@@ -178,6 +178,11 @@ class AlignmentTest {
         blk.pread(2048, buf);
         assertThat(drv.calls).containsExactly("read 0+8192");
         assertThat(buf.array()).isEqualTo(Arrays.copyOfRange(drv.data, 2048, 6144));
+        drv.calls.clear();
+        ByteBuffer part = ByteBuffer.allocate(100);
+        blk.pread(4096, part);
+        assertThat(drv.calls).as("an aligned start with a length that is not").containsExactly("read 4096+4096");
+        assertThat(part.array()).isEqualTo(Arrays.copyOfRange(drv.data, 4096, 4196));
         drv.calls.clear();
 
         byte[] ones = new byte[4096];

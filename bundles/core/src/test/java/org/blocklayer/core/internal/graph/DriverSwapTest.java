@@ -221,6 +221,19 @@ class DriverSwapTest {
     }
 
     /**
+     * The graph's own wait clock is the system's monotonic one, read as System.nanoTime reads it. Breaks if:
+     * WaitClock.SYSTEM's nanoTime answered 0 (no request would ever reach its deadline).
+     */
+    @Test
+    void theGraphsWaitClockIsTheSystemsNanoTime() {
+        long before = System.nanoTime();
+        long now = core.graph.waitClock().nanoTime();
+        long after = System.nanoTime();
+        assertThat(now - before).isNotNegative();
+        assertThat(after - now).isNotNegative();
+    }
+
+    /**
      * The deadline on a clock the test moves, not slept: a request waits through a wake-up that brings nothing back
      * and through the time just before its deadline, and gives up exactly at it, arming one timer and leaving none.
      * Breaks if: MediumWait.await left its loop on the first wake-up (its while negated), waited on at the deadline
