@@ -54,11 +54,21 @@ public final class CoQueue implements org.blocklayer.api.coroutine.CoQueue {
         return true;
     }
 
-    /** {@code qemu_co_queue_restart_all}. */
+    /**
+     * {@code qemu_co_queue_restart_all}: wakes the coroutines waiting now. Called outside a coroutine in their
+     * context, each runs at once (aio_co_wake enters it); one that finds its condition still true and waits again
+     * is not woken again by this call, which would otherwise spin until its condition changed (QEMU calls it from a
+     * coroutine, whose wakes run only after it yields).
+     */
     @Override
     public void restartAll() {
-        while (next()) {
-            // keep waking
+        java.util.List<Coroutine> now;
+        synchronized (waiters) {
+            now = java.util.List.copyOf(waiters);
+            waiters.clear();
+        }
+        for (Coroutine co : now) {
+            co.context().wake(co);
         }
     }
 

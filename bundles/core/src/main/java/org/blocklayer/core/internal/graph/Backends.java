@@ -176,11 +176,6 @@ final class Backends {
         return graph.detachTimeoutNanos();
     }
 
-    /** Requests waiting for a driver to come back (X2). */
-    org.blocklayer.core.internal.coroutine.CoQueue mediumWaiters() {
-        return graph.mediumWaiters();
-    }
-
     /** Any thread: wakes whoever polls for requests in flight to end (a drain). */
     void kick() {
         graph.scheduler().aioWait().kick();

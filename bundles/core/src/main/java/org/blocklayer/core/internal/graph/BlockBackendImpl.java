@@ -309,9 +309,10 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
      */
     @CoroutineFn
     private <T> T coRequest(CoFn<T> body) throws BlockException {
-        long deadline = System.nanoTime() + owner.detachTimeoutNanos();
+        WaitClock clock = root.graph().waitClock();
+        long deadline = clock.nanoTime() + owner.detachTimeoutNanos();
         for (;;) {
-            MediumWait.await(root, deadline - System.nanoTime(), owner.mediumWaiters());
+            MediumWait.await(root, deadline - clock.nanoTime());
             inFlight.incrementAndGet();
             try {
                 // blk_wait_while_drained: a waiting request is not in flight, or the drain would wait for it forever.
@@ -327,8 +328,8 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
                 // counted: a drain beginning meanwhile waits for it, and the driver is never detached under it.
                 EventLoop home = root.aioContext();
                 EventLoop here = EventLoop.currentOrNull();
-                Attempt<T> attempt = here == home || here == null ? attempt(body, deadline)
-                        : CoCallIn.context(home, () -> attempt(body, deadline));
+                Attempt<T> attempt = here == home || here == null ? attempt(body, clock, deadline)
+                        : CoCallIn.context(home, () -> attempt(body, clock, deadline));
                 if (attempt.done()) {
                     return attempt.value();
                 }
@@ -341,11 +342,11 @@ final class BlockBackendImpl implements BlockBackend, PermissionUser {
 
     /** The request under the read lock, unless a driver below is gone and may come back within the deadline. */
     @CoroutineFn
-    private <T> Attempt<T> attempt(CoFn<T> body, long deadline) throws BlockException {
+    private <T> Attempt<T> attempt(CoFn<T> body, WaitClock clock, long deadline) throws BlockException {
         try (GraphLock.Reader r = owner.graphLock().coRdlock()) {
             // A driver below may have gone between the wait and the lock (its detach holds the write lock): wait for
             // it again, within the same deadline (X2), rather than fail ENOMEDIUM at once.
-            if (!MediumWait.waitsForDriver(root) || System.nanoTime() - deadline >= 0) {
+            if (!MediumWait.waitsForDriver(root) || clock.nanoTime() - deadline >= 0) {
                 return new Attempt<>(true, body.call());
             }
         }

@@ -60,6 +60,8 @@ public final class Graph extends MainLoopFacade implements NotifyingGraph {
     private final NodeOpener opener;
     /** X2's detach-timeout; 30 s as the issue asks, settable at run time. */
     private volatile long detachTimeoutNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    /** What X2's wait reads the time on: the system's, or a test's. */
+    private volatile WaitClock waitClock = WaitClock.SYSTEM;
     private final Drain drain;
     private final ContextChange contextChange = new ContextChange(this);
     private final IoThreads ioThreads;
@@ -223,6 +225,16 @@ public final class Graph extends MainLoopFacade implements NotifyingGraph {
     @Override
     void setDetachTimeoutNanos(long nanos) {
         detachTimeoutNanos = nanos;
+    }
+
+    /** Any thread: the clock of X2's wait. */
+    WaitClock waitClock() {
+        return waitClock;
+    }
+
+    /** For tests: a clock they move by hand, so X2's deadline is reached without waiting for it. */
+    void setWaitClock(WaitClock clock) {
+        waitClock = clock;
     }
 
     @Override

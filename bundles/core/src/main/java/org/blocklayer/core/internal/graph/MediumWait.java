@@ -4,7 +4,6 @@ import org.blocklayer.api.annotation.CoroutineFn;
 import org.blocklayer.api.coroutine.Timer;
 import org.blocklayer.core.internal.coroutine.CoQueue;
 import org.blocklayer.core.internal.coroutine.Coroutine;
-import org.blocklayer.core.internal.coroutine.EventLoop;
 
 /**
  * Holds back a request from outside while a driver its node needs has gone and may come back (X2): the way QEMU's
@@ -18,19 +17,21 @@ final class MediumWait {
 
     /**
      * Waits, yielding, while {@code bs} or a node below it has lost a driver that may come back, at most
-     * {@code timeoutNanos}. No polling: the graph restarts {@code waiters} whenever a driver comes back or a node
-     * goes, and a timer restarts them at this waiter's deadline (the others look at their own and wait again).
+     * {@code timeoutNanos} on the graph's {@link WaitClock}. No polling: the graph restarts its medium waiters
+     * whenever a driver comes back or a node goes, and a timer restarts them at this waiter's deadline (the others
+     * look at their own and wait again).
      */
     @CoroutineFn
-    static void await(BlockDriverState bs, long timeoutNanos, CoQueue waiters) {
+    static void await(BlockDriverState bs, long timeoutNanos) {
         if (timeoutNanos <= 0 || !waitsForDriver(bs)) {
             return;
         }
-        long deadline = System.nanoTime() + timeoutNanos;
-        EventLoop ctx = Coroutine.current().context();
-        Timer timer = ctx.after(timeoutNanos, waiters::restartAll);
+        CoQueue waiters = bs.graph().mediumWaiters();
+        WaitClock clock = bs.graph().waitClock();
+        long deadline = clock.nanoTime() + timeoutNanos;
+        Timer timer = clock.after(Coroutine.current().context(), timeoutNanos, waiters::restartAll);
         try {
-            while (waiters.coWaitIf(() -> waitsForDriver(bs) && System.nanoTime() < deadline)) {
+            while (waiters.coWaitIf(() -> waitsForDriver(bs) && clock.nanoTime() - deadline < 0)) {
                 // Woken: the loop's condition looks again.
             }
         } finally {

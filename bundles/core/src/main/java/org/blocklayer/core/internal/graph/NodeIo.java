@@ -151,7 +151,7 @@ final class NodeIo {
      */
     @CoroutineFn
     private static Void awaitMedium(BlockDriverState bs) {
-        MediumWait.await(bs, bs.graph().detachTimeoutNanos(), bs.graph().mediumWaiters());
+        MediumWait.await(bs, bs.graph().detachTimeoutNanos());
         return null;
     }
 

@@ -15,9 +15,9 @@ final class NodeUsers {
     private volatile int cumulativeTaken;
     private volatile int cumulativeShared = Permissions.ALL;
 
-    /** {@code bdrv_ref}: the new count. */
-    int ref() {
-        return ++refcnt;
+    /** {@code bdrv_ref}. */
+    void ref() {
+        ++refcnt;
     }
 
     /** {@code bdrv_unref}'s count: at zero the node goes. */

@@ -169,6 +169,37 @@ class CoLocksTest {
         assertThat(queue.isEmpty()).isTrue();
     }
 
+    /**
+     * restartAll from the waiters' own loop, outside a coroutine, enters each waiter at once; one that waits again
+     * (its condition still true, as a request waiting for another driver, X2) is woken once, not again and again
+     * by the same call. Breaks if: restartAll looped on next() until the queue stayed empty (the main loop spun
+     * until the waiter's condition changed; here it would wake it three times).
+     */
+    @Test
+    @DisplayName("CoQueue.restartAll wakes the waiters of the moment once; one that waits again stays waiting")
+    void restartAllWakesOnceAWaiterThatWaitsAgain() throws Exception {
+        CoQueue queue = new CoQueue();
+        AtomicInteger wakes = new AtomicInteger();
+        CompletableFuture<Void> waiter = spawn(main, () -> {
+            while (queue.coWaitIf(() -> true) && wakes.incrementAndGet() < 3) {
+                // waits again: the condition still holds
+            }
+        });
+        scheduler.inMainLoop(() -> null);
+        assertThat(scheduler.inMainLoop(queue::isEmpty)).as("waiting").isFalse();
+
+        scheduler.inMainLoop(() -> {
+            queue.restartAll();
+            return null;
+        });
+        assertThat(wakes).hasValue(1);
+        assertThat(scheduler.inMainLoop(queue::isEmpty)).as("waiting again").isFalse();
+        main.schedule(queue::restartAll);
+        main.schedule(queue::restartAll);
+        waiter.get(5, TimeUnit.SECONDS);
+        assertThat(wakes).hasValue(3);
+    }
+
     /** In a coroutine: sleeps in small steps until {@code done} holds, giving up after 10 s. */
     private static void sleepUntil(BooleanSupplier done) {
         long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

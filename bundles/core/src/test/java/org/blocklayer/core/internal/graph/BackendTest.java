@@ -128,6 +128,60 @@ class BackendTest {
         core.graph.attach("n", "b3", READ, Permission.ALL);
     }
 
+    /**
+     * blk_set_perm: a change another user does not allow is refused and the backend keeps what it had; an allowed
+     * one reaches the node. Breaks if: Backends.setPermissions skipped the graph's check (Permissions.refresh), or
+     * did not put the backend's old masks back when it was refused.
+     */
+    @Test
+    @DisplayName("B45: a refused permission change leaves the backend with what it had; an allowed one reaches the node")
+    void aRefusedPermissionChangeKeepsWhatTheBackendHad() throws Exception {
+        core.driver("test").length = 4096;
+        BlockDriverState bs = core.open("driver=test,node-name=n");
+        BlockBackend b1 = core.graph.attach("n", "b1", READ, DEVICE_SHARED);
+        BlockBackend b2 = core.graph.attach("n", "b2", READ, Permission.ALL);
+
+        assertThatThrownBy(() -> b2.setPermissions(READ_WRITE, Permission.ALL))
+                .isInstanceOfSatisfying(BlockException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.EPERM);
+                    assertThat(e.getMessage()).startsWith("Permission conflict on node 'n': permissions 'write'");
+                });
+        assertThat(b2.permissions()).isEqualTo(READ);
+        assertThat(Permission.of(bs.users().cumulativeTaken())).doesNotContain(Permission.WRITE);
+
+        b1.close();
+        b2.setPermissions(READ_WRITE, Permission.ALL);
+        assertThat(Permission.of(bs.users().cumulativeTaken())).contains(Permission.WRITE);
+    }
+
+    /**
+     * bdrv_abort_perm_update: a driver below refusing (an image lock another process holds) takes back what the
+     * drivers above had checked already, and nothing is set anywhere. Breaks if: Permissions.refresh's failure
+     * path skipped the PermissionHandler's abort (or called it on the wrong nodes).
+     */
+    @Test
+    @DisplayName("B45: a driver's refusal below aborts the update the drivers above had checked")
+    void aRefusalBelowAbortsTheUpdateCheckedAbove() throws Exception {
+        LockingDriver fmt = new LockingDriver("lockfmt");
+        fmt.openChildFile = true;
+        LockingDriver proto = new LockingDriver("lockproto");
+        core.graph.addDriver(fmt, "test.bundle", "1.0.0");
+        core.graph.addDriver(proto, "test.bundle", "1.0.0");
+        core.open("driver=lockfmt,node-name=top,file.driver=lockproto,file.node-name=p");
+        fmt.calls.clear();
+        proto.calls.clear();
+        proto.refuse = true;
+
+        assertThatThrownBy(() -> core.graph.attach("top", "", READ_WRITE, Permission.ALL))
+                .isInstanceOfSatisfying(BlockException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.EAGAIN);
+                    assertThat(e.getMessage()).contains("p").contains("lockproto");
+                });
+        assertThat(fmt.calls).containsExactly("check top", "abort top");
+        assertThat(proto.calls).containsExactly("check p");
+        assertThat(core.graph.backends()).isEmpty();
+    }
+
     @Test
     @DisplayName("B45: permissions go down the graph: two raw nodes over one file node conflict there")
     void permissionsPropagateToChildren() throws Exception {
@@ -145,6 +199,9 @@ class BackendTest {
         BlockDriverState proto = (BlockDriverState) core.graph.node("proto");
         assertThat(Permission.of(proto.users().cumulativeTaken())).containsExactlyInAnyOrder(Permission.CONSISTENT_READ,
                 Permission.WRITE);
+        // Breaks if: NodeUsers.cumulativeShared answered 0 (bdrv_get_cumulative_perm's shared half).
+        assertThat(Permission.of(proto.users().cumulativeShared())).contains(Permission.CONSISTENT_READ)
+                .doesNotContain(Permission.WRITE);
         // raw takes resize on its file only when its own users need it (raw_child_perm).
         assertThat(Permission.of(proto.users().cumulativeTaken())).doesNotContain(Permission.RESIZE);
 

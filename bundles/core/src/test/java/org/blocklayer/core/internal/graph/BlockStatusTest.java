@@ -194,6 +194,32 @@ class BlockStatusTest {
     }
 
     /**
+     * map of a part of the node: the last extent ends where the range ends although the driver would answer further;
+     * an extent with a valid offset names the file it lies in, one without names none. Breaks if: map's ask were
+     * {@code end + at} instead of {@code end - at} (an extent would run past the range), or its file test looked at
+     * the offset's validity or at the file the wrong way.
+     */
+    @Test
+    @DisplayName("B51: map of a range ends where the range does and names the file of mapped extents only")
+    void mapOfARangeEndsWhereTheRangeDoesAndNamesTheFileOfMappedExtentsOnly() throws Exception {
+        fmt.openChildFile = true;
+        BlockDriverState f = core.open("driver=fmt,node-name=f,file.driver=proto,file.node-name=p,"
+                + "file.filename=/images/p.img");
+        BlockDriverState p = f.file().node();
+        fmt.answer = (bs, wantZero, offset, bytes) -> offset < 512
+                ? new Status(Status.DATA | Status.OFFSET_VALID, 512 - offset, offset + 4096, p)
+                : new Status(Status.DATA, bytes, 0, p);
+        BlockBackend blk = core.graph.attach("f", "", EnumSet.of(Permission.CONSISTENT_READ), Permission.ALL);
+
+        List<MapEntry> map = blk.map(0, 4096);
+
+        assertThat(map).extracting(MapEntry::start, MapEntry::length, MapEntry::offset, MapEntry::file)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(0L, 512L, 4096L, p.filename()),
+                        org.assertj.core.groups.Tuple.tuple(512L, 3584L, -1L, null));
+        assertThat(p.filename()).isNotNull();
+    }
+
+    /**
      * qemu-img map through a BlockBackend: where the top holds nothing, the backing file's answer, one level down;
      * extents of the same kind merged, each ask capped. Breaks if: coBlockStatusInChain stopped before the backing
      * file, counted its depth wrongly, or map's walk lost its offsets.

@@ -69,6 +69,30 @@ class CapabilitiesTest {
 
         assertThat(core.graph.resize("a", 511)).as("less than a sector leaves none").isZero();
         assertThat(bs.totalSectors()).isZero();
+        // Breaks if: Backends.resize kept its anonymous resizer on the node or left it drained.
+        assertThat(bs.users().backends()).as("the resizer let the node go").isEmpty();
+        assertThat(bs.drainState().quiesceCounter()).as("its drained section ended").isZero();
+    }
+
+    /**
+     * refresh, bdrv_refresh_total_sectors over the subtree, children first: a fixed-length node's cached length is
+     * asked for again, and so is every node's below it. Breaks if: NodeLength.refreshSubtree skipped the children
+     * or the node itself.
+     */
+    @Test
+    void refreshAsksTheNodeAndEveryNodeBelowItAgain() throws Exception {
+        TestDriver proto = core.driver("rproto");
+        proto.length = 4096;
+        TestDriver top = core.driver("rtop");
+        top.openChildFile = true;
+        top.length = 8192;
+        core.open("driver=rtop,node-name=t,file.driver=rproto,file.node-name=p");
+        proto.length = 16384;
+        top.length = 32768;
+        assertThat(core.graph.getLength("p")).as("cached").isEqualTo(4096);
+
+        assertThat(core.graph.refresh("t")).isEqualTo(32768);
+        assertThat(core.graph.getLength("p")).isEqualTo(16384);
     }
 
     /** Resizes (records the size asked for) but cannot say its length: QEMU's NULL {@code bdrv_co_getlength}. */

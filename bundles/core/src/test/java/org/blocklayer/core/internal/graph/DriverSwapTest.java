@@ -274,19 +274,184 @@ class DriverSwapTest {
         return false;
     }
 
+    /** Runs {@code call} on a thread of its own: a request from outside, which waits in the main loop. */
+    private static CompletableFuture<Void> fromOutside(BlockCall call) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                call.run();
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        }, "request");
+        t.start();
+        return done;
+    }
+
+    interface BlockCall {
+        void run() throws Exception;
+    }
+
+    /** Spins (no sleep) until {@code condition}, read in the main loop, holds; false after 10 s. */
+    private boolean inMainUntil(java.util.function.BooleanSupplier condition) throws Exception {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!core.inMain(condition::getAsBoolean) && System.nanoTime() < giveUp) {
+            Thread.onSpinWait();
+        }
+        return core.inMain(condition::getAsBoolean);
+    }
+
+    /** True when a request waits for a driver to come back (X2), as seen from the main loop. */
+    private boolean aRequestWaitsForADriver() {
+        return !core.graph.mediumWaiters().isEmpty();
+    }
+
+    /**
+     * The graph's own wait clock is the system's monotonic one, read as System.nanoTime reads it. Breaks if:
+     * WaitClock.SYSTEM's nanoTime answered 0 (no request would ever reach its deadline).
+     */
+    @Test
+    void theGraphsWaitClockIsTheSystemsNanoTime() {
+        long before = System.nanoTime();
+        long now = core.graph.waitClock().nanoTime();
+        long after = System.nanoTime();
+        assertThat(now - before).isNotNegative();
+        assertThat(after - now).isNotNegative();
+    }
+
+    /**
+     * The deadline on a clock the test moves, not slept: a request waits through a wake-up that brings nothing back
+     * and through the time just before its deadline, and gives up exactly at it, arming one timer and leaving none.
+     * Breaks if: MediumWait.await left its loop on the first wake-up (its while negated), waited on at the deadline
+     * ({@code < 0} made {@code <= 0}), or read the time with the wrong sign.
+     */
     @Test
     @DisplayName("X2: a request waits at most the detach timeout, then fails with ENOMEDIUM")
     void aRequestGivesUpAfterTheDetachTimeout() throws Exception {
-        core.graph.setDetachTimeout(Duration.ofMillis(300));
+        ManualWaitClock clock = new ManualWaitClock();
+        core.graph.setWaitClock(clock);
+        core.graph.setDetachTimeout(Duration.ofSeconds(30));
         openDisk();
         core.graph.removeDriver(file);
-        long t0 = System.nanoTime();
-        assertThatThrownBy(() -> NodeIo.pread(disk, 0, ByteBuffer.allocate(512), 0)).isInstanceOfSatisfying(
-                BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM));
-        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-        assertThat(waited).isBetween(250L, 5000L);
+        CompletableFuture<Void> read = fromOutside(() -> NodeIo.pread(disk, 0, ByteBuffer.allocate(512), 0));
+        assertThat(inMainUntil(this::aRequestWaitsForADriver)).as("the read waits for the driver").isTrue();
+        assertThat(clock.pending()).as("its deadline's timer").isEqualTo(1);
+
+        clock.advance(TimeUnit.SECONDS.toNanos(30) - 1);
+        // A wake-up for another reason (another node closing, another driver back): the request looks and waits on.
+        core.inMain(() -> {
+            core.graph.mediumWaiters().restartAll();
+            return null;
+        });
+        assertThat(core.inMain(this::aRequestWaitsForADriver)).as("waiting again after the wake-up").isTrue();
+        assertThat(read).isNotDone();
+
+        clock.advance(1);
+        assertThatThrownBy(() -> read.get(10, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(
+                BlockException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM);
+                    assertThat(e.getMessage()).contains(disk.file().node().nodeName()).contains("driver 'file' gone");
+                });
+        assertThat(clock.pending()).isZero();
         assertThatThrownBy(() -> core.graph.setDetachTimeout(Duration.ofSeconds(-1)))
                 .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+    }
+
+    /**
+     * The same through a BlockBackend, whose deadline spans its retries: it waits until exactly the detach timeout
+     * and then fails. Breaks if: BlockBackendImpl.coRequest's deadline were {@code now - timeout} (no wait at all),
+     * Backends.detachTimeoutNanos answered 0, coRequest skipped MediumWait.await (it spins on the read lock), or the
+     * attempt's deadline test were {@code > 0} (at the deadline it goes round again for ever).
+     */
+    @Test
+    @DisplayName("X2: a backend's request waits at most the detach timeout, then fails with ENOMEDIUM")
+    void aBackendsRequestGivesUpAtTheDetachTimeout() throws Exception {
+        ManualWaitClock clock = new ManualWaitClock();
+        core.graph.setWaitClock(clock);
+        core.graph.setDetachTimeout(Duration.ofSeconds(30));
+        openDisk();
+        var blk = core.graph.attach("disk", "", java.util.EnumSet.of(org.blocklayer.api.graph.Permission.CONSISTENT_READ),
+                org.blocklayer.api.graph.Permission.ALL);
+        core.graph.removeDriver(file);
+        CompletableFuture<Void> read = fromOutside(() -> blk.pread(0, ByteBuffer.allocate(512)));
+        assertThat(inMainUntil(this::aRequestWaitsForADriver)).as("the read waits for the driver").isTrue();
+        clock.advance(TimeUnit.SECONDS.toNanos(30) - 1);
+        assertThat(core.inMain(this::aRequestWaitsForADriver)).isTrue();
+        assertThat(read).isNotDone();
+
+        clock.advance(1);
+        assertThatThrownBy(() -> read.get(10, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(
+                BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM));
+        assertThat(clock.pending()).isZero();
+    }
+
+    /**
+     * A driver that comes back, then leaves again before the request holds the read lock (here: while the request
+     * waits out a drained section after its wait): the request waits for it again within the same deadline, and
+     * succeeds when it is back; no timer of a finished wait stays armed. Breaks if: BlockBackendImpl.attempt's
+     * deadline test added the deadline instead of subtracting it (the request fails ENOMEDIUM at once), attempt's
+     * "go again" answer were null, or MediumWait.await left its timer armed (a 30 s timer per waiting request).
+     */
+    @Test
+    @DisplayName("X2: a driver that leaves again before the request runs is waited for again, within the deadline")
+    void aDriverLeavingAgainBeforeTheRequestRunsIsWaitedForAgain() throws Exception {
+        ManualWaitClock clock = new ManualWaitClock();
+        core.graph.setWaitClock(clock);
+        openDisk();
+        NodeIo.pwrite(disk, 0, filled(0x3c, 512), 0);
+        var blk = core.graph.attach("disk", "", java.util.EnumSet.of(org.blocklayer.api.graph.Permission.CONSISTENT_READ),
+                org.blocklayer.api.graph.Permission.ALL);
+        core.graph.removeDriver(file);
+        ByteBuffer back = ByteBuffer.allocate(512);
+        CompletableFuture<Void> read = fromOutside(() -> blk.pread(0, back));
+        assertThat(inMainUntil(this::aRequestWaitsForADriver)).isTrue();
+
+        FileDriver second = new FileDriver();
+        core.inMain(() -> {
+            core.graph.drainer().drainedBegin(disk);
+            core.graph.addDriver(second, "org.blocklayer.driver.file", "1.1.0");
+            return null;
+        });
+        assertThat(inMainUntil(() -> disk.drainState().hasDrainedWaiters())).as("past its wait, held by the drain")
+                .isTrue();
+        assertThat(clock.pending()).as("the finished wait's timer").isZero();
+        core.inMain(() -> {
+            core.graph.removeDriver(second);
+            core.graph.drainer().drainedEnd(disk);
+            return null;
+        });
+        assertThat(inMainUntil(this::aRequestWaitsForADriver)).as("waiting for the driver again").isTrue();
+        assertThat(read).isNotDone();
+
+        core.graph.addDriver(new FileDriver(), "org.blocklayer.driver.file", "1.2.0");
+        read.get(10, TimeUnit.SECONDS);
+        assertThat(back.array()).isEqualTo(filled(0x3c, 512).array());
+        assertThat(clock.pending()).isZero();
+    }
+
+    /**
+     * X1 then X2 with a driver that locks its image: the leaving driver flushes each node before it closes it, and
+     * the returning instance, which holds no lock yet, is given the users' permissions again. Breaks if:
+     * DriverWhiteboard.detach skipped its flush, or reattach skipped relaxPermissions.
+     */
+    @Test
+    @DisplayName("X1 X2: a leaving driver flushes its nodes first; a returning one takes their users' permissions again")
+    void aLeavingDriverFlushesFirstAndAReturningOneTakesTheUsersPermissionsAgain() throws Exception {
+        LockingDriver first = new LockingDriver("lk");
+        core.graph.addDriver(first, "test.bundle", "1.0.0");
+        core.open("driver=lk,node-name=n");
+        var readWrite = java.util.EnumSet.of(org.blocklayer.api.graph.Permission.CONSISTENT_READ,
+                org.blocklayer.api.graph.Permission.WRITE);
+        core.graph.attach("n", "", readWrite, org.blocklayer.api.graph.Permission.ALL);
+        first.calls.clear();
+
+        core.graph.removeDriver(first);
+        assertThat(first.calls).containsExactly("flush n", "close n");
+
+        LockingDriver second = new LockingDriver("lk");
+        core.graph.addDriver(second, "test.bundle", "2.0.0");
+        assertThat(second.calls).contains("set n " + org.blocklayer.api.graph.Permission.mask(readWrite));
     }
 
     @Test

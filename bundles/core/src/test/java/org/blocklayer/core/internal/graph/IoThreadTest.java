@@ -76,6 +76,31 @@ class IoThreadTest {
         assertThat(core.graph.iothreads()).containsExactly("io0");
     }
 
+    /**
+     * Global-state code refuses any thread but the main loop's: iothread add and del and a context change, called
+     * from the test's thread, throw and change nothing; in the main loop add answers the new context. Breaks if:
+     * IoThreads.add or delete, or ContextChange.change, lost its assertMainLoop, or add answered null.
+     */
+    @Test
+    void iothreadObjectsAndMovesRefuseOtherThreads() throws Exception {
+        core.graph.addIothread("io0");
+        BlockDriverState bs = core.open("driver=proto,node-name=p");
+        EventLoop io0 = core.inMain(() -> core.graph.ioThreads().context("io0"));
+
+        assertThatThrownBy(() -> core.graph.ioThreads().add("io1")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("iothread add");
+        assertThatThrownBy(() -> core.graph.ioThreads().delete("io0")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("iothread del");
+        assertThatThrownBy(() -> core.graph.contextChange().change(bs, io0))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("bdrv_try_change_aio_context");
+        assertThat(core.graph.iothreads()).containsExactly("io0");
+        assertThat(bs.aioContext()).isSameAs(core.scheduler.mainLoop());
+
+        EventLoop io1 = core.inMain(() -> core.graph.ioThreads().add("io1"));
+        assertThat(io1.name()).isEqualTo("io1");
+        assertThat(core.scheduler.contexts()).contains(io1);
+    }
+
     @Test
     void deletingAnIothreadThatHostsNodesIsEbusyNamingThem() throws Exception {
         core.graph.addIothread("io0");

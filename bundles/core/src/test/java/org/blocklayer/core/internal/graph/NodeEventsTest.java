@@ -71,6 +71,40 @@ class NodeEventsTest {
         assertThat(core.events.posted).isEmpty();
     }
 
+    /**
+     * A failed open created a node and took it out again: nothing was announced, so no node-change listener hears
+     * of it; closing the handle a listener got removes it. Breaks if: NodeEvents.closed answered true for a node
+     * never announced, or Graph.onNodeChange's, Graph.onDriverArrival's or DriverWhiteboard.onArrival's handle did
+     * not remove the listener.
+     */
+    @Test
+    void aFailedOpenTellsNoListenerAndAClosedHandleRemovesIt() throws Exception {
+        core.driver("proto").length = 4096;
+        TestDriver fmt = core.driver("fmt");
+        fmt.openChildFile = true;
+        fmt.openError = TestDriver.eio();
+        java.util.concurrent.atomic.AtomicInteger changes = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger arrivals = new java.util.concurrent.atomic.AtomicInteger();
+        AutoCloseable onChange = core.graph.onNodeChange(changes::incrementAndGet);
+        AutoCloseable onArrival = core.graph.onDriverArrival(arrivals::incrementAndGet);
+
+        assertThatThrownBy(() -> core.open("driver=fmt,node-name=f,file.driver=proto,file.node-name=p"))
+                .isInstanceOf(BlockException.class);
+        assertThat(core.graph.nodes()).isEmpty();
+        assertThat(changes).as("nothing was announced, so nothing closed").hasValue(0);
+        core.open("driver=proto,node-name=q");
+        assertThat(changes).hasValue(1);
+        core.driver("later");
+        assertThat(arrivals).hasValue(1);
+
+        onChange.close();
+        onArrival.close();
+        core.graph.close("q");
+        core.driver("last");
+        assertThat(changes).hasValue(1);
+        assertThat(arrivals).hasValue(1);
+    }
+
     @Test
     void closingATopNodeReportsTheChildrenItTookWithThenItself() throws Exception {
         openDisk();
