@@ -1,6 +1,7 @@
 package org.blocklayer.core.internal.coroutine;
 
 import java.util.ArrayDeque;
+import java.util.List;
 
 import org.blocklayer.api.annotation.CoroutineFn;
 
@@ -62,9 +63,9 @@ public final class CoQueue implements org.blocklayer.api.coroutine.CoQueue {
      */
     @Override
     public void restartAll() {
-        java.util.List<Coroutine> now;
+        List<Coroutine> now;
         synchronized (waiters) {
-            now = java.util.List.copyOf(waiters);
+            now = List.copyOf(waiters);
             waiters.clear();
         }
         for (Coroutine co : now) {
