@@ -118,6 +118,7 @@ class DriverSwapTest {
         back.openChildFile = true;
         core.graph.addDriver(back, "test.bundle", "3.0.0");
         assertThat(top.driver()).isSameAs(back);
+        assertThat(back.lastFile).as("what its open got").isSameAs(edge);
         assertThat(top.file()).isSameAs(edge);
         assertThat(top.children()).containsExactly(edge);
         assertThat(core.graph.nodes()).extracting(NodeInfo::node).containsExactly("top", "bottom");

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.DriverChild;
 import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.error.BlockException;
@@ -53,6 +54,8 @@ class TestDriver implements BlockDriver {
     /** Runs first in open, before the node has its state: a driver whose open waits, polling its loop. */
     volatile OpenHook beforeOpen;
     volatile DriverNode lastOpened;
+    /** The file child the last open got from the core. */
+    volatile DriverChild lastFile;
     final AtomicInteger getLengthCalls = new AtomicInteger();
     final AtomicInteger closeCalls = new AtomicInteger();
     volatile boolean lastGetLengthInCoroutine;
@@ -130,7 +133,7 @@ class TestDriver implements BlockDriver {
         bs.setOpaque("state of " + bs.nodeName());
         if (openChildFile) {
             try {
-                bs.openChild(options, "file", fileRoles, false);
+                lastFile = bs.openChild(options, "file", fileRoles, false);
             } catch (BlockException e) {
                 if (!fileChildOptional) {
                     throw e;
