@@ -149,7 +149,7 @@ final class NodeOpener {
         } catch (RuntimeException e) {
             failOpen(bs);
             throw new BlockException(Errno.EIO, bs.nodeName(), drv.formatName(),
-                    "the driver failed to open the node: " + e, e);
+                    "the driver failed to open the node: " + OpenRollback.inWords(e), e);
         }
         try {
             bs.padding().setLimits(NodeLimits.refresh(bs, drv));
