@@ -31,6 +31,8 @@ public final class KarafProbe implements BundleActivator {
 
     /** How long the probe waits for the blocklayer features to come up. */
     private static final long WAIT_MS = 90_000;
+    /** How long the bundle states may take to settle once the probe is done. */
+    private static final long SETTLE_MS = 30_000;
 
     private Thread thread;
 
@@ -59,6 +61,7 @@ public final class KarafProbe implements BundleActivator {
             result.setProperty("error", trace.toString());
         }
         try {
+            awaitStarted(context);
             bundleStates(context, result);
         } catch (RuntimeException e) {
             result.setProperty("bundles.error", e.toString());
@@ -191,6 +194,33 @@ public final class KarafProbe implements BundleActivator {
             }
         }
         throw new IllegalStateException("bundle " + symbolicName + " is not installed");
+    }
+
+    /**
+     * The features service starts the bundles one after the other, and the probe may be done before it started the
+     * last ones (health, the last of the feature, was seen RESOLVED on a loaded machine): their states are read once
+     * every blocklayer bundle is active, or after {@link #SETTLE_MS}, when one that is not shows as it is.
+     */
+    private static void awaitStarted(BundleContext context) {
+        long deadline = System.currentTimeMillis() + SETTLE_MS;
+        try {
+            while (System.currentTimeMillis() < deadline && !allStarted(context)) {
+                Thread.sleep(200);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean allStarted(BundleContext context) {
+        for (Bundle b : context.getBundles()) {
+            String sn = b.getSymbolicName();
+            if (sn != null && sn.startsWith("org.blocklayer.") && b.getHeaders().get("Fragment-Host") == null
+                    && b.getState() != Bundle.ACTIVE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void bundleStates(BundleContext context, Properties result) {

@@ -93,13 +93,9 @@ abstract class MainLoopFacade implements BlockGraph, BlockBackends {
             BlockDriverState bs = opener().open(filename, copy, flags, null, ctx);
             // bdrv_refresh_perms once the whole subtree is attached: a conflict with existing users undoes the open.
             Permissions.refresh(List.of(bs));
+            // A failed move fails the open: announcing's rollback takes out every node it created.
             if (iothreadOrMain != null && bs.aioContext() != ctx) {
-                try {
-                    contextChange().change(bs, ctx);
-                } catch (BlockException | RuntimeException e) {
-                    release().unref(bs);
-                    throw e;
-                }
+                contextChange().change(bs, ctx);
             }
             return bs;
         }));

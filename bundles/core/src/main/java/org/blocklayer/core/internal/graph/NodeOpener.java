@@ -8,7 +8,6 @@ import org.blocklayer.api.error.BlockException;
 import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
-import org.blocklayer.core.internal.coroutine.Coroutine;
 import org.blocklayer.core.internal.coroutine.EventLoop;
 
 /**
@@ -131,13 +130,13 @@ final class NodeOpener {
     }
 
     /**
-     * {@code bdrv_open_driver}; returns {@code drv}. The caller holds {@code bs}'s AioContext lock (or is a
-     * coroutine): the length refresh below is a co_wrapper that polls (the seed change).
+     * {@code bdrv_open_driver}; returns {@code drv}. The caller holds {@code bs}'s AioContext lock: the length
+     * refresh below is a co_wrapper that polls (the seed change).
      */
     @GlobalStateCode
     BlockDriver openDriver(BlockDriverState bs, BlockDriver drv, BlockOptions options, int flags)
             throws BlockException {
-        if (!Coroutine.inCoroutine() && bs.aioContext().lockHoldCount() == 0) {
+        if (bs.aioContext().lockHoldCount() == 0) {
             throw new IllegalStateException("bdrv_open_driver: the caller must hold the AioContext lock of "
                     + bs.aioContext());
         }
@@ -150,7 +149,7 @@ final class NodeOpener {
         } catch (RuntimeException e) {
             failOpen(bs);
             throw new BlockException(Errno.EIO, bs.nodeName(), drv.formatName(),
-                    "the driver failed to open the node: " + e, e);
+                    "the driver failed to open the node: " + OpenRollback.inWords(e), e);
         }
         try {
             bs.padding().setLimits(NodeLimits.refresh(bs, drv));
@@ -162,15 +161,11 @@ final class NodeOpener {
         }
         try {
             // With drv given: while a driver reopens a node (X2), requests do not see it yet, this refresh must.
-            if (Coroutine.inCoroutine()) {
+            // The driver's open may have moved the node into a child's context (B42): hold that one's lock.
+            ContextLocks.holding(bs.aioContext(), () -> {
                 NodeLength.refreshTotalSectors(bs, drv, bs.totalSectors());
-            } else {
-                // The driver's open may have moved the node into a child's context (B42): hold that one's lock.
-                ContextLocks.holding(bs.aioContext(), () -> {
-                    NodeLength.refreshTotalSectors(bs, drv, bs.totalSectors());
-                    return null;
-                });
-            }
+                return null;
+            });
         } catch (BlockException e) {
             releaseOpened(bs);
             throw named(bs, drv, e.prepend("Could not refresh total sector count: "));

@@ -1,6 +1,5 @@
 package org.blocklayer.core.internal.graph;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -30,11 +29,6 @@ final class NodeTable {
         this.nodes = nodes;
         this.names = names;
         this.changes = changes;
-    }
-
-    /** Every node, in creation order: a live view. */
-    Collection<BlockDriverState> all() {
-        return nodes.values();
     }
 
     /** {@code bdrv_find_node}, or ENOENT naming the node. */
@@ -99,9 +93,8 @@ final class NodeTable {
             BlockDriver d = bs.driver();
             graph.events().opened(bs, d == null ? null : d.formatName(), graph.driverRegistry().version(d));
         }
-        if (!created.isEmpty()) {
-            changed();
-        }
+        // A successful open created at least the node it opened.
+        changed();
         return opened;
     }
 

@@ -113,4 +113,55 @@ class BadInputTest {
 
         assertThat(core.open("driver=test").nodeName()).startsWith("#block");
     }
+
+    /**
+     * X4: the nesting bound counts how deep children are, not how many were opened before: a child open gives its
+     * level back. Breaks if: NodeOpener.openChild's nesting-- became anything else (32 opens would then exhaust 64).
+     */
+    @Test
+    @DisplayName("X4: the nesting bound counts depth; more children than the bound open one after the other")
+    void theNestingBoundCountsDepthNotChildrenOpenedBefore_X4() throws Exception {
+        TestDriver fmt = core.driver("fmt");
+        core.driver("proto");
+        fmt.openChildFile = true;
+
+        for (int i = 0; i <= NodeOpener.MAX_NESTING; i++) {
+            BlockDriverState top = core.open("driver=fmt,file.driver=proto");
+            assertThat(top.file()).as("open %d", i).isNotNull();
+            core.graph.close(top.nodeName());
+        }
+        assertThat(core.graph.nodes()).isEmpty();
+    }
+
+    /**
+     * X4: an Error that is no stack overflow is an internal failure in words, naming the node and driver; a VM
+     * error that leaves the JVM in doubt (out of memory) is thrown on as it is. Either way the graph is clean.
+     * Breaks if: OpenRollback.undo rethrows the wrong kind, or inWords drops the failure's message.
+     */
+    @Test
+    @DisplayName("X4: an assertion in a driver's open is an internal failure in words; out of memory is thrown on")
+    void anAssertionIsAnInternalFailureInWordsAndOutOfMemoryIsThrownOn_X4() throws Exception {
+        TestDriver fmt = core.driver("fmt");
+        core.driver("proto");
+        fmt.openChildFile = true;
+
+        fmt.openFailure = new AssertionError("header checked twice");
+        assertThatThrownBy(() -> core.open("driver=fmt,node-name=top,file.driver=proto"))
+                .isInstanceOfSatisfying(BlockException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.EIO);
+                    assertThat(e.getMessage()).isEqualTo("node 'top', driver 'fmt': Could not open the node:"
+                            + " internal assertion error: header checked twice; nothing it created is left");
+                });
+        assertThat(core.graph.nodes()).isEmpty();
+
+        fmt.openFailure = new AssertionError(" ");
+        assertThatThrownBy(() -> core.open("driver=fmt,node-name=top,file.driver=proto"))
+                .hasMessage("node 'top', driver 'fmt': Could not open the node: internal assertion error;"
+                        + " nothing it created is left");
+
+        OutOfMemoryError oom = new OutOfMemoryError("injected");
+        fmt.openFailure = oom;
+        assertThatThrownBy(() -> core.open("driver=fmt,node-name=top,file.driver=proto")).isSameAs(oom);
+        assertThat(core.graph.nodes()).isEmpty();
+    }
 }

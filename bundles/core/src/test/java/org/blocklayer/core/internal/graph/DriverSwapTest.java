@@ -175,6 +175,78 @@ class DriverSwapTest {
                 .satisfies(d -> assertThat(d.version()).isEqualTo("1.1.0"));
     }
 
+    /**
+     * X2 for a format node: the returning driver's open finds the child the node kept (bdrv_open_child answers the
+     * existing edge), and a returning driver that fails to reopen the node leaves that child for the next one.
+     * Breaks if: ChildOpener.open opens a new child during a reattach, or NodeOpener.releaseOpened releases a
+     * reattaching node's children.
+     */
+    @Test
+    @DisplayName("X2: a returning format driver reopens its node over the child the node kept")
+    void aReturningFormatDriverReopensItsNodeOverTheChildItKept() throws Exception {
+        TestDriver proto = core.driver("proto");
+        proto.length = 4096;
+        TestDriver fmt = core.driver("fmt");
+        fmt.openChildFile = true;
+        BlockDriverState top = core.open("driver=fmt,node-name=top,file.driver=proto,file.node-name=bottom");
+        BdrvChild edge = top.file();
+        core.graph.removeDriver(fmt);
+
+        TestDriver failing = TestDriver.withGetLength("fmt");
+        failing.openChildFile = true;
+        failing.lengthError = TestDriver.eio();
+        core.graph.addDriver(failing, "test.bundle", "2.0.0");
+        assertThat(top.driver()).isNull();
+        assertThat(failing.closeCalls).as("its open succeeded, its refresh did not").hasValue(1);
+        assertThat(top.children()).containsExactly(edge);
+        core.graph.removeDriver(failing);
+
+        TestDriver back = TestDriver.withGetLength("fmt");
+        back.openChildFile = true;
+        core.graph.addDriver(back, "test.bundle", "3.0.0");
+        assertThat(top.driver()).isSameAs(back);
+        assertThat(back.lastFile).as("what its open got").isSameAs(edge);
+        assertThat(top.file()).isSameAs(edge);
+        assertThat(top.children()).containsExactly(edge);
+        assertThat(core.graph.nodes()).extracting(NodeInfo::node).containsExactly("top", "bottom");
+        assertThat(proto.closeCalls).hasValue(0);
+    }
+
+    /**
+     * X2: a request waiting for a gone driver gives up as soon as its node is closed, not at the detach timeout: a
+     * node leaving the graph restarts the waiters. Breaks if: NodeTable.forget does not restart them.
+     */
+    @Test
+    @DisplayName("X2: a request waiting for a gone driver fails at once when its node is closed")
+    void aRequestWaitingForAGoneDriverFailsAtOnceWhenItsNodeCloses() throws Exception {
+        core.graph.setDetachTimeout(Duration.ofMinutes(10));
+        assertThat(core.graph.detachTimeout()).isEqualTo(Duration.ofMinutes(10));
+        openDisk();
+        core.graph.removeDriver(file);
+        CompletableFuture<Void> read = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try {
+                NodeIo.pread(disk, 0, ByteBuffer.allocate(512), 0);
+                read.complete(null);
+            } catch (Throwable t) {
+                read.completeExceptionally(t);
+            }
+        }, "reader");
+        reader.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!blockedIn(reader, "CoWrappers") && !read.isDone() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        // A round trip through the main loop: the reader's coroutine, entered before it, waits for the driver.
+        core.scheduler.inMainLoop(() -> null);
+        assertThat(read).isNotDone();
+
+        core.graph.close("disk");
+        assertThatThrownBy(() -> read.get(10, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(
+                BlockException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOMEDIUM));
+        assertThat(core.graph.nodes()).isEmpty();
+    }
+
     @Test
     @DisplayName("X2: a request issued while the driver is away waits for it and then succeeds")
     void aRequestInTheGapWaitsForTheDriver() throws Exception {

@@ -207,4 +207,61 @@ class FormatProbingTest {
             bs.setTotalSectors(file.node().totalSectors());
         }
     }
+
+    /** B18's side of probing: a SCSI generic device is raw without a read. Breaks if: FormatGuess.guess reads it. */
+    @Test
+    void aScsiGenericDeviceIsRawWithoutARead() throws Exception {
+        TestDriver sg = core.driver("sgdev");
+        sg.protocol = true;
+        sg.sg = true;
+        sg.length = 4096;
+        sg.readError = TestDriver.eio();
+
+        BlockNode node = core.graph.open("sgdev:/dev/sg0", BlockOptions.parse("node-name=s"), OpenFlags.RDWR);
+        assertThat(node.driverName()).isEqualTo("raw");
+        assertThat(sg.readsDone).hasValue(0);
+        assertThat(magic.probes).isEmpty();
+    }
+
+    /**
+     * A probe that fails over a referenced node gives its reference back: the node is as it was and closes.
+     * Breaks if: FormatGuess.probe keeps the reference when the guess fails.
+     */
+    @Test
+    void aFailedProbeOverAReferencedNodeGivesItsReferenceBack() throws Exception {
+        TestDriver broken = core.driver("broken");
+        broken.length = 4096;
+        broken.readError = TestDriver.eio();
+        BlockDriverState proto = (BlockDriverState) core.graph.open(null,
+                BlockOptions.parse("driver=broken,node-name=proto"), OpenFlags.RDWR);
+
+        assertThatThrownBy(() -> core.graph.open(null, BlockOptions.parse("node-name=c,file=proto"), OpenFlags.RDWR))
+                .isInstanceOfSatisfying(BlockException.class, e -> assertThat(e.getMessage())
+                        .contains("Could not read image for determining its format"));
+        assertThat(proto.users().refcnt()).isEqualTo(1);
+        core.graph.close("proto");
+        assertThat(core.graph.nodes()).isEmpty();
+    }
+
+    /** Breaks if: NodeOpener.openProbed loses the probed driver, which names a leftover option. */
+    @Test
+    void aProbedFormatRefusesAnOptionItDoesNotTakeNamingItself() throws Exception {
+        Path img = image("e.img", "", 4096);
+
+        assertThatThrownBy(() -> core.graph.open(img.toString(), BlockOptions.parse("node-name=e,bogus=1"),
+                OpenFlags.RDWR)).isInstanceOfSatisfying(BlockException.class, e -> {
+                    assertThat(e.errno()).isEqualTo(Errno.EINVAL);
+                    assertThat(e.getMessage())
+                            .isEqualTo("node 'e', driver 'raw': Block format 'raw' does not support the option 'bogus'");
+                });
+        assertThat(core.graph.nodes()).isEmpty();
+    }
+
+    /** Breaks if: FormatGuess.warning misses an image of exactly the four bytes of the qcow2 magic. */
+    @Test
+    void theQcow2WarningNeedsTheFourMagicBytesNoMore() {
+        assertThat(FormatGuess.warning("m", ByteBuffer.wrap(FormatGuess.QCOW_MAGIC.clone()))).contains("'m'");
+        assertThat(FormatGuess.warning("m", ByteBuffer.wrap(new byte[] {'Q', 'F', 'I'}))).isNull();
+        assertThat(FormatGuess.warning("m", ByteBuffer.wrap(new byte[] {'Q', 'F', 'I', 0}))).isNull();
+    }
 }

@@ -5,9 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import org.blocklayer.api.backend.BlockBackend;
+import org.blocklayer.api.driver.DriverNode;
+import org.blocklayer.api.driver.FormatInfo;
+import org.blocklayer.api.driver.PermissionHandler;
+import org.blocklayer.api.error.BlockException;
+import org.blocklayer.api.error.Errno;
 import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
+import org.blocklayer.api.graph.Permission;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.lock.GraphRwLock;
 import org.blocklayer.core.internal.log.RecordingLogger;
@@ -74,5 +85,74 @@ class GraphLoggingTest {
                 + " no qcow2 driver is deployed, so it is read as raw, header and all. Specify the 'raw' format"
                 + " explicitly (driver=raw) to remove this warning.");
         assertThat(graph.getLength("vm")).isEqualTo(512);
+    }
+
+    /**
+     * What goes wrong while letting go or describing is a driver's or listener's fault: logged, and the graph goes
+     * on (the node closes, the backend goes, the info is shown, the other listeners hear). Breaks if: NodeTable's
+     * changed or info, or NodeRelease's closeDriverQuietly or relaxPermissions, stop logging the failure.
+     */
+    @Test
+    void failuresWhileLettingGoOrDescribingAreWarningsAndTheGraphGoesOn() throws Exception {
+        Faulty drv = new Faulty();
+        graph.addDriver(drv, "test.bundle", "1.0.0");
+        AtomicInteger heard = new AtomicInteger();
+        graph.onNodeChange(() -> {
+            throw new IllegalStateException("listener bug");
+        });
+        graph.onNodeChange(heard::incrementAndGet);
+
+        graph.open(null, BlockOptions.parse("driver=faulty,node-name=n"), OpenFlags.RDWR);
+        assertThat(heard).hasValue(1);
+        assertThat(graph.info("n").formatSpecific()).isEmpty();
+        BlockBackend blk = graph.attach("n", "", EnumSet.of(Permission.CONSISTENT_READ), Permission.ALL);
+        drv.refuse = true;
+        blk.close();
+        assertThat(graph.users("n")).isEmpty();
+        graph.close("n");
+        assertThat(graph.nodes()).isEmpty();
+
+        assertThat(recording.records).filteredOn(r -> r.startsWith("WARN")).containsExactly(
+                "WARN a node change listener failed: java.lang.IllegalStateException: listener bug",
+                "WARN driver faulty failed to describe node n",
+                "WARN node n: releasing permissions failed: refused",
+                "WARN driver faulty failed to close node n",
+                "WARN a node change listener failed: java.lang.IllegalStateException: listener bug");
+    }
+
+    /** A driver whose describing and closing throw, and whose permission check refuses once told to. */
+    private static final class Faulty extends TestDriverBase implements FormatInfo, PermissionHandler {
+        volatile boolean refuse;
+
+        @Override
+        public String formatName() {
+            return "faulty";
+        }
+
+        @Override
+        public Map<String, String> formatSpecific(DriverNode bs) {
+            throw new IllegalStateException("cannot describe");
+        }
+
+        @Override
+        public void close(DriverNode bs) {
+            throw new IllegalStateException("cannot close");
+        }
+
+        @Override
+        public void checkPermissions(DriverNode bs, Set<Permission> taken, Set<Permission> shared)
+                throws BlockException {
+            if (refuse) {
+                throw new BlockException(Errno.EIO, "refused");
+            }
+        }
+
+        @Override
+        public void setPermissions(DriverNode bs, Set<Permission> taken, Set<Permission> shared) {
+        }
+
+        @Override
+        public void abortPermissionUpdate(DriverNode bs) {
+        }
     }
 }

@@ -204,6 +204,62 @@ class ImageCreateTest {
         assertThat(qemu.output()).contains("Failed to get \"write\" lock");
     }
 
+    /**
+     * qemu_opts_do_parse: a boolean option is on or off and a number may be octal or hexadecimal; both reach the
+     * creating driver as plain values. A filename is required for the options of a protocol, and for the file a
+     * format creates. Breaks if: ImageCreate.checked drops a boolean or number's value, or createOptions or
+     * coCreateFile stops requiring a filename.
+     */
+    @Test
+    void booleansAndNumbersReachTheDriverAsPlainValuesAndEveryFileNeedsAName() throws Exception {
+        Creating fmt = new Creating();
+        core.graph.addDriver(fmt, "test.bundle", "1.0.0");
+        Path img = dir.resolve("t.img");
+        fmt.file = img.toString();
+
+        core.graph.create("tfmt", img.toString(), 4096, BlockOptions.parse("lazy=on,clusters=0x10"));
+        assertThat(fmt.seen).isEqualTo("size=4096,lazy=on,clusters=16");
+        assertThat(Files.size(img)).isEqualTo(4096);
+        core.graph.create("tfmt", img.toString(), 4096, BlockOptions.parse("lazy=off,clusters=010"));
+        assertThat(fmt.seen).isEqualTo("size=4096,lazy=off,clusters=8");
+        assertFails(() -> core.graph.create("tfmt", img.toString(), 4096, BlockOptions.parse("clusters=many")),
+                Errno.EINVAL, "Parameter 'clusters' expects a number, got 'many'");
+
+        fmt.file = "";
+        assertFails(() -> core.graph.create("tfmt", img.toString(), 4096, new BlockOptions()), Errno.EINVAL,
+                "driver 'tfmt': Expecting image file name");
+        assertFails(() -> core.graph.createOptions("raw", ""), Errno.EINVAL, "Expecting image file name");
+    }
+
+    /** A format that records the options it was given and creates {@link #file} through the core. */
+    private static final class Creating implements org.blocklayer.api.driver.BlockDriver,
+            org.blocklayer.api.driver.ImageCreation {
+        volatile String file;
+        volatile String seen;
+
+        @Override
+        public String formatName() {
+            return "tfmt";
+        }
+
+        @Override
+        public void open(org.blocklayer.api.driver.DriverNode bs, BlockOptions options, int flags) {
+        }
+
+        @Override
+        public List<CreateOption> createOptions() {
+            return List.of(new CreateOption(CreateOption.SIZE, CreateOption.Type.SIZE, "size"),
+                    new CreateOption("lazy", CreateOption.Type.BOOL, "lazy refcounts"),
+                    new CreateOption("clusters", CreateOption.Type.NUMBER, "clusters"));
+        }
+
+        @Override
+        public void coCreate(org.blocklayer.api.driver.CreateRequest request) throws BlockException {
+            seen = request.options().toString();
+            request.coCreateFile(file, BlockOptions.parse("size=" + request.options().get(CreateOption.SIZE)));
+        }
+    }
+
     private static void assertFails(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, Errno errno,
             String message) {
         assertThatThrownBy(call).isInstanceOfSatisfying(BlockException.class, e -> {

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import org.blocklayer.api.driver.BlockDriver;
+import org.blocklayer.api.driver.DriverChild;
 import org.blocklayer.api.driver.DriverNode;
 import org.blocklayer.api.driver.GetLength;
 import org.blocklayer.api.error.BlockException;
@@ -43,9 +44,18 @@ class TestDriver implements BlockDriver {
     volatile BlockException openError;
     /** Thrown by open after the child is opened: what a bug or a stack overflow deep in a driver looks like. */
     volatile Error openFailure;
+    /** Thrown by open after the child is opened: a driver's bug, a RuntimeException. */
+    volatile RuntimeException openBug;
+    /** The file child is optional: its failure to open is kept in {@link #childFailure} and the open goes on. */
+    volatile boolean fileChildOptional;
+    volatile BlockException childFailure;
+    /** An option of its own the driver takes in open, as nbd takes {@code server.*}. */
+    volatile String ownOption;
     /** Runs first in open, before the node has its state: a driver whose open waits, polling its loop. */
     volatile OpenHook beforeOpen;
     volatile DriverNode lastOpened;
+    /** The file child the last open got from the core. */
+    volatile DriverChild lastFile;
     final AtomicInteger getLengthCalls = new AtomicInteger();
     final AtomicInteger closeCalls = new AtomicInteger();
     volatile boolean lastGetLengthInCoroutine;
@@ -117,9 +127,19 @@ class TestDriver implements BlockDriver {
         }
         lastOpened = bs;
         options.takeString("filename");
+        if (ownOption != null) {
+            options.takeString(ownOption);
+        }
         bs.setOpaque("state of " + bs.nodeName());
         if (openChildFile) {
-            bs.openChild(options, "file", fileRoles, false);
+            try {
+                lastFile = bs.openChild(options, "file", fileRoles, false);
+            } catch (BlockException e) {
+                if (!fileChildOptional) {
+                    throw e;
+                }
+                childFailure = e;
+            }
         }
         if (openChildCow) {
             bs.openChild(options, "backing", EnumSet.of(ChildRole.COW), false);
@@ -129,6 +149,9 @@ class TestDriver implements BlockDriver {
         }
         if (openFailure != null) {
             throw openFailure;
+        }
+        if (openBug != null) {
+            throw openBug;
         }
         if (sg) {
             bs.setSg(true);
