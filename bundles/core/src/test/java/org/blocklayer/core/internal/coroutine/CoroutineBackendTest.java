@@ -2,7 +2,6 @@ package org.blocklayer.core.internal.coroutine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,16 +20,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CoroutineBackendTest {
 
+    /**
+     * Both backends where this JVM can run continuations (surefire's first execution, PIT); the virtual-thread one
+     * alone where it cannot (the second execution, without the export of jdk.internal.vm, which runs the whole
+     * suite on that backend): the continuation cases ran in the first, so they are left out here, not skipped.
+     */
     static Stream<String> backends() {
-        return Stream.of("continuation", "virtual-thread");
+        return ContinuationProbe.whyUnavailable() == null ? Stream.of("continuation", "virtual-thread")
+                : Stream.of("virtual-thread");
     }
 
     private static CoroutineBackend backend(String name) {
-        if (name.equals("continuation")) {
-            assumeTrue(ContinuationProbe.whyUnavailable() == null, "jdk.internal.vm is not exported to this JVM");
-            return new ContinuationBackend();
-        }
-        return new VirtualThreadBackend();
+        return name.equals("continuation") ? new ContinuationBackend() : new VirtualThreadBackend();
     }
 
     /** An owner for a stack: only its identity matters to the backend. */
