@@ -74,6 +74,64 @@ class CapabilitiesTest {
         assertThat(bs.drainState().quiesceCounter()).as("its drained section ended").isZero();
     }
 
+    /** {@link ResizableDriver} with a getlength, which a test can make fail. */
+    static final class MeasuredResizableDriver extends TestDriver implements Truncate, GetLength {
+        MeasuredResizableDriver() {
+            super("measured-resizable");
+        }
+
+        @Override
+        public void coTruncate(DriverNode bs, long offset) {
+            length = offset;
+        }
+    }
+
+    /**
+     * B14's failure half: the driver resized, then the length it gives fails. {@code bdrv_co_truncate} answers the
+     * refresh's error, "Could not refresh total sector count", said of the node and its driver unless the driver's
+     * error names a node already (the innermost that failed). Breaks if: coTruncate throws the refresh error without
+     * BlockDriverState.named, or named replaces a node an error already names (or answers null).
+     */
+    @Test
+    @DisplayName("B14: a resize whose length then fails says so, naming the node unless the error names one")
+    void aResizeWhoseLengthThenFailsSaysSoNamingTheNode_B14() throws Exception {
+        MeasuredResizableDriver drv = new MeasuredResizableDriver();
+        drv.length = 4096;
+        core.graph.addDriver(drv, "test.bundle", "1.0.0");
+        core.open("driver=measured-resizable,node-name=a");
+
+        drv.lengthError = new BlockException(Errno.EIO, "the disk is on fire");
+        assertThatThrownBy(() -> core.graph.resize("a", 8192)).isInstanceOfSatisfying(BlockException.class, e -> {
+            assertThat(e.errno()).isEqualTo(Errno.EIO);
+            assertThat(e.node()).isEqualTo("a");
+            assertThat(e.getMessage()).isEqualTo("node 'a', driver 'measured-resizable': Could not refresh total"
+                    + " sector count: the disk is on fire");
+        });
+        drv.lengthError = new BlockException(Errno.EIO, "elsewhere", "other", "the disk is on fire");
+        assertThatThrownBy(() -> core.graph.resize("a", 8192)).isInstanceOfSatisfying(BlockException.class, e -> {
+            assertThat(e.node()).as("the innermost node that failed").isEqualTo("elsewhere");
+            assertThat(e.getMessage()).contains("Could not refresh total sector count: ");
+        });
+    }
+
+    /**
+     * The driver-facing {@code bdrv_co_refresh_total_sectors} (DriverNode.coRefreshTotalSectors), called in a
+     * coroutine under the read lock as a driver would: without getlength the hint is the length (B3).
+     * Breaks if: BlockDriverState.coRefreshTotalSectors does not refresh.
+     */
+    @Test
+    @DisplayName("B3: a driver's own refresh in a coroutine takes the hint when it has no getlength")
+    void aDriversOwnRefreshTakesTheHint_B3() throws Exception {
+        TestDriver drv = core.driverWithoutGetLength("unmeasured");
+        drv.totalSectorsAtOpen = 7;
+        BlockDriverState bs = core.open("driver=unmeasured,node-name=a");
+        org.blocklayer.core.internal.coroutine.CoWrappers.mixedRdlock(bs.wrapperContext(), bs.graphLock(), () -> {
+            bs.coRefreshTotalSectors(11);
+            return null;
+        });
+        assertThat(bs.totalSectors()).isEqualTo(11);
+    }
+
     /**
      * refresh, bdrv_refresh_total_sectors over the subtree, children first: a fixed-length node's cached length is
      * asked for again, and so is every node's below it. Breaks if: NodeLength.refreshSubtree skipped the children
