@@ -153,7 +153,8 @@ class CoLocksTest {
             Thread.sleep(5);
         }
         // The three coroutines were scheduled before next() in the same loop: all three wait when it runs.
-        main.schedule(queue::next);
+        // Breaks if: next() does not answer whether it woke one (qemu_co_queue_next's bool).
+        assertThat(scheduler.inMainLoop(queue::next)).as("next() woke a waiter").isTrue();
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (woken.get() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(1);

@@ -42,6 +42,8 @@ class ZeroesDiscardTest {
         // Not final: AlignmentTest's driver is one with limits.
         final byte[] data = new byte[SIZE];
         final List<String> calls = new ArrayList<>();
+        /** The flags of every write, in order. */
+        final List<Integer> writeFlags = new ArrayList<>();
 
         MemoryDriver() {
             Arrays.fill(data, (byte) 0x5a);
@@ -71,6 +73,7 @@ class ZeroesDiscardTest {
         @Override
         public void coPwritev(DriverNode bs, long offset, ByteBuffer buf, int flags) {
             calls.add("write " + offset + "+" + buf.remaining());
+            writeFlags.add(flags);
             buf.get(data, (int) offset, buf.remaining());
         }
     }
@@ -117,6 +120,23 @@ class ZeroesDiscardTest {
         assertThat(Arrays.copyOfRange(drv.data, 4096, 4096 + (2 << 20) + 512)).containsOnly(0);
         assertThat(drv.data[4095]).isEqualTo((byte) 0x5a);
         assertThat(drv.data[4096 + (2 << 20) + 512]).isEqualTo((byte) 0x5a);
+    }
+
+    /**
+     * B49: the zeroed buffer is written with FUA when the write zeroes asked for it, and only then
+     * ({@code bdrv_co_do_pwrite_zeroes} passes {@code flags & BDRV_REQ_FUA} on to each bounce write).
+     * Breaks if: ZeroesAndDiscard's fallback drops FUA or sets it unasked.
+     */
+    @Test
+    @DisplayName("B49: the zeroed-buffer fallback writes with FUA exactly when the write zeroes asked for it")
+    void theFallbackKeepsFua() throws Exception {
+        MemoryDriver drv = new MemoryDriver();
+        BlockBackend blk = backend(drv, "", OpenFlags.RDWR);
+
+        blk.pwriteZeroes(0, (1 << 20) + 512, EnumSet.of(RequestFlag.FUA));
+        blk.pwriteZeroes(0, 512, EnumSet.noneOf(RequestFlag.class));
+
+        assertThat(drv.writeFlags).containsExactly(RequestFlag.FUA.value(), RequestFlag.FUA.value(), 0);
     }
 
     @Test
