@@ -44,7 +44,8 @@ final class MediumWait {
      * its context (nbd's connects on a worker meanwhile), and no request may reach the driver before it is open.
      */
     static boolean waitsForDriver(BlockDriverState bs) {
-        if (bs.medium().goneDriver() != null && (bs.driver() == null || bs.medium().isReattaching())) {
+        NodeMedium.State medium = bs.medium().state();
+        if (medium.goneDriver() != null && (medium.driver() == null || medium.reattaching())) {
             return true;
         }
         for (BdrvChild edge : bs.edges().children()) {
