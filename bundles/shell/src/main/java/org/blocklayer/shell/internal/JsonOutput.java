@@ -3,7 +3,6 @@ package org.blocklayer.shell.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 import org.blocklayer.api.backend.NodeUser;
 import org.blocklayer.api.export.ExportInfo;
@@ -38,14 +37,13 @@ final class JsonOutput {
         static Args of(String... args) {
             List<String> rest = new ArrayList<>();
             boolean json = false;
-            String[] in = args == null ? new String[0] : args;
+            String[] in = Usage.asTyped(args);
             for (int i = 0; i < in.length; i++) {
-                // Gogo turns the bare word null into a null argument; the user meant the word (as Usage reads it).
-                String a = Objects.toString(in[i]);
+                String a = in[i];
                 if (a.equals("--json") || a.equals("-o=json") || a.equals("--output=json")) {
                     json = true;
                 } else if ((a.equals("-o") || a.equals("--output")) && i + 1 < in.length
-                        && "json".equals(in[i + 1])) {
+                        && in[i + 1].equals("json")) {
                     json = true;
                     i++;
                 } else {

@@ -1,6 +1,7 @@
 package org.blocklayer.shell.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -71,6 +72,14 @@ record Usage(String command, String synopsis, String summary, List<Option> optio
     }
 
     /**
+     * The words as the user typed them: Gogo turns the bare word null into a null argument, and no words into a null
+     * array; the user meant the word.
+     */
+    static String[] asTyped(String... args) {
+        return args == null ? new String[0] : Arrays.stream(args).map(Objects::toString).toArray(String[]::new);
+    }
+
+    /**
      * Splits {@code args} into this command's options and its positional words; every option known, every value
      * present, none given twice.
      */
@@ -79,10 +88,9 @@ record Usage(String command, String synopsis, String summary, List<Option> optio
         Set<String> switches = new LinkedHashSet<>();
         List<String> words = new ArrayList<>();
         boolean optionsEnded = false;
-        String[] in = args == null ? new String[0] : args;
+        String[] in = asTyped(args);
         for (int i = 0; i < in.length; i++) {
-            // Gogo turns the bare word null into a null argument; the user meant the word.
-            String word = Objects.toString(in[i]);
+            String word = in[i];
             if (optionsEnded || !isOption(word)) {
                 words.add(word);
                 continue;
@@ -102,7 +110,7 @@ record Usage(String command, String synopsis, String summary, List<Option> optio
             if (i + 1 >= in.length) {
                 throw error("option " + word + " needs " + article(option.value()) + option.value());
             }
-            String value = Objects.toString(in[++i]);
+            String value = in[++i];
             if (isOption(value)) {
                 throw error("option " + word + " needs " + article(option.value()) + option.value() + ", got option '"
                         + value + "'");
