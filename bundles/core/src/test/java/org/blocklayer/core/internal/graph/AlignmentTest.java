@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 import org.blocklayer.api.backend.BlockBackend;
 import org.blocklayer.api.driver.BlockLimits;
@@ -14,6 +21,8 @@ import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.ChildRole;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.api.graph.Permission;
+import org.blocklayer.core.internal.coroutine.CoQueue;
+import org.blocklayer.core.internal.coroutine.Coroutine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -67,6 +76,26 @@ class AlignmentTest {
                         + length);
             }
         }
+    }
+
+    /** Blocky under another name (format and protocol), with limits of its own. */
+    private static BlockyDriver limited(String name, UnaryOperator<BlockLimits.Limits> limits) {
+        return new BlockyDriver() {
+            @Override
+            public String formatName() {
+                return name;
+            }
+
+            @Override
+            public String protocolName() {
+                return name;
+            }
+
+            @Override
+            public Limits refreshLimits(DriverNode bs, Limits defaults) {
+                return limits.apply(defaults);
+            }
+        };
     }
 
     private BlockBackend open(BlockyDriver drv) throws Exception {
@@ -206,8 +235,8 @@ class AlignmentTest {
 
     /** Blocky, whose reads wait while {@code hold} is set, until the test restarts {@code gate}. */
     static final class GatedBlockyDriver extends BlockyDriver {
-        final org.blocklayer.core.internal.coroutine.CoQueue gate = new org.blocklayer.core.internal.coroutine.CoQueue();
-        final java.util.concurrent.atomic.AtomicInteger readsEntered = new java.util.concurrent.atomic.AtomicInteger();
+        final CoQueue gate = new CoQueue();
+        final AtomicInteger readsEntered = new AtomicInteger();
         volatile boolean hold;
 
         @Override
@@ -233,12 +262,12 @@ class AlignmentTest {
         GatedBlockyDriver drv = new GatedBlockyDriver();
         BlockBackend blk = open(drv);
         drv.hold = true;
-        java.util.List<java.util.concurrent.CompletableFuture<Void>> writes = new java.util.ArrayList<>();
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
         int entered = core.inMain(() -> {
             for (int at : new int[] {100, 200}) {
-                java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+                CompletableFuture<Void> done = new CompletableFuture<>();
                 writes.add(done);
-                core.scheduler.mainLoop().coEnter(org.blocklayer.core.internal.coroutine.Coroutine.create(() -> {
+                core.scheduler.mainLoop().coEnter(Coroutine.create(() -> {
                     try {
                         byte[] b = new byte[10];
                         Arrays.fill(b, (byte) at);
@@ -258,7 +287,7 @@ class AlignmentTest {
             return null;
         });
         for (var w : writes) {
-            w.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            w.get(10, TimeUnit.SECONDS);
         }
         assertThat(drv.data[100]).isEqualTo((byte) 100);
         assertThat(drv.data[200]).isEqualTo((byte) 200);
@@ -266,7 +295,7 @@ class AlignmentTest {
     }
 
     /** A node over a new file child of driver {@code file} (and a backing one when given), with those roles. */
-    private BlockDriverState over(String name, String file, String backing, java.util.Set<ChildRole> roles)
+    private BlockDriverState over(String name, String file, String backing, Set<ChildRole> roles)
             throws Exception {
         TestDriver top = new TestDriver("top-" + name);
         top.openChildFile = true;
@@ -289,22 +318,7 @@ class AlignmentTest {
     @DisplayName("B48: a node inherits the smallest max transfer of the children that hold its data")
     void aNodeInheritsTheSmallestMaxTransferOfItsDataChildren() throws Exception {
         core.graph.addDriver(new BlockyDriver(), "test.bundle", "1.0.0");
-        BlockyDriver small = new BlockyDriver() {
-            @Override
-            public String formatName() {
-                return "blocky32";
-            }
-
-            @Override
-            public String protocolName() {
-                return "blocky32";
-            }
-
-            @Override
-            public Limits refreshLimits(DriverNode bs, Limits defaults) {
-                return defaults.withTransfer(4096, 32768);
-            }
-        };
+        BlockyDriver small = limited("blocky32", defaults -> defaults.withTransfer(4096, 32768));
         core.graph.addDriver(small, "test.bundle", "1.0.0");
         TestDriver plain = new TestDriver("plain");
         plain.totalSectorsAtOpen = 2048;
@@ -324,22 +338,7 @@ class AlignmentTest {
         assertThat(over("two2", "blocky", "blocky32", EnumSet.of(ChildRole.DATA)).padding().limits().maxTransfer())
                 .isEqualTo(32768);
 
-        BlockyDriver huge = new BlockyDriver() {
-            @Override
-            public String formatName() {
-                return "huge";
-            }
-
-            @Override
-            public String protocolName() {
-                return "huge";
-            }
-
-            @Override
-            public Limits refreshLimits(DriverNode bs, Limits defaults) {
-                return new Limits(1 << 30, 0, 0, 0, 0, 0, 0);
-            }
-        };
+        BlockyDriver huge = limited("huge", defaults -> new BlockLimits.Limits(1 << 30, 0, 0, 0, 0, 0, 0));
         core.graph.addDriver(huge, "test.bundle", "1.0.0");
         BlockDriverState h = (BlockDriverState) core.graph.open(null, BlockOptions.parse("driver=huge,node-name=h"),
                 OpenFlags.RDWR);

@@ -74,15 +74,10 @@ class CapabilitiesTest {
         assertThat(bs.drainState().quiesceCounter()).as("its drained section ended").isZero();
     }
 
-    /** {@link ResizableDriver} with a getlength, which a test can make fail. */
-    static final class MeasuredResizableDriver extends TestDriver implements Truncate, GetLength {
+    /** {@link ResizableDriver} with a getlength (the size it was resized to), which a test can make fail. */
+    static final class MeasuredResizableDriver extends ResizableDriver implements GetLength {
         MeasuredResizableDriver() {
             super("measured-resizable");
-        }
-
-        @Override
-        public void coTruncate(DriverNode bs, long offset) {
-            length = offset;
         }
     }
 
@@ -153,17 +148,25 @@ class CapabilitiesTest {
         assertThat(core.graph.getLength("p")).isEqualTo(16384);
     }
 
-    /** Resizes (records the size asked for) but cannot say its length: QEMU's NULL {@code bdrv_co_getlength}. */
-    static final class ResizableDriver extends TestDriver implements Truncate {
+    /**
+     * Resizes (records the size asked for, which is also the length a getlength would answer) but cannot say its
+     * length: QEMU's NULL {@code bdrv_co_getlength}.
+     */
+    static class ResizableDriver extends TestDriver implements Truncate {
         volatile long truncatedTo = -1;
 
         ResizableDriver() {
-            super("resizable");
+            this("resizable");
+        }
+
+        ResizableDriver(String name) {
+            super(name);
         }
 
         @Override
         public void coTruncate(DriverNode bs, long offset) {
             truncatedTo = offset;
+            length = offset;
         }
     }
 

@@ -389,6 +389,17 @@ class DrainTest {
         }
     }
 
+    /** A backend "dev" reading {@code node}, with a {@link PendingWorkDevice} as its device. */
+    private PendingWorkDevice deviceOn(String node) throws Exception {
+        BlockBackend blk = core.graph.attach(node, "dev", EnumSet.of(Permission.CONSISTENT_READ), Permission.ALL);
+        PendingWorkDevice dev = new PendingWorkDevice(core.scheduler.mainLoop());
+        core.inMain(() -> {
+            blk.setDevOps(dev);
+            return null;
+        });
+        return dev;
+    }
+
     /**
      * Breaks if: Drain.quiesceOne/unquiesceOne stop telling the node's backends (their {@code blk.drainedBegin()}
      * or {@code blk.drainedEnd()} removed), or Drain.pendingHereOrAbove ignores a backend's drained_poll.
@@ -397,12 +408,7 @@ class DrainTest {
     @DisplayName("drained begin tells the backend's device and waits for its own work, drained end tells it")
     void drainedBeginTellsTheDeviceAndWaitsForItsWorkAndDrainedEndTellsIt() throws Exception {
         BlockDriverState bs = core.open("driver=counting,node-name=a");
-        BlockBackend blk = core.graph.attach("a", "dev", EnumSet.of(Permission.CONSISTENT_READ), Permission.ALL);
-        PendingWorkDevice dev = new PendingWorkDevice(core.scheduler.mainLoop());
-        core.inMain(() -> {
-            blk.setDevOps(dev);
-            return null;
-        });
+        PendingWorkDevice dev = deviceOn("a");
         Drain drain = core.graph.drainer();
         Object[] seen = core.inMain(() -> {
             drain.drainedBegin(bs);
@@ -422,12 +428,7 @@ class DrainTest {
     @DisplayName("drain all waits for a device's own work too")
     void drainAllWaitsForADevicesOwnWork() throws Exception {
         core.open("driver=counting,node-name=a");
-        BlockBackend blk = core.graph.attach("a", "dev", EnumSet.of(Permission.CONSISTENT_READ), Permission.ALL);
-        PendingWorkDevice dev = new PendingWorkDevice(core.scheduler.mainLoop());
-        core.inMain(() -> {
-            blk.setDevOps(dev);
-            return null;
-        });
+        PendingWorkDevice dev = deviceOn("a");
         Drain drain = core.graph.drainer();
         boolean pendingAtBegin = core.inMain(() -> {
             drain.drainAllBegin();
