@@ -319,8 +319,7 @@ class BackendTest {
         core.graph.addIothread("io1");
         core.graph.open(null, BlockOptions.parse("driver=test,node-name=n"), OpenFlags.RDWR, "io0");
         BlockBackend blk = core.graph.attach("n", "", READ, Permission.ALL);
-        EventLoop io1 = core.scheduler.contexts().stream().filter(c -> c.name().equals("io1")).findFirst()
-                .orElseThrow();
+        EventLoop io1 = core.context("io1");
         CompletableFuture<EventLoop> after = new CompletableFuture<>();
         io1.scheduleCoroutine(Coroutine.create(() -> {
             try {

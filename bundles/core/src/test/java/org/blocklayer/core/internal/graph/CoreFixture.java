@@ -9,6 +9,7 @@ import org.blocklayer.api.graph.BlockOptions;
 import org.blocklayer.api.graph.OpenFlags;
 import org.blocklayer.core.internal.coroutine.CoFn;
 import org.blocklayer.core.internal.coroutine.CoWrappers;
+import org.blocklayer.core.internal.coroutine.EventLoop;
 import org.blocklayer.core.internal.coroutine.Scheduler;
 import org.blocklayer.core.internal.lock.GraphRwLock;
 import org.blocklayer.driver.file.internal.FileDriver;
@@ -75,6 +76,11 @@ public final class CoreFixture implements AutoCloseable {
     /** Runs {@code body} in a coroutine in the main loop holding the graph read lock. */
     <T> T inReader(CoFn<T> body) throws BlockException {
         return scheduler.inMainLoop(() -> CoWrappers.wrapperRdlock(scheduler.mainLoop(), lock, body));
+    }
+
+    /** The context named {@code name}: "main" or an iothread's. */
+    EventLoop context(String name) {
+        return scheduler.contexts().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
     }
 
     <T> T inMain(CoFn<T> body) throws BlockException {

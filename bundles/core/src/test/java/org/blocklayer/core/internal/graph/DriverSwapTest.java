@@ -132,8 +132,7 @@ class DriverSwapTest {
         CompletableFuture<Void> read = new CompletableFuture<>();
         try {
             assertThat(opening.await(30, TimeUnit.SECONDS)).as("the reopen began").isTrue();
-            EventLoop io1 = core.scheduler.contexts().stream().filter(c -> c.name().equals("io1")).findFirst()
-                    .orElseThrow();
+            EventLoop io1 = core.context("io1");
             io1.scheduleCoroutine(Coroutine.create(() -> {
                 try (GraphLock.Reader r = core.lock.coRdlock()) {
                     NodeIo.coPreadv(n, 0, ByteBuffer.allocate(512), 0);
@@ -223,22 +222,8 @@ class DriverSwapTest {
         assertThat(core.graph.detachTimeout()).isEqualTo(Duration.ofMinutes(10));
         openDisk();
         core.graph.removeDriver(file);
-        CompletableFuture<Void> read = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try {
-                NodeIo.pread(disk, 0, ByteBuffer.allocate(512), 0);
-                read.complete(null);
-            } catch (Throwable t) {
-                read.completeExceptionally(t);
-            }
-        }, "reader");
-        reader.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!blockedIn(reader, "CoWrappers") && !read.isDone() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        // A round trip through the main loop: the reader's coroutine, entered before it, waits for the driver.
-        core.scheduler.inMainLoop(() -> null);
+        CompletableFuture<Void> read = fromOutside(() -> NodeIo.pread(disk, 0, ByteBuffer.allocate(512), 0));
+        assertThat(inMainUntil(this::aRequestWaitsForADriver)).as("the read waits for the driver").isTrue();
         assertThat(read).isNotDone();
 
         core.graph.close("disk");
@@ -279,7 +264,6 @@ class DriverSwapTest {
         assertThat(back.array()).isEqualTo(filled(0x5a, 512).array());
     }
 
-    /** True once {@code t} is parked in a method of a class whose simple name is {@code className}. */
     @Test
     @DisplayName("X2: a request arriving while the returning driver's open polls its loop waits until it is open")
     void aRequestDuringTheReturningDriversOpenWaitsUntilItIsOpen() throws Exception {
@@ -333,6 +317,7 @@ class DriverSwapTest {
         assertThat(back.lastOpened).isSameAs(node);
     }
 
+    /** True once {@code t} is parked in a method of a class whose simple name is {@code className}. */
     private static boolean blockedIn(Thread t, String className) {
         Thread.State state = t.getState();
         if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {

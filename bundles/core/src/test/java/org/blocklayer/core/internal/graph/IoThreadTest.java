@@ -127,7 +127,7 @@ class IoThreadTest {
     void getLengthOfAnIothreadNodeRunsInTheIothread_B25_B28() throws Exception {
         core.graph.addIothread("io0");
         BlockDriverState a = open("driver=proto,node-name=a", "io0");
-        EventLoop io0 = context("io0");
+        EventLoop io0 = core.context("io0");
         assertThat(a.aioContext()).isSameAs(io0);
         assertThat(proto.lastGetLengthContext).as("the refresh at open").isSameAs(io0);
         proto.lastGetLengthContext = null;
@@ -171,7 +171,7 @@ class IoThreadTest {
     void refreshAndDrainOfAnIothreadNodeCompleteFromTheMainLoop_B43() throws Exception {
         core.graph.addIothread("io0");
         BlockDriverState a = open("driver=proto,node-name=a", "io0");
-        EventLoop io0 = context("io0");
+        EventLoop io0 = core.context("io0");
         proto.length = 8192;
         proto.lastGetLengthContext = null;
 
@@ -212,7 +212,7 @@ class IoThreadTest {
         for (String where : List.of("io0", "io1", "main", "io1")) {
             // Moving either end moves both: nodes joined by an edge share one context.
             core.graph.setAioContext(where.equals("io1") ? "bottom" : "top", where);
-            EventLoop ctx = context(where);
+            EventLoop ctx = core.context(where);
             assertThat(top.aioContext()).as(where).isSameAs(ctx);
             assertThat(bottom.aioContext()).as(where).isSameAs(ctx);
             assertThat(core.graph.info("top").aioContext()).isEqualTo(where);
@@ -242,12 +242,12 @@ class IoThreadTest {
 
         assertThat(proto.readsDone).hasValue(1);
         assertThat(proto.lastReadContext).isSameAs(core.scheduler.mainLoop());
-        assertThat(a.aioContext()).isSameAs(context("io0"));
+        assertThat(a.aioContext()).isSameAs(core.context("io0"));
         read.get(10, TimeUnit.SECONDS);
         proto.readDelayMillis = 0;
         proto.readsWaitForDrain = null;
         NodeIo.pread(a, 0, ByteBuffer.allocate(512), 0);
-        assertThat(proto.lastReadContext).isSameAs(context("io0"));
+        assertThat(proto.lastReadContext).isSameAs(core.context("io0"));
     }
 
     @Test
@@ -325,7 +325,7 @@ class IoThreadTest {
     @DisplayName("B42: a filter opened over an iothread node joins its context and moves back with it")
     void aFilterOpenedOverAnIothreadNodeJoinsItsContextAndMovesBackWithIt_B42() throws Exception {
         core.graph.addIothread("io0");
-        EventLoop io0 = context("io0");
+        EventLoop io0 = core.context("io0");
         BlockDriverState base = open("driver=proto,node-name=base", "io0");
         TestDriver measured = core.driver("measured");
         measured.openChildFile = true;
@@ -364,7 +364,7 @@ class IoThreadTest {
                 "Cannot attach node 'base' as child 'file' of node 'filter'");
 
         assertThat(core.graph.nodes()).extracting(NodeInfo::node).containsExactly("base");
-        assertThat(base.aioContext()).isSameAs(context("io0"));
+        assertThat(base.aioContext()).isSameAs(core.context("io0"));
         assertThat(base.parents()).isEmpty();
         assertThat(base.users().refcnt()).isEqualTo(1);
         core.graph.close("base");
@@ -374,7 +374,7 @@ class IoThreadTest {
     @Test
     void aFormatOverItsProtocolOpensInAnIothreadWithBothThere() throws Exception {
         core.graph.addIothread("io0");
-        EventLoop io0 = context("io0");
+        EventLoop io0 = core.context("io0");
 
         BlockDriverState top = open("driver=fmt,node-name=top,file.driver=proto,file.node-name=bottom", "io0");
 
@@ -392,8 +392,8 @@ class IoThreadTest {
 
         BlockDriverState filter = open("driver=fmt,node-name=filter,file=base", "io0");
 
-        assertThat(filter.aioContext()).isSameAs(context("io0"));
-        assertThat(base.aioContext()).isSameAs(context("io0"));
+        assertThat(filter.aioContext()).isSameAs(core.context("io0"));
+        assertThat(base.aioContext()).isSameAs(core.context("io0"));
     }
 
     @Test
@@ -406,7 +406,7 @@ class IoThreadTest {
                 "node 'base' is pinned to AioContext 'io1'");
 
         assertThat(core.graph.nodes()).extracting(NodeInfo::node).containsExactly("base");
-        assertThat(base.aioContext()).isSameAs(context("io1"));
+        assertThat(base.aioContext()).isSameAs(core.context("io1"));
         assertThat(base.users().refcnt()).isEqualTo(1);
         assertThat(fmt.closeCalls).hasValue(1);
     }
@@ -435,7 +435,7 @@ class IoThreadTest {
         BlockDriverState top = open("driver=fmt,node-name=top,file.driver=proto,file.node-name=bottom", "io0");
 
         read.get(10, TimeUnit.SECONDS);
-        assertThat(top.aioContext()).isSameAs(context("io0"));
+        assertThat(top.aioContext()).isSameAs(core.context("io0"));
         assertThat(proto.readsDone).hasValue(1);
     }
 
@@ -443,10 +443,6 @@ class IoThreadTest {
 
     private BlockDriverState open(String options, String iothread) throws BlockException {
         return (BlockDriverState) core.graph.open(null, BlockOptions.parse(options), OpenFlags.RDWR, iothread);
-    }
-
-    private EventLoop context(String name) {
-        return core.scheduler.contexts().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
     }
 
     private static CompletableFuture<Void> readAsync(BlockDriverState bs) {
